@@ -1,0 +1,26 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { UserSession } from "./user-session.js";
+
+describe("UserSession", () => {
+  it("keeps recent events newest first and reports duplicates", async () => {
+    const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName("u1"));
+    const r1 = await stub.append(
+      [
+        { event_id: "e1", item_id: "a", type: "view", ts: 1000, session_id: null },
+        { event_id: "e2", item_id: "b", type: "purchase", ts: 2000, session_id: null },
+      ],
+      ["purchase"],
+    );
+    expect(r1).toEqual({ inserted: 2, duplicates: [] });
+    const r2 = await stub.append([{ event_id: "e1", item_id: "a", type: "view", ts: 1000, session_id: null }], ["purchase"]);
+    expect(r2).toEqual({ inserted: 0, duplicates: ["e1"] });
+    const ctx = await stub.context();
+    expect(ctx.recent.map((r) => r.item_id)).toEqual(["b", "a"]);
+    expect(ctx.consumed).toEqual(["b"]);
+    await runInDurableObject(stub, async (instance: UserSession) => {
+      await instance.erase();
+      expect(instance.context().recent).toEqual([]);
+    });
+  });
+});

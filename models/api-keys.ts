@@ -1,0 +1,36 @@
+/**
+ * API keys: the scopes a key may carry and the key set the backend publishes to the
+ * edge, so the edge checks keys without a round trip. Only hashes ever leave the
+ * backend; the plain key is shown once, at creation.
+ */
+import { z } from "zod";
+
+export const SCOPES = ["events:write", "recs:read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Keys for local development carry this prefix; production refuses them outright. */
+export const LOCAL_KEY_PREFIX = "rk_local_";
+
+export const PublishedKeySchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest"),
+  scopes: z.array(z.enum(SCOPES)).min(1),
+  expires_at: z.number().int().nullable(),
+});
+export type PublishedKey = z.infer<typeof PublishedKeySchema>;
+
+export const KeySetSchema = z.strictObject({
+  keys: z.array(PublishedKeySchema).max(10_000),
+});
+export type KeySet = z.infer<typeof KeySetSchema>;
+
+/** sha256 hex; WebCrypto so the same code runs in Node and workerd. */
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `admin` implies every other scope. */
+export function hasScope(granted: readonly Scope[], needed: Scope): boolean {
+  return granted.includes(needed) || granted.includes("admin");
+}

@@ -1,0 +1,133 @@
+/**
+ * Interaction events: the one definition shared by the edge (intake validation,
+ * session context, real-time features) and the backend (ingest, training).
+ *
+ * Two shapes exist on purpose. `EventInput` is what clients may send (optional ids,
+ * flexible timestamps). `StoredEvent` is what the edge hands on after validation:
+ * every field resolved, so every later step (queue, Redis, Postgres) sees the same
+ * bytes and `event_id` makes it idempotent.
+ */
+import { z } from "zod";
+
+export const EVENT_TYPES = [
+  "view",
+  "click",
+  "add_to_cart",
+  "purchase",
+  "rating",
+  "watch",
+  "wishlist",
+  "dismiss",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** How much one event of a type says about interest; popularity and co-occurrence use it. */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<EventType, number>> = {
+  view: 1,
+  click: 3,
+  add_to_cart: 5,
+  purchase: 10,
+  rating: 4,
+  watch: 2,
+  wishlist: 4,
+  dismiss: 0,
+};
+
+/** Event types after which an item is not recommended to that user again. */
+export const DEFAULT_CONSUMED_TYPES: readonly EventType[] = ["purchase", "rating", "watch"];
+
+export const MAX_EVENTS_PER_REQUEST = 500;
+/** Clients' clocks drift; beyond this an event "from the future" is a bug, not skew. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** Oldest timestamp accepted (2000-01-01): older is almost surely seconds mistaken for ms. */
+export const MIN_EVENT_TS_MS = Date.UTC(2000, 0, 1);
+export const MAX_CONTEXT_BYTES = 2048;
+
+const ID_PATTERN = /^[A-Za-z0-9._:@|\-]+$/;
+/** Ids appear in Redis keys, URLs and logs, so they are short and plain. */
+export const IdSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters")
+  .regex(ID_PATTERN, "may contain only letters, digits and . _ : @ | -");
+
+const ContextSchema = z
+  .record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean(), z.null()]))
+  .refine((c) => Object.keys(c).length <= 32, "must have at most 32 keys")
+  .refine((c) => JSON.stringify(c).length <= MAX_CONTEXT_BYTES, `must be at most ${MAX_CONTEXT_BYTES} bytes as JSON`);
+
+/** A timestamp as ISO-8601 text or epoch milliseconds. */
+const TimestampSchema = z.union([
+  z.number().int("must be whole epoch milliseconds").nonnegative(),
+  z.iso.datetime({ offset: true, message: "must be ISO-8601 with a time zone, or epoch milliseconds" }),
+]);
+
+export const EventInputSchema = z.strictObject({
+  event_id: IdSchema.optional(),
+  user_id: IdSchema,
+  session_id: IdSchema.optional(),
+  item_id: IdSchema,
+  type: z.enum(EVENT_TYPES, { message: `must be one of ${EVENT_TYPES.join(", ")}` }),
+  value: z.number().finite().min(-1e9).max(1e9).optional(),
+  ts: TimestampSchema.optional(),
+  context: ContextSchema.optional(),
+});
+export type EventInput = z.infer<typeof EventInputSchema>;
+
+export const StoredEventSchema = z.strictObject({
+  event_id: IdSchema,
+  user_id: IdSchema,
+  session_id: IdSchema.nullable(),
+  item_id: IdSchema,
+  type: z.enum(EVENT_TYPES),
+  value: z.number().finite().nullable(),
+  ts: z.number().int().nonnegative(),
+  context: ContextSchema.nullable(),
+});
+export type StoredEvent = z.infer<typeof StoredEventSchema>;
+
+export const FEEDBACK_TYPES = ["impression", "click", "conversion", "dismiss"] as const;
+export type FeedbackType = (typeof FEEDBACK_TYPES)[number];
+
+export const FeedbackInputSchema = z.strictObject({
+  request_id: IdSchema,
+  user_id: IdSchema,
+  item_id: IdSchema,
+  type: z.enum(FEEDBACK_TYPES, { message: `must be one of ${FEEDBACK_TYPES.join(", ")}` }),
+  ts: TimestampSchema.optional(),
+});
+export type FeedbackInput = z.infer<typeof FeedbackInputSchema>;
+
+export const StoredFeedbackSchema = z.strictObject({
+  feedback_id: IdSchema,
+  request_id: IdSchema,
+  user_id: IdSchema,
+  item_id: IdSchema,
+  type: z.enum(FEEDBACK_TYPES),
+  ts: z.number().int().nonnegative(),
+});
+export type StoredFeedback = z.infer<typeof StoredFeedbackSchema>;
+
+/** One recommendation list as served, logged so clicks can be attributed to it. */
+export const ServedListSchema = z.strictObject({
+  request_id: IdSchema,
+  user_id: IdSchema,
+  model_version: z.string().max(128),
+  context: z.string().max(64).nullable(),
+  items: z.array(IdSchema).max(1000),
+  degraded: z.array(z.string().max(64)).max(32),
+  ts: z.number().int().nonnegative(),
+});
+export type ServedList = z.infer<typeof ServedListSchema>;
+
+/** What the edge forwards to the backend's internal ingest endpoint, one batch at a time. */
+export const IngestBatchSchema = z.strictObject({
+  events: z.array(StoredEventSchema).max(1000).default([]),
+  feedback: z.array(StoredFeedbackSchema).max(1000).default([]),
+  served: z.array(ServedListSchema).max(1000).default([]),
+});
+export type IngestBatch = z.infer<typeof IngestBatchSchema>;
+
+export function timestampToMs(ts: string | number): number {
+  return typeof ts === "number" ? ts : Date.parse(ts);
+}
