@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8788,
+      host: "127.0.0.1",
+      databaseUrl: "",
+      dataDir: ".data",
+      redisRestUrl: "http://127.0.0.1:8079",
+      edgeUrl: "http://127.0.0.1:8787",
+      environment: "development",
+      isProduction: false,
+      corsOrigins: [],
+      localAdminKey: null,
+      localClientKey: null,
+    });
+  });
+
+  it("reads values, trims trailing slashes and parses the CORS allow-list", () => {
+    const config = loadConfig({
+      PORT: "9000",
+      EDGE_URL: "http://edge.local:8787/",
+      CORS_ORIGINS: "http://localhost:3000, https://shop.example/",
+      RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
+    });
+    expect(config.port).toBe(9000);
+    expect(config.edgeUrl).toBe("http://edge.local:8787");
+    expect(config.corsOrigins).toEqual(["http://localhost:3000", "https://shop.example"]);
+    expect(config.localAdminKey).toBe("rk_local_admin_123");
+  });
+
+  it.each([
+    [{ PORT: "abc" }, /PORT/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ UPSTASH_REDIS_REST_URL: "redis://x" }, /UPSTASH_REDIS_REST_URL must be an http/],
+    [{ DATABASE_URL: "mysql://x/y" }, /unsupported scheme/],
+    [{ CORS_ORIGINS: "https://a.example/path" }, /CORS_ORIGINS entry "https:\/\/a.example\/path"/],
+    [{ ENVIRONMENT: "Prod uction" }, /ENVIRONMENT/],
+    [{ BACKEND_TOKEN: "has space" }, /BACKEND_TOKEN must not contain whitespace/],
+  ])("rejects %o with a one-line error", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("requires the service tokens in production and never seeds local keys there", () => {
+    expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN and EDGE_ADMIN_TOKEN must be set/);
+    const config = loadConfig({
+      ENVIRONMENT: "production",
+      BACKEND_TOKEN: "b".repeat(32),
+      EDGE_ADMIN_TOKEN: "e".repeat(32),
+      RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
+    });
+    expect(config.isProduction).toBe(true);
+    expect(config.localAdminKey).toBeNull();
+  });
+});

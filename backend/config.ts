@@ -1,0 +1,135 @@
+/**
+ * The backend's configuration: read from the environment once, validated, typed.
+ * A bad value stops start-up with one line naming the variable, never a stack trace
+ * from deep inside a driver later on.
+ */
+import { z } from "zod";
+import { resolveDatabaseTarget } from "./db/database-target.js";
+
+export interface BackendConfig {
+  port: number;
+  host: string;
+  /** Empty means the embedded PGlite under `${dataDir}/pglite`. */
+  databaseUrl: string;
+  /** DATABASE_DRIVER; only `neon` means anything (forces the Neon driver). */
+  databaseDriver: string | undefined;
+  dataDir: string;
+  redisRestUrl: string;
+  redisRestToken: string;
+  edgeUrl: string;
+  /** Empty outside production: the key set is then published without credentials. */
+  edgeAdminToken: string;
+  /** Empty outside production: the internal endpoints are then open (local development only). */
+  backendToken: string;
+  environment: string;
+  isProduction: boolean;
+  /** Exact origins, or ["*"] for any. */
+  corsOrigins: string[];
+  /** Seeded with scope `admin` when set, except in production. */
+  localAdminKey: string | null;
+  /** Seeded with scopes `events:write` and `recs:read` when set, except in production. */
+  localClientKey: string | null;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const token = z.string().regex(/^\S*$/, "must not contain whitespace");
+const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).transform((u) => u.replace(/\/+$/, ""));
+const origin = z.string().refine(isOrigin, "must be a comma-separated list of origins like https://shop.example (or *)");
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535, "must be a port number (0-65535)").default(8788),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.string().default(""),
+  DATABASE_DRIVER: z.enum(["neon", "node-postgres", "pglite"]).optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  UPSTASH_REDIS_REST_URL: httpUrl.default("http://127.0.0.1:8079"),
+  UPSTASH_REDIS_REST_TOKEN: token.default(""),
+  EDGE_URL: httpUrl.default("http://127.0.0.1:8787"),
+  EDGE_ADMIN_TOKEN: token.default(""),
+  BACKEND_TOKEN: token.default(""),
+  ENVIRONMENT: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a lower-case name such as development, staging or production")
+    .default("development"),
+  CORS_ORIGINS: z.string().default(""),
+  RECS_LOCAL_ADMIN_KEY: token.min(8, "must be at least 8 characters").optional(),
+  RECS_LOCAL_CLIENT_KEY: token.min(8, "must be at least 8 characters").optional(),
+});
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): BackendConfig {
+  const parsed = EnvSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  const isProduction = e.ENVIRONMENT === "production";
+  const corsOrigins = parseOrigins(e.CORS_ORIGINS);
+  try {
+    resolveDatabaseTarget({ url: e.DATABASE_URL, dataDir: e.DATA_DIR, driver: e.DATABASE_DRIVER });
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
+  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseDriver: e.DATABASE_DRIVER,
+    dataDir: e.DATA_DIR,
+    redisRestUrl: e.UPSTASH_REDIS_REST_URL,
+    redisRestToken: e.UPSTASH_REDIS_REST_TOKEN,
+    edgeUrl: e.EDGE_URL,
+    edgeAdminToken: e.EDGE_ADMIN_TOKEN,
+    backendToken: e.BACKEND_TOKEN,
+    environment: e.ENVIRONMENT,
+    isProduction,
+    corsOrigins,
+    localAdminKey: isProduction ? null : (e.RECS_LOCAL_ADMIN_KEY ?? null),
+    localClientKey: isProduction ? null : (e.RECS_LOCAL_CLIENT_KEY ?? null),
+  };
+}
+
+/** An empty variable means "use the default", as in most twelve-factor tooling. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("; ");
+}
+
+function parseOrigins(raw: string): string[] {
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim().replace(/\/+$/, ""))
+    .filter((o) => o !== "");
+  for (const o of origins) {
+    if (!origin.safeParse(o).success) {
+      throw new ConfigError(`Invalid configuration: CORS_ORIGINS entry "${o}" is not an origin like https://shop.example (or *)`);
+    }
+  }
+  return origins.includes("*") ? ["*"] : origins;
+}
+
+function isOrigin(value: string): boolean {
+  if (value === "*") return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function requireProductionSecrets(backendToken: string, edgeAdminToken: string): void {
+  const missing = [
+    backendToken === "" ? "BACKEND_TOKEN" : null,
+    edgeAdminToken === "" ? "EDGE_ADMIN_TOKEN" : null,
+  ].filter((name) => name !== null);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${missing.join(" and ")} must be set when ENVIRONMENT=production`);
+  }
+}
