@@ -18,9 +18,10 @@ describe("UserSession", () => {
     const ctx = await stub.context();
     expect(ctx.recent.map((r) => r.item_id)).toEqual(["b", "a"]);
     expect(ctx.consumed).toEqual(["b"]);
-    await runInDurableObject(stub, async (instance: UserSession) => {
-      await instance.erase();
-      expect(instance.context().recent).toEqual([]);
+    await runInDurableObject(stub, async (instance) => {
+      const session = instance as UserSession;
+      await session.erase();
+      expect(session.context().recent).toEqual([]);
     });
   });
 });

@@ -7,6 +7,7 @@
  * grow an object without limit.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../worker/env.js";
 
 export const RECENT_WINDOW = 200;
 export const CONSUMED_LIMIT = 1000;
@@ -35,10 +36,10 @@ export interface AppendResult {
   duplicates: string[];
 }
 
-export class UserSession extends DurableObject {
+export class UserSession extends DurableObject<Env> {
   private readonly sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.createTables();

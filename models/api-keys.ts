@@ -4,6 +4,7 @@
  * backend; the plain key is shown once, at creation.
  */
 import { z } from "zod";
+import { sha256Hex } from "./hash.js";
 
 export const SCOPES = ["events:write", "recs:read", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -26,8 +27,7 @@ export type KeySet = z.infer<typeof KeySetSchema>;
 
 /** sha256 hex; WebCrypto so the same code runs in Node and workerd. */
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return await sha256Hex(key);
 }
 
 /** `admin` implies every other scope. */

@@ -1,6 +1,13 @@
+/** Worker entry: the HTTP API and the queue consumer, plus the Durable Object classes. */
+import { createApp } from "./app.js";
+import type { Env } from "./env.js";
+import { handleQueue } from "./queue/consumer.js";
+
 export { UserSession } from "../durable-objects/user-session.js";
+
+const app = createApp();
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
-  },
-} satisfies ExportedHandler;
+  fetch: app.fetch,
+  queue: handleQueue,
+} satisfies ExportedHandler<Env>;

@@ -1,8 +1,9 @@
-import type { Env } from "./env.js";
+// Types `env` from "cloudflare:test" / "cloudflare:workers" as this worker's bindings.
+import type { Env as WorkerEnv } from "./env.js";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends import("./env.js").Env {}
+    interface Env extends WorkerEnv {}
   }
 }
-export type { Env };
+export {};

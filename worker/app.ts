@@ -1,0 +1,60 @@
+/**
+ * The edge API: middleware in the order every request meets it (observability, CORS,
+ * security headers, body caps), then the routes. Each route file owns one area of the
+ * public contract in ../shared/ARCHITECTURE.md.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { edgeConfig } from "./config.js";
+import type { AppEnv } from "./http/app-types.js";
+import { ApiError, errorBody, onError, validationError } from "./http/errors.js";
+import { observability } from "./http/observability.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerDocRoutes } from "./routes/docs.js";
+import { registerEventRoutes } from "./routes/events.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerItemRoutes } from "./routes/items.js";
+import { registerRecommendationRoutes } from "./routes/recommendations.js";
+import { registerUserRoutes } from "./routes/users.js";
+
+const EVENTS_BODY_LIMIT = 2 * 1024 * 1024;
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+  app.use("*", observability());
+  app.use("*", (c, next) =>
+    cors({
+      origin: (origin) => (edgeConfig(c.env).corsOrigins.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "Server-Timing"],
+      maxAge: 600,
+    })(c, next),
+  );
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", contentSecurityPolicy: undefined }));
+  app.use("*", (c, next) =>
+    bodyLimit({
+      maxSize: c.req.path === "/v1/events" ? EVENTS_BODY_LIMIT : DEFAULT_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", "request body is too large", "body");
+      },
+    })(c, next),
+  );
+  registerEventRoutes(app);
+  registerRecommendationRoutes(app);
+  registerItemRoutes(app);
+  registerUserRoutes(app);
+  registerAdminRoutes(app);
+  registerHealthRoutes(app);
+  registerDocRoutes(app);
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * One error shape for every edge route: `{ error: { code, message, field? } }`. Input
+ * problems are 4xx naming the field; an unexpected fault is a 500 that says nothing
+ * about internals (the request id links it to the log line).
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./app-types.js";
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, field?: string): ErrorBody {
+  return { error: field === undefined ? { code, message } : { code, message, field } };
+}
+
+/** "events.3.type: must be one of …" — the first issue, with its path, is what a caller needs. */
+export function describeZodError(err: ZodError, prefix = ""): { field: string; message: string } {
+  const issue = err.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
+  return { field: path || "body", message: issue?.message ?? "is invalid" };
+}
+
+export function validationError(err: ZodError, prefix = ""): ApiError {
+  const { field, message } = describeZodError(err, prefix);
+  return new ApiError(400, "invalid_request", `${field}: ${message}`, field);
+}
+
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) {
+    return c.json(errorBody(err.code, err.message, err.field), err.status, err.headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "bad_request";
+    return c.json(errorBody(code, err.message || "bad request"), status);
+  }
+  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), msg: err.message, stack: err.stack }));
+  return c.json(errorBody("internal", `internal error; quote request id ${c.get("requestId")}`), 500);
+}
+
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  }
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "malformed_json", "request body is not valid JSON", "body");
+  }
+}

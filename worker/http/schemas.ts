@@ -1,0 +1,127 @@
+/**
+ * Request and response schemas of the public edge API. They validate input and,
+ * through @hono/zod-openapi, generate the OpenAPI document at /openapi.json.
+ */
+import { z } from "@hono/zod-openapi";
+import { POPULARITY_WINDOWS } from "../../models/feature-keys.js";
+import { IdSchema } from "../../models/events.js";
+
+export const MAX_LIMIT = 100;
+export const MAX_BULK_USERS = 1000;
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .openapi("Error");
+
+export const UserIdParam = z.object({ userId: IdSchema.openapi({ param: { name: "userId", in: "path" }, example: "user-42" }) });
+export const ItemIdParam = z.object({ itemId: IdSchema.openapi({ param: { name: "itemId", in: "path" }, example: "item-7" }) });
+
+const Limit = z.coerce
+  .number({ message: "must be a number" })
+  .int("must be a whole number")
+  .min(1, "must be at least 1")
+  .max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)
+  .default(10);
+
+const ExcludeList = z
+  .string()
+  .max(8192)
+  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(IdSchema).max(200, "must list at most 200 ids"));
+
+export const RecsQuery = z.object({
+  limit: Limit.optional(),
+  context: z.string().max(64).optional().openapi({ example: "home" }),
+  item_id: IdSchema.optional().openapi({ description: "The item being viewed (product page); seeds the list and is excluded." }),
+  category: z.string().min(1).max(128).optional(),
+  exclude: ExcludeList.optional().openapi({ type: "string", description: "Comma-separated item ids to leave out." }),
+});
+
+export const RecItemSchema = z
+  .object({
+    item_id: z.string(),
+    score: z.number(),
+    sources: z.array(z.enum(["co_view", "co_purchase", "trending", "popular"])),
+    reason: z.string(),
+    title: z.string().optional(),
+    category: z.string().nullable().optional(),
+  })
+  .openapi("RecommendedItem");
+
+export const RecsResponse = z
+  .object({
+    request_id: z.string(),
+    user_id: z.string(),
+    model_version: z.string(),
+    experiment: z.null().openapi({ description: "The experiment and variant serving this list; null when none is running." }),
+    items: z.array(RecItemSchema),
+    degraded: z.array(z.string()).openapi({ description: "Stages that failed and fell back, e.g. features, session." }),
+  })
+  .openapi("Recommendations");
+
+export const BulkRequest = z
+  .strictObject({
+    user_ids: z.array(IdSchema).min(1, "must hold at least one user id").max(MAX_BULK_USERS, `must hold at most ${MAX_BULK_USERS} user ids`),
+    limit: Limit.optional(),
+    context: z.string().max(64).optional(),
+  })
+  .openapi("BulkRecommendationsRequest");
+
+export const BulkResponse = z
+  .object({
+    request_id: z.string(),
+    model_version: z.string(),
+    experiment: z.null(),
+    results: z.array(z.object({ user_id: z.string(), request_id: z.string(), items: z.array(RecItemSchema), degraded: z.array(z.string()) })),
+  })
+  .openapi("BulkRecommendations");
+
+export const ItemListQuery = z.object({ limit: Limit.optional() });
+
+export const RelatedItemSchema = z
+  .object({ item_id: z.string(), score: z.number(), title: z.string().optional(), category: z.string().nullable().optional() })
+  .openapi("RelatedItem");
+
+export const ItemListResponse = z
+  .object({ item_id: z.string(), items: z.array(RelatedItemSchema), degraded: z.array(z.string()) })
+  .openapi("RelatedItems");
+
+export const PopularQuery = z.object({
+  window: z.enum(POPULARITY_WINDOWS, { message: `must be one of ${POPULARITY_WINDOWS.join(", ")}` }).default("24h").optional(),
+  category: z.string().min(1).max(128).optional(),
+  limit: Limit.optional(),
+});
+
+export const PopularResponse = z
+  .object({ window: z.string(), category: z.string().nullable(), items: z.array(RelatedItemSchema), degraded: z.array(z.string()) })
+  .openapi("PopularItems");
+
+export const EventsRequestDoc = z
+  .object({ events: z.array(z.record(z.string(), z.unknown())).max(500) })
+  .openapi("EventsRequest", { description: "Up to 500 events; each is validated on its own (see EventInput in the README)." });
+
+export const EventsResponse = z
+  .object({
+    accepted: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
+    degraded: z.array(z.string()).optional(),
+  })
+  .openapi("EventsAccepted");
+
+export const FeedbackResponse = z.object({ accepted: z.number().int(), feedback_id: z.string() }).openapi("FeedbackAccepted");
+
+export const EraseResponse = z
+  .object({ user_id: z.string(), erased: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])), degraded: z.array(z.string()) })
+  .openapi("UserErased");
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const errorResponses = {
+  400: jsonContent(ErrorSchema, "Invalid input; `field` names the problem"),
+  401: jsonContent(ErrorSchema, "Missing or invalid API key"),
+  403: jsonContent(ErrorSchema, "The key lacks the required scope"),
+} as const;

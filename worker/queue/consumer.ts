@@ -1,0 +1,78 @@
+/**
+ * Queue consumer: for each batch, update the real-time features in Redis and forward
+ * the batch to the backend's system of record. Both steps are idempotent (event ids),
+ * so on any failure the whole batch is retried with exponential back-off; after
+ * `max_retries` the queue moves it to the dead-letter queue, whose consumer keeps it
+ * in R2. Nothing is dropped silently.
+ */
+import type { IngestBatch, StoredEvent } from "../../models/events.js";
+import { edgeConfig } from "../config.js";
+import type { Env } from "../env.js";
+import { applyEventsToFeatures } from "../features/feature-writer.js";
+import { redisClient } from "../features/redis-client.js";
+import { forwardToBackend } from "./backend-client.js";
+import { QueueMessageSchema, type QueueMessage } from "./messages.js";
+
+const FEATURE_BUDGET_MS = 5_000;
+const MAX_DELAY_S = 300;
+
+export const EVENTS_QUEUE_NAME = "recs-events";
+export const DEAD_LETTER_QUEUE_NAME = "recs-events-dlq";
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE_NAME) return await keepDeadLetters(batch.queue, batch.messages, env);
+  const { valid, invalid } = parseMessages(batch.messages);
+  if (invalid.length > 0) await keepDeadLetters(batch.queue, invalid, env);
+  const ingest = toIngestBatch(valid.map((v) => v.body));
+  try {
+    await Promise.all([
+      applyEventsToFeatures(redisClient(env, FEATURE_BUDGET_MS), ingest.events, edgeConfig(env).eventWeights, Date.now()),
+      forwardToBackend(env, ingest),
+    ]);
+    for (const v of valid) v.message.ack();
+  } catch (err) {
+    const attempts = Math.max(1, ...valid.map((v) => v.message.attempts));
+    const delaySeconds = Math.min(MAX_DELAY_S, edgeConfig(env).retryBaseSeconds * 2 ** (attempts - 1));
+    console.warn(JSON.stringify({ level: "warn", msg: "queue batch failed; retrying", attempts, delaySeconds, error: String(err) }));
+    for (const v of valid) v.message.retry({ delaySeconds });
+  }
+}
+
+function parseMessages(messages: readonly Message<unknown>[]) {
+  const valid: Array<{ message: Message<unknown>; body: QueueMessage }> = [];
+  const invalid: Message<unknown>[] = [];
+  for (const message of messages) {
+    const parsed = QueueMessageSchema.safeParse(message.body);
+    if (parsed.success) valid.push({ message, body: parsed.data });
+    else invalid.push(message);
+  }
+  return { valid, invalid };
+}
+
+export function toIngestBatch(messages: readonly QueueMessage[]): IngestBatch {
+  const batch: IngestBatch = { events: [], feedback: [], served: [] };
+  for (const m of messages) {
+    if (m.kind === "event") batch.events.push(m.event as StoredEvent);
+    else if (m.kind === "feedback") batch.feedback.push(m.feedback);
+    else batch.served.push(m.served);
+  }
+  return batch;
+}
+
+/** Dead letters go to R2 under a dated prefix, where an operator can inspect and replay them. */
+async function keepDeadLetters(queue: string, messages: readonly Message<unknown>[], env: Env): Promise<void> {
+  const day = new Date().toISOString().slice(0, 10);
+  for (const message of messages) {
+    try {
+      await env.ARTIFACTS.put(
+        `dead-letters/${day}/${message.id}.json`,
+        JSON.stringify({ id: message.id, queue, attempts: message.attempts, body: message.body }),
+      );
+      console.error(JSON.stringify({ level: "error", msg: "message dead-lettered", id: message.id, key: `dead-letters/${day}/${message.id}.json` }));
+      message.ack();
+    } catch (err) {
+      message.retry({ delaySeconds: 60 });
+      console.error(JSON.stringify({ level: "error", msg: "could not store dead letter", id: message.id, error: String(err) }));
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The serving pipeline for one user without a learned model:
+ *   session context (DO) → candidates and signals (Redis) → heuristic score →
+ *   catalog records → rules (exclusions, availability, category, diversity) → reasons.
+ * Each stage has a budget; a failed stage is named in `degraded` and the answer falls
+ * back (no session → non-personal; no Redis → last good popular list).
+ */
+import type { EdgeItemRecord } from "../../models/catalog.js";
+import type { EdgeConfig } from "../config.js";
+import type { Env } from "../env.js";
+import { readItemRecords, readServingSignals, type ServingSignals } from "../features/feature-reader.js";
+import { redisClient } from "../features/redis-client.js";
+import type { Timing } from "../http/server-timing.js";
+import { readSession } from "../session/session-store.js";
+import { loadSnapshot, needsRefresh, storeSnapshot } from "./popular-cache.js";
+import { reasonText } from "./reasons.js";
+import { applyRules } from "./rules.js";
+import { anchorsFrom, scoreCandidates, type Candidate, type Source } from "./score.js";
+
+export const HEURISTIC_MODEL_VERSION = "heuristic-v1";
+const FEATURE_BUDGET_MS = 300;
+
+export interface RecsRequest {
+  userId: string;
+  limit: number;
+  context: string | null;
+  itemId: string | null;
+  category: string | null;
+  exclude: string[];
+}
+
+export interface RecItem {
+  item_id: string;
+  score: number;
+  sources: Source[];
+  reason: string;
+  title?: string;
+  category?: string | null;
+}
+
+export interface RecsResult {
+  model_version: string;
+  items: RecItem[];
+  degraded: string[];
+}
+
+export async function recommendForUser(
+  env: Env,
+  config: EdgeConfig,
+  timing: Timing,
+  req: RecsRequest,
+  now: number,
+  background: (p: Promise<unknown>) => void,
+): Promise<RecsResult> {
+  const degraded: string[] = [];
+  const session = await timing.measure("session", () => readSession(env, req.userId));
+  if (!session) degraded.push("session");
+  const recent = session?.recent ?? [];
+  const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
+  const anchors = anchorsFrom([...seed, ...recent], now);
+  const redis = redisClient(env, FEATURE_BUDGET_MS);
+
+  let signals: ServingSignals | null = null;
+  try {
+    signals = await timing.measure("features", () =>
+      readServingSignals(redis, anchors.map((a) => a.item_id), now, req.category),
+    );
+  } catch (err) {
+    degraded.push("features");
+    logStage("features", err);
+  }
+  const snapshot = signals ? null : await loadSnapshot(env);
+  if (!signals && !snapshot) degraded.push("popular_fallback");
+  const candidates = timing.measureSync("score", () =>
+    scoreCandidates(anchors, signals ?? fallbackSignals(snapshot, req.category), config.scoreWeights),
+  );
+
+  const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
+  for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
+  const shortlist = candidates.filter((c) => !excluded.has(c.item_id)).slice(0, req.limit * 4 + 20);
+
+  let records: Map<string, EdgeItemRecord> = new Map(Object.entries(snapshot?.records ?? {}));
+  let recordsKnown = snapshot !== null;
+  if (signals) {
+    try {
+      const ids = [...new Set([...shortlist.map((c) => c.item_id), ...anchors.map((a) => a.item_id)])];
+      records = await timing.measure("catalog", () => readItemRecords(redis, ids));
+      recordsKnown = true;
+    } catch (err) {
+      degraded.push("catalog");
+      logStage("catalog", err);
+    }
+    if (req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
+  }
+
+  const final = applyRules(shortlist, {
+    excluded,
+    records,
+    recordsKnown,
+    category: req.category,
+    limit: req.limit,
+    maxCategoryShare: config.maxCategoryShare,
+  });
+  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), degraded };
+}
+
+function toItem(c: Candidate, records: ReadonlyMap<string, EdgeItemRecord>): RecItem {
+  const rec = records.get(c.item_id);
+  const item: RecItem = {
+    item_id: c.item_id,
+    score: Math.round(c.score * 1e6) / 1e6,
+    sources: c.sources,
+    reason: reasonText(c.reason, records),
+  };
+  if (rec) {
+    item.title = rec.title;
+    item.category = rec.category;
+  }
+  return item;
+}
+
+function fallbackSignals(snapshot: Awaited<ReturnType<typeof loadSnapshot>>, category: string | null): ServingSignals {
+  const inCategory = ([id]: [string, number]) => category === null || snapshot?.records[id]?.category === category;
+  return {
+    coView: new Map(),
+    coPurchase: new Map(),
+    trending: (snapshot?.trending ?? []).filter(inCategory),
+    popular: (snapshot?.popular ?? []).filter(inCategory),
+  };
+}
+
+async function refreshSnapshot(env: Env, signals: ServingSignals, now: number): Promise<void> {
+  try {
+    const ids = [...new Set([...signals.trending, ...signals.popular].map(([id]) => id))];
+    const records = await readItemRecords(redisClient(env, 2_000), ids);
+    await storeSnapshot(env, { at: now, trending: signals.trending, popular: signals.popular, records: Object.fromEntries(records) });
+  } catch (err) {
+    logStage("popular_snapshot", err);
+  }
+}
+
+function logStage(stage: string, err: unknown): void {
+  console.warn(JSON.stringify({ level: "warn", msg: `${stage} degraded`, error: String(err) }));
+}

@@ -1,0 +1,105 @@
+/** Item-to-item lists and popularity: /v1/items/{id}/similar, /bought-together, /v1/popular. */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { keys } from "../../models/feature-keys.js";
+import type { AppEnv } from "../http/app-types.js";
+import { requireScope } from "../http/auth.js";
+import { ItemIdParam, ItemListQuery, ItemListResponse, PopularQuery, PopularResponse, errorResponses, jsonContent } from "../http/schemas.js";
+import { readItemRecords, readNeighbours, readPopular, type Scored } from "../features/feature-reader.js";
+import { redisClient } from "../features/redis-client.js";
+import { loadSnapshot } from "../recommend/popular-cache.js";
+
+const BUDGET_MS = 300;
+
+const itemRoute = (path: string, summary: string) =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["items"],
+    summary,
+    security: [{ apiKey: [] }],
+    middleware: [requireScope("recs:read")] as const,
+    request: { params: ItemIdParam, query: ItemListQuery },
+    responses: { 200: jsonContent(ItemListResponse, "Related items, best first"), ...errorResponses },
+  });
+
+const similarRoute = itemRoute("/v1/items/{itemId}/similar", "Items viewed together with this one");
+const boughtTogetherRoute = itemRoute("/v1/items/{itemId}/bought-together", "Items bought together with this one");
+
+const popularRoute = createRoute({
+  method: "get",
+  path: "/v1/popular",
+  tags: ["items"],
+  summary: "Popular items over a decay window (1h is trending now, 7d popular this week)",
+  security: [{ apiKey: [] }],
+  middleware: [requireScope("recs:read")] as const,
+  request: { query: PopularQuery },
+  responses: { 200: jsonContent(PopularResponse, "Items by decayed popularity"), ...errorResponses },
+});
+
+export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(similarRoute, async (c) => {
+    const { itemId } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
+    return c.json({ item_id: itemId, ...(await related(c, keys.coView(itemId), itemId, limit ?? 10)) }, 200);
+  });
+
+  app.openapi(boughtTogetherRoute, async (c) => {
+    const { itemId } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
+    return c.json({ item_id: itemId, ...(await related(c, keys.coPurchase(itemId), itemId, limit ?? 10)) }, 200);
+  });
+
+  app.openapi(popularRoute, async (c) => {
+    const q = c.req.valid("query");
+    const window = q.window ?? "24h";
+    const category = q.category ?? null;
+    const limit = q.limit ?? 10;
+    const redis = redisClient(c.env, BUDGET_MS);
+    try {
+      const list = await c.get("timing").measure("features", () => readPopular(redis, window, Date.now(), category, limit * 2 + 10));
+      const items = await withRecords(c, list, limit);
+      return c.json({ window, category, ...items }, 200);
+    } catch {
+      const snapshot = await loadSnapshot(c.env);
+      const list = (window === "7d" ? snapshot?.popular : snapshot?.trending) ?? [];
+      const items = list
+        .filter(([id]) => category === null || snapshot?.records[id]?.category === category)
+        .filter(([id]) => snapshot?.records[id]?.available !== false)
+        .slice(0, limit)
+        .map(([item_id, score]) => ({ item_id, score: round(score), ...describe(snapshot?.records[item_id]) }));
+      return c.json({ window, category, items, degraded: snapshot ? ["features"] : ["features", "popular_fallback"] }, 200);
+    }
+  });
+}
+
+async function related(c: Context<AppEnv>, key: string, itemId: string, limit: number) {
+  try {
+    const list = await c.get("timing").measure("features", () => readNeighbours(redisClient(c.env, BUDGET_MS), key, limit * 2 + 10));
+    return await withRecords(c, list.filter(([id]) => id !== itemId), limit);
+  } catch {
+    return { items: [], degraded: ["features"] };
+  }
+}
+
+/** Drops unavailable items and adds titles; without the catalog the list is served as is. */
+async function withRecords(c: Context<AppEnv>, list: Scored, limit: number) {
+  try {
+    const records = await c.get("timing").measure("catalog", () => readItemRecords(redisClient(c.env, BUDGET_MS), list.map(([id]) => id)));
+    const items = list
+      .filter(([id]) => records.get(id)?.available !== false)
+      .slice(0, limit)
+      .map(([item_id, score]) => ({ item_id, score: round(score), ...describe(records.get(item_id)) }));
+    return { items, degraded: [] as string[] };
+  } catch {
+    return { items: list.slice(0, limit).map(([item_id, score]) => ({ item_id, score: round(score) })), degraded: ["catalog"] };
+  }
+}
+
+function describe(rec: { title: string; category: string | null } | undefined) {
+  return rec ? { title: rec.title, category: rec.category } : {};
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,106 @@
+/** GET /v1/recommendations/{userId} and POST /v1/recommendations/bulk. */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ServedList } from "../../models/events.js";
+import { edgeConfig } from "../config.js";
+import type { AppEnv } from "../http/app-types.js";
+import { requireScope } from "../http/auth.js";
+import { BulkRequest, BulkResponse, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
+import { sendAll } from "../queue/messages.js";
+import { recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+
+const BULK_CONCURRENCY = 16;
+
+const recsRoute = createRoute({
+  method: "get",
+  path: "/v1/recommendations/{userId}",
+  tags: ["recommendations"],
+  summary: "Personalised recommendations for one user",
+  security: [{ apiKey: [] }],
+  middleware: [requireScope("recs:read")] as const,
+  request: { params: UserIdParam, query: RecsQuery },
+  responses: { 200: jsonContent(RecsResponse, "A ranked list with reasons"), ...errorResponses },
+});
+
+const bulkRoute = createRoute({
+  method: "post",
+  path: "/v1/recommendations/bulk",
+  tags: ["recommendations"],
+  summary: "Recommendations for up to 1000 users at once (email, push)",
+  security: [{ apiKey: [] }],
+  middleware: [requireScope("recs:read")] as const,
+  request: { body: { content: { "application/json": { schema: BulkRequest } }, required: true } },
+  responses: { 200: jsonContent(BulkResponse, "One list per user, in request order"), ...errorResponses },
+});
+
+export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(recsRoute, async (c) => {
+    const { userId } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const request: RecsRequest = {
+      userId,
+      limit: q.limit ?? 10,
+      context: q.context ?? null,
+      itemId: q.item_id ?? null,
+      category: q.category ?? null,
+      exclude: q.exclude ?? [],
+    };
+    const requestId = c.get("requestId");
+    const result = await serve(c, request);
+    logServed(c, [served(requestId, request, result)]);
+    return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment: null, items: result.items, degraded: result.degraded }, 200);
+  });
+
+  app.openapi(bulkRoute, async (c) => {
+    const body = c.req.valid("json");
+    const requestId = c.get("requestId");
+    const userIds = [...new Set(body.user_ids)];
+    const results: Array<{ user_id: string; request_id: string; result: RecsResult; request: RecsRequest }> = [];
+    for (let i = 0; i < userIds.length; i += BULK_CONCURRENCY) {
+      const chunk = userIds.slice(i, i + BULK_CONCURRENCY);
+      results.push(
+        ...(await Promise.all(
+          chunk.map(async (userId, j) => {
+            const request: RecsRequest = { userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] };
+            return { user_id: userId, request_id: `${requestId}.${i + j}`, request, result: await serve(c, request) };
+          }),
+        )),
+      );
+    }
+    logServed(c, results.map((r) => served(r.request_id, r.request, r.result)));
+    return c.json(
+      {
+        request_id: requestId,
+        model_version: results[0]?.result.model_version ?? "heuristic-v1",
+        experiment: null,
+        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded })),
+      },
+      200,
+    );
+  });
+}
+
+function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
+  return recommendForUser(c.env, edgeConfig(c.env), c.get("timing"), request, Date.now(), (p) => c.executionCtx.waitUntil(p));
+}
+
+function served(requestId: string, req: RecsRequest, result: RecsResult): ServedList {
+  return {
+    request_id: requestId,
+    user_id: req.userId,
+    model_version: result.model_version,
+    context: req.context,
+    items: result.items.map((i) => i.item_id),
+    degraded: result.degraded,
+    ts: Date.now(),
+  };
+}
+
+/** The served list goes on the queue after the answer, so clicks can be attributed to it later. */
+function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
+  c.executionCtx.waitUntil(
+    sendAll(c.env.EVENTS_QUEUE, lists.map((s) => ({ kind: "served" as const, served: s }))).catch((err) =>
+      console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) })),
+    ),
+  );
+}
