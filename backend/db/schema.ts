@@ -15,7 +15,11 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+/**
+ * Millisecond precision, like JavaScript dates: a value read back compares equal to the
+ * stored one, which keyset pagination on timestamps relies on.
+ */
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
 
 export const items = pgTable(
   "items",

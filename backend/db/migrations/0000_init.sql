@@ -3,9 +3,9 @@ CREATE TABLE "api_keys" (
 	"name" text NOT NULL,
 	"key_hash" text NOT NULL,
 	"scopes" text[] NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"expires_at" timestamp with time zone,
-	"revoked_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp (3) with time zone,
+	"revoked_at" timestamp (3) with time zone,
 	CONSTRAINT "api_keys_key_hash_unique" UNIQUE("key_hash")
 );
 --> statement-breakpoint
@@ -15,7 +15,7 @@ CREATE TABLE "feedback" (
 	"user_id" text NOT NULL,
 	"item_id" text NOT NULL,
 	"type" text NOT NULL,
-	"ts" timestamp with time zone NOT NULL
+	"ts" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "interactions" (
@@ -25,10 +25,10 @@ CREATE TABLE "interactions" (
 	"item_id" text NOT NULL,
 	"type" text NOT NULL,
 	"value" double precision,
-	"ts" timestamp with time zone NOT NULL,
+	"ts" timestamp (3) with time zone NOT NULL,
 	"session_id" text,
 	"context" jsonb,
-	"ingested_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"ingested_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "interactions_event_id_unique" UNIQUE("event_id")
 );
 --> statement-breakpoint
@@ -40,8 +40,8 @@ CREATE TABLE "items" (
 	"price" double precision,
 	"available" boolean DEFAULT true NOT NULL,
 	"attributes" jsonb,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "served_lists" (
@@ -51,13 +51,13 @@ CREATE TABLE "served_lists" (
 	"context" text,
 	"items" text[] NOT NULL,
 	"degraded" text[] NOT NULL,
-	"ts" timestamp with time zone NOT NULL
+	"ts" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "users" (
 	"user_id" text PRIMARY KEY NOT NULL,
-	"first_seen_at" timestamp with time zone NOT NULL,
-	"last_seen_at" timestamp with time zone NOT NULL,
+	"first_seen_at" timestamp (3) with time zone NOT NULL,
+	"last_seen_at" timestamp (3) with time zone NOT NULL,
 	"event_count" bigint DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint

@@ -1,0 +1,90 @@
+/**
+ * The backend HTTP app: the system of record's API (catalog, ingest, erase, debugging),
+ * ops endpoints, /openapi.json generated from the route schemas, and /docs.
+ *
+ * Cross-cutting behaviour, outermost first: request id → request log + metrics → CORS
+ * → body cap (413) → JSON-only writes (415) → routes; errors of any kind leave as the
+ * JSON error shape (http/error-handling.ts).
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { BackendConfig } from "./config.js";
+import { createApiKeyVerifier, type ApiKeyVerifier } from "./auth/api-key-verifier.js";
+import { createScopeGuard } from "./auth/require-scope.js";
+import { countItems } from "./catalog/catalog-repository.js";
+import { createCatalogSync, type CatalogSync } from "./catalog/catalog-sync.js";
+import type { Database } from "./db/client.js";
+import type { FeatureStore } from "./feature-store/feature-store.js";
+import type { AppEnv } from "./http/app-env.js";
+import { corsAllowList } from "./http/cors.js";
+import { errorHandler, notFound } from "./http/error-handling.js";
+import { limitBody, requireJsonBody } from "./http/json-body-guard.js";
+import { openApiApp } from "./http/openapi-app.js";
+import { requestId } from "./http/request-id.js";
+import { requestLog } from "./http/request-log.js";
+import { mountSwaggerUi } from "./http/swagger-ui.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-metrics.js";
+import { catalogRoutes } from "./routes/catalog-routes.js";
+import { internalRoutes } from "./routes/internal-routes.js";
+import { opsRoutes } from "./routes/ops-routes.js";
+import { userRoutes } from "./routes/user-routes.js";
+
+/**
+ * A full catalog upsert (1000 items with maximal tags and attributes) is about 13 MB;
+ * an ingest batch of 1000 events with maximal contexts about 3 MB.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface BackendDeps {
+  database: Database;
+  featureStore: FeatureStore;
+  config: Pick<BackendConfig, "backendToken" | "corsOrigins" | "isProduction">;
+  logger?: Logger;
+  metrics?: BackendMetrics;
+  /** Created (not started) when absent; the server starts its retry loop. */
+  catalogSync?: CatalogSync;
+  verifier?: ApiKeyVerifier;
+  /** API key lookup cache, at most 30 s. */
+  authCacheTtlMs?: number;
+  maxBodyBytes?: number;
+}
+
+export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
+  const db = deps.database.db;
+  const logger = deps.logger ?? createLogger();
+  const metrics = deps.metrics ?? createBackendMetrics();
+  metrics.setCatalogItemCounter(() => countItems(db));
+  const catalogSync = deps.catalogSync ?? createCatalogSync({ db, featureStore: deps.featureStore, logger, metrics });
+  const verifier =
+    deps.verifier ??
+    createApiKeyVerifier({ db, isProduction: deps.config.isProduction, ...ttl(deps.authCacheTtlMs) });
+  const requireScope = createScopeGuard(verifier);
+
+  const app = openApiApp();
+  app.use("*", requestId(), requestLog(logger, metrics), corsAllowList(deps.config.corsOrigins));
+  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody());
+
+  app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
+  app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
+  app.route("/", userRoutes({ db, requireScope }));
+  app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`rk_…`) for /api routes; the BACKEND_TOKEN for /internal routes",
+  });
+  app.doc("/openapi.json", {
+    openapi: "3.0.3",
+    info: { title: "Edge recommendations — backend", version: "1.0.0" },
+  });
+  mountSwaggerUi(app, { path: "/docs", specUrl: "/openapi.json" });
+
+  app.notFound(notFound());
+  app.onError(errorHandler(logger));
+  return app;
+}
+
+function ttl(ms: number | undefined): { cacheTtlMs?: number } {
+  return ms === undefined ? {} : { cacheTtlMs: ms };
+}

@@ -1,0 +1,47 @@
+/**
+ * The backend's writes to the real-time feature store (Upstash Redis over REST): the
+ * compact item records the edge reads per candidate. Requests fail fast — no client
+ * retries, a short timeout — because the caller has its own recovery (catalog-sync.ts).
+ */
+import { Redis } from "@upstash/redis";
+import { toEdgeItemRecord, type CatalogItem } from "../../models/catalog.js";
+import { keys } from "../../models/feature-keys.js";
+
+export type ItemRecordSource = Pick<CatalogItem, "item_id" | "title" | "category" | "price" | "available">;
+
+export interface FeatureStore {
+  writeItemRecords(items: readonly ItemRecordSource[]): Promise<void>;
+  /** Resolves when the REST endpoint answers PING. */
+  ping(): Promise<void>;
+}
+
+export interface FeatureStoreOptions {
+  url: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const redis = new Redis({
+    url: options.url,
+    // The client warns on every request without a token; a local gateway started without
+    // one does not check it, so any placeholder will do there.
+    token: options.token || "no-token",
+    retry: false,
+    enableTelemetry: false,
+    signal: () => AbortSignal.timeout(timeoutMs),
+  });
+  return {
+    async writeItemRecords(items) {
+      if (items.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const item of items) pipeline.set(keys.item(item.item_id), JSON.stringify(toEdgeItemRecord(item)));
+      await pipeline.exec();
+    },
+    async ping() {
+      const answer = await redis.ping();
+      if (answer !== "PONG") throw new Error(`unexpected PING answer: ${String(answer)}`);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The one error shape every backend response uses:
+ * `{ "error": { "code", "message", "field"? } }`. Handlers and middleware throw
+ * ApiError; the app's error handler renders it.
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "@hono/zod-openapi";
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.field);
+  }
+}
+
+export function errorBody(code: string, message: string, field?: string): ErrorBody {
+  return { error: field === undefined ? { code, message } : { code, message, field } };
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string().openapi({ example: "items.0.title: must not be empty" }),
+      field: z.string().optional().openapi({ example: "items.0.title" }),
+    }),
+  })
+  .openapi("Error");
+
+/** OpenAPI response entries for the error statuses a route can answer. */
+export function errorResponses<S extends number>(...statuses: S[]) {
+  const descriptions: Record<number, string> = {
+    400: "Invalid input; `field` names the offending field",
+    401: "Missing or invalid credentials",
+    403: "The key lacks the required scope",
+    404: "Not found",
+    413: "Body too large",
+    415: "Body is not application/json",
+    503: "A dependency is unavailable",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s] ?? "Error", content: { "application/json": { schema: ErrorSchema } } }]),
+  ) as Record<S, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
+}

@@ -1,0 +1,143 @@
+/**
+ * Stores one batch forwarded by the edge's queue consumer: events, feedback and served
+ * lists in a single transaction. Delivery is at least once, so every insert skips rows
+ * already stored (event_id, feedback_id, request_id) and the user counters only count
+ * events inserted now — replaying a batch changes nothing.
+ */
+import { sql } from "drizzle-orm";
+import type { IngestBatch, StoredEvent } from "../../models/events.js";
+import type { Db } from "../db/client.js";
+import { feedback, interactions, servedLists, users } from "../db/schema.js";
+
+export interface InsertCounts {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface IngestResult {
+  events: InsertCounts;
+  feedback: InsertCounts;
+  served: InsertCounts;
+  /** The events stored by this call (not the duplicates), for metrics. */
+  insertedEvents: Array<Pick<StoredEvent, "type" | "ts">>;
+}
+
+export async function ingestBatch(db: Db, batch: IngestBatch): Promise<IngestResult> {
+  return db.transaction(async (tx) => {
+    const insertedEvents = await insertEvents(tx, batch.events);
+    await upsertUsers(tx, insertedEvents);
+    const feedbackInserted = await insertFeedback(tx, batch.feedback);
+    const servedInserted = await insertServed(tx, batch.served);
+    return {
+      events: counts(batch.events.length, insertedEvents.length),
+      feedback: counts(batch.feedback.length, feedbackInserted),
+      served: counts(batch.served.length, servedInserted),
+      insertedEvents: insertedEvents.map((e) => ({ type: e.type as StoredEvent["type"], ts: e.ts.getTime() })),
+    };
+  });
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+function counts(received: number, inserted: number): InsertCounts {
+  return { inserted, duplicates: received - inserted };
+}
+
+/**
+ * Rows go in sorted by key so concurrent batches lock unique-index entries in the same
+ * order and cannot deadlock each other.
+ */
+function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+async function insertEvents(tx: Tx, events: IngestBatch["events"]) {
+  if (events.length === 0) return [];
+  return tx
+    .insert(interactions)
+    .values(
+      byKey(events, (e) => e.event_id).map((e) => ({
+        eventId: e.event_id,
+        userId: e.user_id,
+        itemId: e.item_id,
+        type: e.type,
+        value: e.value,
+        ts: new Date(e.ts),
+        sessionId: e.session_id,
+        context: e.context,
+      })),
+    )
+    .onConflictDoNothing({ target: interactions.eventId })
+    .returning({ userId: interactions.userId, type: interactions.type, ts: interactions.ts });
+}
+
+async function upsertUsers(tx: Tx, inserted: ReadonlyArray<{ userId: string; ts: Date }>): Promise<void> {
+  if (inserted.length === 0) return;
+  // One row per user: ON CONFLICT DO UPDATE may not touch the same row twice in a statement.
+  const perUser = new Map<string, { first: Date; last: Date; n: number }>();
+  for (const { userId, ts } of inserted) {
+    const u = perUser.get(userId);
+    if (!u) perUser.set(userId, { first: ts, last: ts, n: 1 });
+    else {
+      if (ts < u.first) u.first = ts;
+      if (ts > u.last) u.last = ts;
+      u.n += 1;
+    }
+  }
+  const rows = byKey([...perUser], ([id]) => id).map(([userId, u]) => ({
+    userId,
+    firstSeenAt: u.first,
+    lastSeenAt: u.last,
+    eventCount: u.n,
+  }));
+  await tx
+    .insert(users)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: users.userId,
+      set: {
+        firstSeenAt: sql`least(${users.firstSeenAt}, excluded.first_seen_at)`,
+        lastSeenAt: sql`greatest(${users.lastSeenAt}, excluded.last_seen_at)`,
+        eventCount: sql`${users.eventCount} + excluded.event_count`,
+      },
+    });
+}
+
+async function insertFeedback(tx: Tx, rows: IngestBatch["feedback"]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await tx
+    .insert(feedback)
+    .values(
+      byKey(rows, (f) => f.feedback_id).map((f) => ({
+        feedbackId: f.feedback_id,
+        requestId: f.request_id,
+        userId: f.user_id,
+        itemId: f.item_id,
+        type: f.type,
+        ts: new Date(f.ts),
+      })),
+    )
+    .onConflictDoNothing({ target: feedback.feedbackId })
+    .returning({ id: feedback.feedbackId });
+  return inserted.length;
+}
+
+async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await tx
+    .insert(servedLists)
+    .values(
+      byKey(rows, (s) => s.request_id).map((s) => ({
+        requestId: s.request_id,
+        userId: s.user_id,
+        modelVersion: s.model_version,
+        context: s.context,
+        items: s.items,
+        degraded: s.degraded,
+        ts: new Date(s.ts),
+      })),
+    )
+    .onConflictDoNothing({ target: servedLists.requestId })
+    .returning({ id: servedLists.requestId });
+  return inserted.length;
+}

@@ -1,0 +1,46 @@
+/** Schemas of the internal endpoints the edge calls (ingest, erase). */
+import { z } from "@hono/zod-openapi";
+import { IdSchema, IngestBatchSchema, type IngestBatch } from "../../models/events.js";
+import { rejectNulCharacters } from "../http/storable-text.js";
+
+/**
+ * The shared schema bounds timestamps below only. Past year 9999 a JavaScript Date (and
+ * a sane timestamptz) breaks, which would surface as a 500 from the insert.
+ */
+export const MAX_STORABLE_TS_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function timestampsInRange(batch: IngestBatch, ctx: z.core.$RefinementCtx): void {
+  for (const part of ["events", "feedback", "served"] as const) {
+    batch[part].forEach((row, i) => {
+      if (row.ts > MAX_STORABLE_TS_MS) {
+        ctx.addIssue({ code: "custom", path: [part, i, "ts"], message: "must be before year 10000 (epoch milliseconds)" });
+      }
+    });
+  }
+}
+
+export const IngestBodySchema = IngestBatchSchema.superRefine(rejectNulCharacters)
+  .superRefine(timestampsInRange)
+  .openapi("IngestBatch");
+
+const Counts = z.object({ inserted: z.number().int(), duplicates: z.number().int() });
+
+export const IngestResultSchema = z
+  .object({ events: Counts, feedback: Counts, served: Counts })
+  .openapi("IngestResult");
+
+export const UserParamsSchema = z.object({
+  userId: IdSchema.openapi({ param: { name: "userId", in: "path" }, example: "u-42" }),
+});
+
+export const EraseResultSchema = z
+  .object({
+    user_id: z.string(),
+    deleted: z.object({
+      interactions: z.number().int(),
+      feedback: z.number().int(),
+      served_lists: z.number().int(),
+      users: z.number().int(),
+    }),
+  })
+  .openapi("EraseResult");
