@@ -1,17 +1,26 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { WORKERD_TEST } from "./test/workerd-test-env.js";
 
 export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      // The pool's own runner defaults to today's date, which can be newer than the
-      // bundled workerd supports; pin it to wrangler.toml's.
-      miniflare: { compatibilityDate: "2026-04-01", compatibilityFlags: ["nodejs_compat"] },
+      miniflare: {
+        // The pool's own runner defaults to today's date, which can be newer than the
+        // bundled workerd supports; pin it to wrangler.toml's.
+        compatibilityDate: "2026-04-01",
+        compatibilityFlags: ["nodejs_compat"],
+        bindings: { ...WORKERD_TEST.bindings },
+      },
     }),
   ],
   test: {
     name: "workerd",
     include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts"],
+    globalSetup: ["./test/workerd-global-setup.ts"],
+    testTimeout: 20_000,
+    // Request logs are one JSON line each; in tests only warnings and errors are worth showing.
+    onConsoleLog: (log) => !log.startsWith('{"level":"info"'),
   },
 });
