@@ -23,19 +23,29 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   if (batch.queue === DEAD_LETTER_QUEUE_NAME) return await keepDeadLetters(batch.queue, batch.messages, env);
   const { valid, invalid } = parseMessages(batch.messages);
   if (invalid.length > 0) await keepDeadLetters(batch.queue, invalid, env);
+  if (valid.length === 0) return;
   const ingest = toIngestBatch(valid.map((v) => v.body));
-  try {
-    await Promise.all([
-      applyEventsToFeatures(redisClient(env, FEATURE_BUDGET_MS), ingest.events, edgeConfig(env).eventWeights, Date.now()),
-      forwardToBackend(env, ingest),
-    ]);
+  // Both steps run to completion before deciding, so a fast failure of one does not
+  // abandon the other half-done.
+  const outcomes = await Promise.allSettled([
+    applyEventsToFeatures(redisClient(env, FEATURE_BUDGET_MS), ingest.events, edgeConfig(env).eventWeights, Date.now()),
+    forwardToBackend(env, ingest),
+  ]);
+  const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []));
+  if (failures.length === 0) {
     for (const v of valid) v.message.ack();
-  } catch (err) {
+  } else {
+    const err = failures.join("; ");
     const attempts = Math.max(1, ...valid.map((v) => v.message.attempts));
-    const delaySeconds = Math.min(MAX_DELAY_S, edgeConfig(env).retryBaseSeconds * 2 ** (attempts - 1));
+    const delaySeconds = retryDelaySeconds(attempts, edgeConfig(env).retryBaseSeconds);
     console.warn(JSON.stringify({ level: "warn", msg: "queue batch failed; retrying", attempts, delaySeconds, error: String(err) }));
     for (const v of valid) v.message.retry({ delaySeconds });
   }
+}
+
+/** Exponential back-off: base, 2·base, 4·base, … capped at five minutes. */
+export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
+  return Math.min(MAX_DELAY_S, baseSeconds * 2 ** (Math.max(1, attempts) - 1));
 }
 
 function parseMessages(messages: readonly Message<unknown>[]) {
