@@ -1,0 +1,126 @@
+/**
+ * The whole system on one machine: the Redis REST gateway and the backend in this
+ * process, the edge under `wrangler dev` as a child, demo data on an empty database.
+ * `npm start` (scripts/start.ts) and the end-to-end tests and benchmarks use it.
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../backend/config.js";
+import { checkRedis } from "../backend/redis-gateway/check-redis.js";
+import { startRedisGateway, type RedisGateway } from "../backend/redis-gateway/gateway.js";
+import { startBackend } from "../backend/server.js";
+import { startEdge, type EdgeProcess } from "./edge-process.js";
+import { localSecrets, type LocalSecrets } from "./local-secrets.js";
+
+export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+export interface StackOptions {
+  dataDir: string;
+  edgePort: number;
+  backendPort: number;
+  gatewayPort: number;
+  inspectorPort: number;
+  redisUrl: string;
+  /** Empty: embedded PGlite under the data folder. */
+  databaseUrl: string;
+  /** Extra edge variables (e.g. a faster retry base in tests). */
+  edgeVars?: Record<string, string>;
+  log: (source: string, line: string) => void;
+}
+
+export interface LocalStack {
+  edgeUrl: string;
+  backendUrl: string;
+  gatewayUrl: string;
+  secrets: LocalSecrets;
+  stopBackend(): Promise<void>;
+  startBackend(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class StackError extends Error {}
+
+export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): StackOptions {
+  return {
+    dataDir: resolve(env.DATA_DIR || join(ROOT, ".data")),
+    edgePort: Number(env.EDGE_PORT || 8787),
+    backendPort: Number(env.PORT || 8788),
+    gatewayPort: Number(env.REDIS_GATEWAY_PORT || 8079),
+    inspectorPort: Number(env.EDGE_INSPECTOR_PORT || 9229),
+    redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
+    databaseUrl: env.DATABASE_URL || "",
+    log: (source, line) => console.log(`${source.padEnd(8)}| ${line}`),
+  };
+}
+
+export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
+  const redis = await checkRedis(opts.redisUrl);
+  if (!redis.ok) throw new StackError(redis.message);
+  const secrets = localSecrets(opts.dataDir);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const gateway: RedisGateway = await startRedisGateway({ redisUrl: opts.redisUrl, token: secrets.redisToken, port: opts.gatewayPort });
+    stoppers.push(() => gateway.close());
+    opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${opts.redisUrl}`);
+
+    const edgeUrl = `http://127.0.0.1:${opts.edgePort}`;
+    const backendConfig = loadConfig({
+      ...process.env,
+      PORT: String(opts.backendPort),
+      HOST: "127.0.0.1",
+      DATABASE_URL: opts.databaseUrl,
+      DATA_DIR: opts.dataDir,
+      UPSTASH_REDIS_REST_URL: gateway.url,
+      UPSTASH_REDIS_REST_TOKEN: secrets.redisToken,
+      EDGE_URL: edgeUrl,
+      EDGE_ADMIN_TOKEN: secrets.edgeAdminToken,
+      BACKEND_TOKEN: secrets.backendToken,
+      RECS_LOCAL_ADMIN_KEY: secrets.adminKey,
+      RECS_LOCAL_CLIENT_KEY: secrets.clientKey,
+    });
+    let backend: Awaited<ReturnType<typeof startBackend>> | null = await startBackend(backendConfig);
+    opts.log("backend", `listening on ${backend.url} (${opts.databaseUrl ? "Postgres at DATABASE_URL" : "embedded PGlite"})`);
+    stoppers.push(async () => {
+      await backend?.close();
+      backend = null;
+    });
+
+    const edge: EdgeProcess = await startEdge({
+      root: ROOT,
+      port: opts.edgePort,
+      inspectorPort: opts.inspectorPort,
+      persistTo: join(opts.dataDir, "wrangler"),
+      vars: {
+        UPSTASH_REDIS_REST_URL: gateway.url,
+        UPSTASH_REDIS_REST_TOKEN: secrets.redisToken,
+        BACKEND_URL: backend.url,
+        BACKEND_TOKEN: secrets.backendToken,
+        EDGE_ADMIN_TOKEN: secrets.edgeAdminToken,
+        ...opts.edgeVars,
+      },
+      log: opts.log,
+    });
+    stoppers.push(() => edge.stop());
+
+    return {
+      edgeUrl: edge.url,
+      backendUrl: `http://127.0.0.1:${opts.backendPort}`,
+      gatewayUrl: gateway.url,
+      secrets,
+      stopBackend: async () => {
+        await backend?.close();
+        backend = null;
+      },
+      startBackend: async () => {
+        if (!backend) backend = await startBackend(backendConfig);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
