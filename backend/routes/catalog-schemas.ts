@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { CatalogUpsertSchema } from "../../models/catalog.js";
 import { IdSchema } from "../../models/events.js";
 import type { ItemRow } from "../db/schema.js";
+import { limitParam } from "../http/query-params.js";
 import { rejectNulCharacters } from "../http/storable-text.js";
 
 /** An item id twice in one upsert is ambiguous (which one wins?), so it is refused. */
@@ -54,7 +55,7 @@ export const ItemParamsSchema = z.object({
 });
 
 export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 }),
+  limit: limitParam(1000, 100),
   cursor: IdSchema.optional(),
   category: z.string().min(1).max(128).optional(),
 });

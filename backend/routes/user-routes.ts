@@ -5,6 +5,7 @@ import type { Db } from "../db/client.js";
 import { errorResponses } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
+import { limitParam } from "../http/query-params.js";
 import { recentInteractions } from "../users/user-interactions.js";
 import { UserParamsSchema } from "./ingest-schemas.js";
 
@@ -23,7 +24,7 @@ const InteractionSchema = z
 
 const ResultSchema = z.object({ user_id: z.string(), interactions: z.array(InteractionSchema) }).openapi("UserInteractions");
 
-const QuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const QuerySchema = z.object({ limit: limitParam(1000, 100) });
 
 export function userRoutes(deps: { db: Db; requireScope: RequireScope }): OpenAPIHono<AppEnv> {
   const app = openApiApp();

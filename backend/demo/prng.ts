@@ -1,0 +1,43 @@
+/**
+ * A small seeded PRNG (mulberry32) so demo data is identical on every run and machine;
+ * Math.random cannot be seeded.
+ */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [min, max]. */
+  int(min: number, max: number): number;
+  chance(p: number): boolean;
+  pick<T>(items: readonly T[]): T;
+  /** Index drawn with probability proportional to its weight. */
+  weighted(weights: readonly number[]): number;
+}
+
+export function createRng(seed: number): Rng {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
+    chance: (p) => next() < p,
+    pick: (items) => {
+      if (items.length === 0) throw new Error("pick from an empty list");
+      return items[Math.floor(next() * items.length)]!;
+    },
+    weighted: (weights) => {
+      const total = weights.reduce((a, b) => a + b, 0);
+      let r = next() * total;
+      for (let i = 0; i < weights.length; i++) {
+        r -= weights[i]!;
+        if (r < 0) return i;
+      }
+      return weights.length - 1;
+    },
+  };
+}

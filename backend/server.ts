@@ -1,0 +1,171 @@
+/**
+ * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
+ * publish the key set to the edge and re-sync the feature store. `tsx backend/server.ts`
+ * runs it with configuration from the environment (see config.ts).
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAdaptorServer } from "@hono/node-server";
+import { createBackendApp } from "./app.js";
+import { seedLocalKeys } from "./auth/api-key-store.js";
+import { createCatalogSync } from "./catalog/catalog-sync.js";
+import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
+import { createDatabase, type Database } from "./db/client.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
+import { createFeatureStore } from "./feature-store/feature-store.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createBackendMetrics } from "./metrics/backend-metrics.js";
+
+export interface RunningBackend {
+  url: string;
+  port: number;
+  database: Database;
+  /** Settles when the first key-set publication has succeeded or given up. */
+  keysPublished: Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StartBackendOptions {
+  logger?: Logger;
+  /** Default true. */
+  publishKeys?: boolean;
+  publishOptions?: PublishOptions;
+  /** Re-send every item to the feature store once after start-up. Default true. */
+  resyncOnStart?: boolean;
+  resyncIntervalMs?: number;
+}
+
+export async function startBackend(config: BackendConfig, options: StartBackendOptions = {}): Promise<RunningBackend> {
+  const logger = options.logger ?? createLogger();
+  warnAboutOpenEndpoints(config, logger);
+  const database = await createDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    driver: config.databaseDriver,
+    onPoolError: (error) => logger.error("postgres pool error", { error: error.message }),
+  });
+  try {
+    await migrateDatabase(database);
+    const seeded = await seedLocalKeys(database.db, config);
+    logger.info("database ready", { database: database.description, seeded_keys: seeded });
+    return await serve(config, options, database, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function serve(config: BackendConfig, options: StartBackendOptions, database: Database, logger: Logger): Promise<RunningBackend> {
+  const metrics = createBackendMetrics({ processMetrics: true });
+  const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
+  const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
+  const app = createBackendApp({ database, featureStore, config, logger, metrics, catalogSync });
+  // Without http2/https options the adaptor makes a plain node:http Server.
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const port = await listen(server, config.port, config.host);
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  logger.info("backend listening", { url, environment: config.environment });
+
+  if (options.resyncOnStart ?? true) {
+    catalogSync.markAllPending();
+    void catalogSync.resyncPending();
+  }
+  catalogSync.start(options.resyncIntervalMs);
+
+  const publishing = new AbortController();
+  const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishInBackground(config, database, logger, publishing.signal, options.publishOptions);
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      publishing.abort();
+      catalogSync.stop();
+      await closeServer(server);
+      await keysPublished;
+      await database.close();
+    })();
+    return closing;
+  };
+  return { url, port, database, keysPublished, close };
+}
+
+function publishInBackground(
+  config: BackendConfig,
+  database: Database,
+  logger: Logger,
+  signal: AbortSignal,
+  options: PublishOptions = {},
+): Promise<boolean> {
+  return publishKeySet(config.edgeUrl, config.edgeAdminToken, database.db, {
+    ...options,
+    signal,
+    onRetry: (attempt, reason, delayMs) => logger.info("edge not ready for the key set; retrying", { attempt, reason, delay_ms: delayMs }),
+  }).then(
+    (result) => {
+      logger.info("key set published to the edge", { edge: config.edgeUrl, keys: result.keys, attempts: result.attempts });
+      return true;
+    },
+    (error: Error) => {
+      if (!signal.aborted) logger.error("key set not published to the edge", { edge: config.edgeUrl, error: error.message });
+      return false;
+    },
+  );
+}
+
+function warnAboutOpenEndpoints(config: BackendConfig, logger: Logger): void {
+  if (!config.backendToken) logger.warn("BACKEND_TOKEN is not set: /internal endpoints accept any caller (development only)");
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`port ${port} on ${host} is already in use: stop the other process or set PORT`)
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections would hold close() open until they time out.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}
+
+async function main(): Promise<void> {
+  let config: BackendConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const backend = await startBackend(config);
+  const stop = () => {
+    backend.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((error: Error) => {
+    console.error(`backend failed to start: ${error.message}`);
+    process.exit(1);
+  });
+}
