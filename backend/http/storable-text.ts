@@ -5,7 +5,10 @@
  */
 import type { z } from "zod";
 
-const NUL_MESSAGE = "must not contain the NUL character (\\u0000)";
+export const NUL_MESSAGE = "must not contain the NUL character (\\u0000)";
+
+/** For single strings such as query parameters. */
+export const hasNoNul = (value: string): boolean => !value.includes("\u0000");
 
 export function rejectNulCharacters(value: unknown, ctx: z.core.$RefinementCtx): void {
   for (const path of nulPaths(value)) ctx.addIssue({ code: "custom", path, message: NUL_MESSAGE });

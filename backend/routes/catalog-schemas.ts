@@ -4,7 +4,7 @@ import { CatalogUpsertSchema } from "../../models/catalog.js";
 import { IdSchema } from "../../models/events.js";
 import type { ItemRow } from "../db/schema.js";
 import { limitParam } from "../http/query-params.js";
-import { rejectNulCharacters } from "../http/storable-text.js";
+import { hasNoNul, NUL_MESSAGE, rejectNulCharacters } from "../http/storable-text.js";
 
 /** An item id twice in one upsert is ambiguous (which one wins?), so it is refused. */
 function rejectDuplicateIds(body: z.infer<typeof CatalogUpsertSchema>, ctx: z.core.$RefinementCtx): void {
@@ -51,13 +51,15 @@ export const ItemListSchema = z
   .openapi("CatalogItemList");
 
 export const ItemParamsSchema = z.object({
-  itemId: IdSchema.openapi({ param: { name: "itemId", in: "path" }, example: "sku-123" }),
+  // No .openapi() on a shared model schema: it may have been built before
+  // @hono/zod-openapi extended zod, and then lacks the method. The key names the param.
+  itemId: IdSchema,
 });
 
 export const ListQuerySchema = z.object({
   limit: limitParam(1000, 100),
   cursor: IdSchema.optional(),
-  category: z.string().min(1).max(128).optional(),
+  category: z.string().min(1).max(128).refine(hasNoNul, NUL_MESSAGE).optional(),
 });
 
 export function toStoredItem(row: ItemRow): z.infer<typeof StoredItemSchema> {

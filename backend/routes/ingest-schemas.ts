@@ -30,7 +30,8 @@ export const IngestResultSchema = z
   .openapi("IngestResult");
 
 export const UserParamsSchema = z.object({
-  userId: IdSchema.openapi({ param: { name: "userId", in: "path" }, example: "u-42" }),
+  // A shared model schema gets no .openapi() call (see catalog-schemas.ts).
+  userId: IdSchema,
 });
 
 export const EraseResultSchema = z

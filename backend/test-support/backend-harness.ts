@@ -20,8 +20,11 @@ import { createTestDatabase, type TestDatabase } from "./postgres.js";
 
 /** Backend tests keep their Redis keys out of database 0, which other suites use. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/9";
-/** Nothing listens here; connections are refused at once. */
-export const UNREACHABLE_URL = "http://127.0.0.1:9";
+/**
+ * Nothing listens on this privileged port, so connections are refused at once. (Not 9
+ * or 1: fetch refuses those "bad ports" itself, which would test something else.)
+ */
+export const UNREACHABLE_URL = "http://127.0.0.1:2";
 
 export const BACKEND_TOKEN = "test-backend-token-0123456789";
 

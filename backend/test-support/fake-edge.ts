@@ -1,0 +1,58 @@
+/**
+ * Test helper: a stand-in for the edge worker's endpoints the backend and the demo
+ * loader call (PUT /v1/admin/keys, POST /v1/events), recording what it receives.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export interface FakeEdge {
+  url: string;
+  requests: RecordedRequest[];
+  /** Status codes to answer PUT /v1/admin/keys with, in turn; then 204. */
+  keyAnswers: number[];
+  close(): Promise<void>;
+}
+
+export async function startFakeEdge(): Promise<FakeEdge> {
+  const requests: RecordedRequest[] = [];
+  const edge = { keyAnswers: [] as number[] };
+  const server = createServer(async (req, res) => {
+    const body = await readJson(req);
+    const path = (req.url ?? "/").split("?")[0]!;
+    requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, body });
+    if (req.method === "PUT" && path === "/v1/admin/keys") {
+      res.writeHead(edge.keyAnswers.shift() ?? 204).end();
+    } else if (req.method === "POST" && path === "/v1/events") {
+      const events = (body as { events?: unknown[] }).events ?? [];
+      res.writeHead(202, { "content-type": "application/json" });
+      res.end(JSON.stringify({ accepted: events.length, duplicates: 0, rejected: [] }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(edge, {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : null;
+}
