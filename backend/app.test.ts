@@ -234,6 +234,33 @@ describe("health", () => {
   });
 });
 
+describe("a database that is down", () => {
+  it("answers 503 JSON (retry later), not 500", async () => {
+    const { createDatabase } = await import("./db/client.js");
+    const gone = await createDatabase({ url: "postgres://postgres@127.0.0.1:2/nothing", maxConnections: 1 });
+    try {
+      const app = createBackendApp({
+        database: gone,
+        featureStore: h.featureStore,
+        config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
+        logger: createLogger(() => {}),
+      });
+      const response = await app.request("/internal/v1/ingest", jsonRequest("POST", { events: [] }, bearer(BACKEND_TOKEN)));
+      expect(response.status).toBe(200); // an empty batch touches nothing
+      const stored = await app.request(
+        "/internal/v1/ingest",
+        jsonRequest("POST", { events: [{ event_id: "e", user_id: "u", session_id: null, item_id: "i", type: "view", value: null, ts: 1, context: null }] }, bearer(BACKEND_TOKEN)),
+      );
+      expect(stored.status).toBe(503);
+      expect((await json(stored)).error.code).toBe("unavailable");
+      const ready = await json(await app.request("/health/ready"));
+      expect(ready.checks.postgres).toMatchObject({ status: "error", error: expect.stringContaining("ECONNREFUSED") });
+    } finally {
+      await gone.close();
+    }
+  });
+});
+
 describe("GET /metrics", () => {
   it("exposes HTTP, ingest, duplicate, lag and catalog metrics in Prometheus text", async () => {
     // A fresh registry, so the counts below are this test's alone.

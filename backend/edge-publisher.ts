@@ -7,6 +7,7 @@
 import { KeySetSchema, type KeySet } from "../models/api-keys.js";
 import { listPublishableKeys } from "./auth/api-key-store.js";
 import type { Db } from "./db/client.js";
+import { describeError, errorCode } from "./describe-error.js";
 
 export interface PublishOptions {
   /** Attempts in all, including the first. Default 40 (a few minutes with the defaults below). */
@@ -68,8 +69,7 @@ async function putOnce(edgeUrl: string, token: string, keySet: KeySet, options: 
     return { ok: false, retry, reason: `edge answered ${response.status}` };
   } catch (error) {
     if (options.signal?.aborted) throw new PublishError("publishing the key set was cancelled");
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, retry: true, reason: cause ?? (error as Error).message };
+    return { ok: false, retry: true, reason: errorCode(error) ?? describeError(error) };
   }
 }
 

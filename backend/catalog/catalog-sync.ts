@@ -9,6 +9,7 @@
  */
 import type { CatalogItem } from "../../models/catalog.js";
 import type { Db } from "../db/client.js";
+import { describeError } from "../describe-error.js";
 import type { FeatureStore } from "../feature-store/feature-store.js";
 import type { Logger } from "../logger.js";
 import type { BackendMetrics } from "../metrics/backend-metrics.js";
@@ -67,7 +68,7 @@ export function createCatalogSync(deps: CatalogSyncDeps): CatalogSync {
       }
     } catch (error) {
       deps.metrics.recordFeatureStoreSync("failed", 1);
-      deps.logger.warn("feature store re-sync failed; will retry", { error: (error as Error).message, since: since.toISOString() });
+      deps.logger.warn("feature store re-sync failed; will retry", { error: describeError(error), since: since.toISOString() });
       return false;
     }
     deps.metrics.recordFeatureStoreSync("synced", sent);
@@ -86,7 +87,7 @@ export function createCatalogSync(deps: CatalogSyncDeps): CatalogSync {
         markPending(updatedAt);
         deps.metrics.recordFeatureStoreSync("failed", batch.length);
         deps.logger.warn("feature store write failed; items pending re-sync", {
-          error: (error as Error).message,
+          error: describeError(error),
           items: batch.length,
         });
         return "pending";

@@ -6,6 +6,7 @@
  */
 import { MAX_ITEMS_PER_UPSERT } from "../../models/catalog.js";
 import { MAX_EVENTS_PER_REQUEST } from "../../models/events.js";
+import { describeError } from "../describe-error.js";
 import { generateDemoData, type DemoData } from "./generate-demo-data.js";
 
 export interface LoadDemoOptions {
@@ -96,7 +97,7 @@ async function send(options: LoadDemoOptions, url: string, init: RequestInit): P
       reason = `${response.status} ${await response.text()}`;
       if (response.status !== 429 && response.status < 500) break;
     } catch (error) {
-      reason = (error as Error).message;
+      reason = describeError(error);
     }
     if (attempt < attempts) await new Promise((r) => setTimeout(r, (options.retryDelayMs ?? 500) * 2 ** (attempt - 1)));
   }

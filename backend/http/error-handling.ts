@@ -6,6 +6,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { describeError, errorCode } from "../describe-error.js";
 import type { Logger } from "../logger.js";
 import { ApiError, errorBody } from "./api-error.js";
 
@@ -17,7 +18,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     if (error instanceof ApiError) return renderApiError(c, error);
     if (error instanceof HTTPException) return renderApiError(c, fromHttpException(error));
-    logger.error("unhandled error", { error: error.message, stack: error.stack, request_id: c.get("requestId") });
+    logger.error("unhandled error", { error: describeError(error), stack: error.stack, request_id: c.get("requestId") });
     if (isUnavailable(error)) return c.json(errorBody("unavailable", "a dependency is unavailable; retry later"), 503);
     return c.json(errorBody("internal", "internal error"), 500);
   };
@@ -39,8 +40,13 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(status, status >= 500 ? "internal" : "bad_request", error.message || "bad request");
 }
 
-/** Connection failures say "try again", not "we are broken". */
+/**
+ * Connection failures say "try again", not "we are broken": refused or reset
+ * connections, and Postgres shutting down (57P01, 57P03) or out of connections (53300).
+ */
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P03", "53300"]);
+
 function isUnavailable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "53300"].includes(code);
+  const code = errorCode(error);
+  return code !== undefined && UNAVAILABLE_CODES.has(code);
 }

@@ -29,7 +29,9 @@ export function requestLog(
       request_id: c.get("requestId"),
       ...(c.get("apiKeyId") ? { key_id: c.get("apiKeyId") } : {}),
     };
-    if (status >= 500) logger.error("request", { ...fields, error: c.error?.message });
+    // 503 is an expected answer (readiness, a dependency down), not a bug.
+    if (status >= 500 && status !== 503) logger.error("request", { ...fields, error: c.error?.message });
+    else if (status === 503) logger.warn("request", fields);
     else logger.info("request", fields);
   };
 }

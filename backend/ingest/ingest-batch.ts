@@ -23,6 +23,9 @@ export interface IngestResult {
 }
 
 export async function ingestBatch(db: Db, batch: IngestBatch): Promise<IngestResult> {
+  if (batch.events.length + batch.feedback.length + batch.served.length === 0) {
+    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), insertedEvents: [] };
+  }
   return db.transaction(async (tx) => {
     const insertedEvents = await insertEvents(tx, batch.events);
     await upsertUsers(tx, insertedEvents);

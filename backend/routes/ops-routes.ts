@@ -3,6 +3,7 @@
  * each with its own status) and Prometheus metrics.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { describeError } from "../describe-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { openApiApp } from "../http/openapi-app.js";
 import type { BackendMetrics } from "../metrics/backend-metrics.js";
@@ -87,7 +88,7 @@ async function runCheck(check: DependencyCheck, timeoutMs: number): Promise<z.in
     await Promise.race([check(), timeout]);
     return { status: "ok", ms: elapsed(started) };
   } catch (error) {
-    return { status: "error", ms: elapsed(started), error: (error as Error).message };
+    return { status: "error", ms: elapsed(started), error: describeError(error) };
   } finally {
     clearTimeout(timer);
   }
