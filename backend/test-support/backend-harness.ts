@@ -127,7 +127,6 @@ export function jsonRequest(method: string, body: unknown, headers: Record<strin
  * A response body for assertions. `any` on purpose: each test's expect() calls check the
  * shape, and typing every payload in tests would only restate the route schemas.
  */
-// biome-ignore lint/suspicious/noExplicitAny: see above
 export async function json(response: Response): Promise<any> {
   return response.json();
 }
