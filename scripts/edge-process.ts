@@ -37,7 +37,9 @@ export async function startEdge(opts: EdgeOptions): Promise<EdgeProcess> {
   ];
   const child = spawn(join(opts.root, "node_modules", ".bin", "wrangler"), args, {
     cwd: opts.root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", NO_COLOR: "1" },
+    // No request.cf download: the local machine may have no route to Cloudflare, and the
+    // placeholder is all local development needs.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", FORCE_COLOR: "0", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: false,
   });

@@ -100,17 +100,11 @@ async function connectPglite(dataDir: string | null): Promise<DriverConnection> 
 
 /**
  * Neon's Pool speaks Postgres over a WebSocket. Node 22 has a global WebSocket; Node 20
- * does not, so fall back to the `ws` package, which is only present transitively — hence
- * the import by variable name, and a clear error if it is missing.
+ * does not, so the `ws` package (a dependency) stands in.
  */
 async function webSocketConstructor(): Promise<WebSocketConstructor> {
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (global) return global;
-  const moduleName = "ws";
-  try {
-    const mod = (await import(moduleName)) as { default: WebSocketConstructor };
-    return mod.default;
-  } catch {
-    throw new Error("the Neon driver needs a WebSocket implementation: use Node 22+ or install the `ws` package");
-  }
+  const { default: WebSocket } = await import("ws");
+  return WebSocket as unknown as WebSocketConstructor;
 }

@@ -1,0 +1,72 @@
+/**
+ * The whole local stack for an end-to-end test: its own ports, data folder, Postgres
+ * database (on the local server) and Redis database, so it never meets `npm start` or
+ * another test.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis as IORedis } from "ioredis";
+import { createTestDatabase, type TestDatabase } from "../../backend/test-support/postgres.js";
+import { startLocalStack, type LocalStack } from "../../scripts/local-stack.js";
+import { waitForKeys } from "../../scripts/stack-readiness.js";
+
+export interface E2EStack extends LocalStack {
+  database: TestDatabase;
+  logs: string[];
+  teardown(): Promise<void>;
+}
+
+export async function startE2EStack(portBase: number, redisDb: number): Promise<E2EStack> {
+  const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
+  const flush = new IORedis(redisUrl);
+  await flush.flushdb();
+  await flush.quit();
+  const database = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "recs-e2e-"));
+  const logs: string[] = [];
+  const stack = await startLocalStack({
+    dataDir,
+    edgePort: portBase,
+    backendPort: portBase + 1,
+    gatewayPort: portBase + 2,
+    inspectorPort: portBase + 3,
+    redisUrl,
+    databaseUrl: database.url,
+    edgeVars: { RETRY_BASE_SECONDS: "1" },
+    log: (source, line) => logs.push(`${source}| ${line}`),
+  });
+  await waitForKeys(stack.edgeUrl, stack.secrets.clientKey);
+  return {
+    ...stack,
+    database,
+    logs,
+    teardown: async () => {
+      await stack.stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function authed(key: string, json?: unknown): RequestInit {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (json === undefined) return { headers };
+  headers["content-type"] = "application/json";
+  return { method: "POST", headers, body: JSON.stringify(json) };
+}
+
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== null) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
