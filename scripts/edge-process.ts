@@ -39,7 +39,16 @@ export async function startEdge(opts: EdgeOptions): Promise<EdgeProcess> {
     cwd: opts.root,
     // No request.cf download: the local machine may have no route to Cloudflare, and the
     // placeholder is all local development needs.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", FORCE_COLOR: "0", NO_COLOR: "1" },
+    // Each stack gets its own dev registry, so another wrangler on the machine (a test
+    // run, a second stack) registering itself does not make this one reload.
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_REGISTRY_PATH: join(opts.persistTo, "registry"),
+      FORCE_COLOR: "0",
+      NO_COLOR: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: false,
   });

@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../backend/config.js";
+import { createLogger } from "../backend/logger.js";
 import { checkRedis } from "../backend/redis-gateway/check-redis.js";
 import { startRedisGateway, type RedisGateway } from "../backend/redis-gateway/gateway.js";
 import { startBackend } from "../backend/server.js";
@@ -81,7 +82,8 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       RECS_LOCAL_ADMIN_KEY: secrets.adminKey,
       RECS_LOCAL_CLIENT_KEY: secrets.clientKey,
     });
-    let backend: Awaited<ReturnType<typeof startBackend>> | null = await startBackend(backendConfig);
+    const backendOptions = { logger: createLogger((_level, line) => opts.log("backend", line)) };
+    let backend: Awaited<ReturnType<typeof startBackend>> | null = await startBackend(backendConfig, backendOptions);
     opts.log("backend", `listening on ${backend.url} (${opts.databaseUrl ? "Postgres at DATABASE_URL" : "embedded PGlite"})`);
     stoppers.push(async () => {
       await backend?.close();
@@ -115,7 +117,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
         backend = null;
       },
       startBackend: async () => {
-        if (!backend) backend = await startBackend(backendConfig);
+        if (!backend) backend = await startBackend(backendConfig, backendOptions);
       },
       stop,
     };

@@ -8,8 +8,8 @@ import { EventInputSchema, type StoredEvent } from "../../models/events.js";
 import type { SessionEvent } from "../../durable-objects/user-session.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { describeZodError } from "../http/errors.js";
-import { sendAll } from "../queue/messages.js";
+import { ApiError, describeZodError } from "../http/errors.js";
+import { chunk, EVENTS_PER_MESSAGE, sendAll } from "../queue/messages.js";
 import { appendToSession } from "../session/session-store.js";
 import { normaliseEvent } from "./normalise-event.js";
 
@@ -27,7 +27,7 @@ export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly u
   const { unique, repeatedInBatch } = dedupe(valid);
   const [sessionDuplicates] = await Promise.all([
     updateSessions(env, config, unique),
-    sendAll(env.EVENTS_QUEUE, unique.map((event) => ({ kind: "event" as const, event }))),
+    enqueue(env, unique),
   ]);
   const duplicates = repeatedInBatch + (sessionDuplicates ?? 0);
   return {
@@ -36,6 +36,16 @@ export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly u
     rejected,
     degraded: sessionDuplicates === null ? ["session"] : [],
   };
+}
+
+/** The queue is what makes an event accepted; if it is unavailable the client must retry. */
+async function enqueue(env: Env, events: StoredEvent[]): Promise<void> {
+  try {
+    await sendAll(env.EVENTS_QUEUE, chunk(events, EVENTS_PER_MESSAGE).map((c) => ({ kind: "events" as const, events: c })));
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", msg: "events queue send failed", error: String(err) }));
+    throw new ApiError(503, "queue_unavailable", "events could not be queued; retry the batch (event ids make retries safe)", undefined, { "retry-after": "1" });
+  }
 }
 
 async function validate(raw: readonly unknown[], now: number) {

@@ -25,7 +25,7 @@ describe("queue consumer", () => {
     const user = uniq("u");
     const [a, b] = [uniq("a"), uniq("b")];
     const now = Date.now();
-    const bodies = [event(user, a, now - 2000), event(user, b, now - 1000)].map((e) => ({ kind: "event", event: e }));
+    const bodies = [[event(user, a, now - 2000)], [event(user, b, now - 1000)]].map((events) => ({ kind: "events", events }));
     const first = await run(EVENTS_QUEUE_NAME, bodies, backendDown);
     expect(first.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["m0", "m1"]);
     expect(first.explicitAcks).toEqual([]);
@@ -49,7 +49,7 @@ describe("queue consumer", () => {
   });
 
   it("stores dead-lettered batches in R2", async () => {
-    const body = { kind: "event", event: event(uniq("u"), "x", Date.now()) };
+    const body = { kind: "events", events: [event(uniq("u"), "x", Date.now())] };
     const result = await run(DEAD_LETTER_QUEUE_NAME, [body], env);
     expect(result.explicitAcks).toEqual(["m0"]);
     const listed = await env.ARTIFACTS.list({ prefix: "dead-letters/" });

@@ -62,9 +62,9 @@ function parseMessages(messages: readonly Message<unknown>[]) {
 export function toIngestBatch(messages: readonly QueueMessage[]): IngestBatch {
   const batch: IngestBatch = { events: [], feedback: [], served: [] };
   for (const m of messages) {
-    if (m.kind === "event") batch.events.push(m.event as StoredEvent);
+    if (m.kind === "events") batch.events.push(...(m.events as StoredEvent[]));
     else if (m.kind === "feedback") batch.feedback.push(m.feedback);
-    else batch.served.push(m.served);
+    else batch.served.push(...m.served);
   }
   return batch;
 }

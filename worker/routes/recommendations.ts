@@ -6,7 +6,7 @@ import { edgeConfig } from "../config.js";
 import type { AppEnv } from "../http/app-types.js";
 import { requireScope } from "../http/auth.js";
 import { BulkRequest, BulkResponse, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
-import { sendAll } from "../queue/messages.js";
+import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
 import { recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
 
 const BULK_CONCURRENCY = 16;
@@ -99,7 +99,7 @@ function served(requestId: string, req: RecsRequest, result: RecsResult): Served
 /** The served list goes on the queue after the answer, so clicks can be attributed to it later. */
 function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
   c.executionCtx.waitUntil(
-    sendAll(c.env.EVENTS_QUEUE, lists.map((s) => ({ kind: "served" as const, served: s }))).catch((err) =>
+    sendAll(c.env.EVENTS_QUEUE, chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served }))).catch((err) =>
       console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) })),
     ),
   );

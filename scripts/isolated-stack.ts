@@ -1,23 +1,23 @@
 /**
- * The whole local stack for an end-to-end test: its own ports, data folder, Postgres
- * database (on the local server) and Redis database, so it never meets `npm start` or
- * another test.
+ * The whole local stack for an end-to-end test or a benchmark: its own ports, data
+ * folder, Postgres database (a fresh one on the local server) and Redis database, so
+ * it never meets `npm start` or another run.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis as IORedis } from "ioredis";
-import { createTestDatabase, type TestDatabase } from "../../backend/test-support/postgres.js";
-import { startLocalStack, type LocalStack } from "../../scripts/local-stack.js";
-import { waitForKeys } from "../../scripts/stack-readiness.js";
+import { createTestDatabase, type TestDatabase } from "../backend/test-support/postgres.js";
+import { startLocalStack, type LocalStack } from "./local-stack.js";
+import { waitForKeys } from "./stack-readiness.js";
 
-export interface E2EStack extends LocalStack {
+export interface IsolatedStack extends LocalStack {
   database: TestDatabase;
   logs: string[];
   teardown(): Promise<void>;
 }
 
-export async function startE2EStack(portBase: number, redisDb: number): Promise<E2EStack> {
+export async function startIsolatedStack(portBase: number, redisDb: number, log?: (source: string, line: string) => void): Promise<IsolatedStack> {
   const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
   const flush = new IORedis(redisUrl);
   await flush.flushdb();
@@ -34,7 +34,7 @@ export async function startE2EStack(portBase: number, redisDb: number): Promise<
     redisUrl,
     databaseUrl: database.url,
     edgeVars: { RETRY_BASE_SECONDS: "1" },
-    log: (source, line) => logs.push(`${source}| ${line}`),
+    log: log ?? ((source, line) => logs.push(`${source}| ${line}`)),
   });
   await waitForKeys(stack.edgeUrl, stack.secrets.clientKey);
   return {

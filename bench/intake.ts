@@ -1,0 +1,98 @@
+/**
+ * Intake benchmark: events per second end to end, from POST /v1/events (batches of
+ * 500) through the session objects, the queue, the consumer and the backend until the
+ * rows are in Postgres.
+ *
+ *   npm run bench:intake [-- --events 20000 --concurrency 4]
+ *
+ * Starts its own stack (fresh Postgres database on the local server, Redis database 4,
+ * ports 39787…).
+ */
+import pg from "pg";
+import { authed, startIsolatedStack, until } from "../scripts/isolated-stack.js";
+import { argNumber, printTable } from "./load-stats.js";
+
+const total = argNumber("events", 20_000);
+const concurrency = argNumber("concurrency", 4);
+const BATCH = 500;
+
+async function rows(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM interactions")).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+function batch(b: number, t0: number): unknown[] {
+  return Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, i) => {
+    const n = b * BATCH + i;
+    return { event_id: `bench-${n}`, user_id: `bench-user-${n % 2000}`, item_id: `bench-item-${(n * 7) % 500}`, type: n % 20 === 0 ? "purchase" : "view", ts: t0 + n };
+  });
+}
+
+/** A 503 asks the client to retry; event ids make the retry safe. */
+async function postWithRetry(edgeUrl: string, key: string, events: unknown[]): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${edgeUrl}/v1/events`, authed(key, { events }));
+    if (res.status !== 503 || attempt >= 5) return res;
+    retried++;
+    await res.body?.cancel();
+    await new Promise((r) => setTimeout(r, 250 * attempt));
+  }
+}
+
+let retried = 0;
+
+async function main(): Promise<void> {
+  console.log("starting an isolated local stack…");
+  const stack = await startIsolatedStack(39787, 4, (source, line) => {
+    if (/"level":"(error|warn)"|✘|Error|restart|Reload/i.test(line)) console.log(`  ${source}| ${line.slice(0, 400)}`);
+  });
+  try {
+    const batches = Math.ceil(total / BATCH);
+    const t0 = Date.now() - 3600_000;
+    const start = performance.now();
+    let next = 0;
+    let rejected = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < batches) {
+          const b = next++;
+          const res = await postWithRetry(stack.edgeUrl, stack.secrets.clientKey, batch(b, t0));
+          if (res.status !== 202) {
+            rejected += BATCH;
+            console.log(`  batch ${b}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+            continue;
+          }
+          const body = (await res.json()) as { accepted?: number };
+          rejected += BATCH - (body.accepted ?? 0);
+        }
+      }),
+    );
+    const accepted = (performance.now() - start) / 1000;
+    let last = 0;
+    await until(`${total} rows in Postgres`, 300_000, async () => {
+      const n = await rows(stack.database.url);
+      if (n - last >= 5000) console.log(`  ${n} rows`);
+      last = n;
+      return n >= total ? n : null;
+    });
+    const stored = (performance.now() - start) / 1000;
+    printTable(`Intake of ${total} events (batches of ${BATCH}, ${concurrency} concurrent posts)`, {
+      "edge accepted all in": `${accepted.toFixed(2)} s (${(total / accepted).toFixed(0)} events/s)`,
+      "all in Postgres after": `${stored.toFixed(2)} s (${(total / stored).toFixed(0)} events/s end to end)`,
+      "rejected": rejected,
+      "batches retried after 503": retried,
+    });
+  } finally {
+    await stack.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+/** Latency statistics and the printed summary shared by the benchmarks. */
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function latencySummary(samples: readonly number[]): Record<string, string> {
+  const s = [...samples].sort((a, b) => a - b);
+  const f = (x: number) => `${x.toFixed(2)} ms`;
+  return { p50: f(percentile(s, 50)), p95: f(percentile(s, 95)), p99: f(percentile(s, 99)), max: f(s[s.length - 1] ?? NaN) };
+}
+
+export function printTable(title: string, rows: Record<string, string | number>): void {
+  console.log(`\n${title}`);
+  const width = Math.max(...Object.keys(rows).map((k) => k.length));
+  for (const [k, v] of Object.entries(rows)) console.log(`  ${k.padEnd(width)}  ${v}`);
+}
+
+export function argNumber(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+  return n;
+}

@@ -1,0 +1,91 @@
+/**
+ * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
+ *
+ *   npm run bench:recs [-- --concurrency 8 --duration 20]
+ *
+ * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
+ * local server, Redis database 5, ports 38787…) and loads the demo data first; with
+ * them it loads an already running stack (e.g. `npm start`). Users are a mix of demo
+ * users with history and brand-new ones. Prints client-side latency percentiles,
+ * throughput and errors, and the edge's own time from Server-Timing.
+ */
+import { generateDemoData } from "../backend/demo/generate-demo-data.js";
+import { loadDemoData } from "../backend/demo/load-demo-data.js";
+import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
+import { waitForRecommendations } from "../scripts/stack-readiness.js";
+import { argNumber, latencySummary, printTable } from "./load-stats.js";
+
+const concurrency = argNumber("concurrency", 8);
+const durationS = argNumber("duration", 20);
+const warmupS = 3;
+
+async function target(): Promise<{ url: string; key: string; stack: IsolatedStack | null }> {
+  if (process.env.EDGE_URL && process.env.RECS_KEY) return { url: process.env.EDGE_URL, key: process.env.RECS_KEY, stack: null };
+  console.log("starting an isolated local stack and loading the demo data (about a minute)…");
+  const stack = await startIsolatedStack(38787, 5);
+  const result = await loadDemoData({
+    backendUrl: stack.backendUrl,
+    edgeUrl: stack.edgeUrl,
+    adminKey: stack.secrets.adminKey,
+    clientKey: stack.secrets.clientKey,
+    data: generateDemoData(),
+    onProgress: (l) => console.log(`  ${l}`),
+  });
+  if (result.loaded) await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => console.log(`  ${l}`));
+  return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
+}
+
+function pickUser(i: number): string {
+  return i % 5 === 0 ? `bench-new-${i}` : `demo-user-${1 + (i % 1500)}`;
+}
+
+async function run(url: string, key: string, seconds: number, record: boolean) {
+  const latencies: number[] = [];
+  const edgeTimes: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const i = n++;
+      const start = performance.now();
+      try {
+        const res = await fetch(`${url}/v1/recommendations/${pickUser(i)}?limit=10`, { headers: { authorization: `Bearer ${key}` } });
+        const body = (await res.json()) as { items?: unknown[]; degraded?: string[] };
+        const ms = performance.now() - start;
+        if (!res.ok || !body.items || (body.degraded?.length ?? 0) > 0) errors++;
+        if (record) {
+          latencies.push(ms);
+          const total = /total;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "");
+          if (total) edgeTimes.push(Number(total[1]));
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, edgeTimes, errors };
+}
+
+async function main(): Promise<void> {
+  const { url, key, stack } = await target();
+  try {
+    await run(url, key, warmupS, false);
+    const { latencies, edgeTimes, errors } = await run(url, key, durationS, true);
+    printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up)`, {
+      requests: latencies.length,
+      "errors or degraded": errors,
+      throughput: `${(latencies.length / durationS).toFixed(1)} req/s`,
+      ...Object.fromEntries(Object.entries(latencySummary(latencies)).map(([k, v]) => [`client ${k}`, v])),
+      ...Object.fromEntries(Object.entries(latencySummary(edgeTimes)).map(([k, v]) => [`edge ${k}`, v])),
+    });
+  } finally {
+    await stack?.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
