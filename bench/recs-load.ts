@@ -12,7 +12,7 @@
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { loadDemoData } from "../backend/demo/load-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
-import { waitForRecommendations } from "../scripts/stack-readiness.js";
+import { waitForIngest, waitForRecommendations } from "../scripts/stack-readiness.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
 
 const concurrency = argNumber("concurrency", 8);
@@ -31,7 +31,11 @@ async function target(): Promise<{ url: string; key: string; stack: IsolatedStac
     data: generateDemoData(),
     onProgress: (l) => console.log(`  ${l}`),
   });
-  if (result.loaded) await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => console.log(`  ${l}`));
+  if (result.loaded) {
+    // Measure an idle system: the demo events must have left the queue first.
+    await waitForIngest(stack.backendUrl, result.events.accepted, (l) => console.log(`  ${l}`));
+    await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => console.log(`  ${l}`));
+  }
   return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
 }
 

@@ -33,3 +33,24 @@ async function poll(timeoutMs: number, what: string, check: () => Promise<boolea
   }
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
 }
+
+/** Sum of the backend's ingested-events counter, from its Prometheus endpoint. */
+export async function ingestedEvents(backendUrl: string): Promise<number> {
+  const text = await (await fetch(`${backendUrl}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(/^\w*ingested_events_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/gm)) total += Number(m[1]);
+  return total;
+}
+
+/** Waits until the backend has stored `expected` events, printing progress now and then. */
+export async function waitForIngest(backendUrl: string, expected: number, log: (line: string) => void, timeoutMs = 300_000): Promise<void> {
+  let lastPrinted = 0;
+  await poll(timeoutMs, `${expected} events to reach the backend`, async () => {
+    const n = await ingestedEvents(backendUrl);
+    if (n >= expected || Date.now() - lastPrinted > 5_000) {
+      log(`stored ${n}/${expected} events`);
+      lastPrinted = Date.now();
+    }
+    return n >= expected;
+  });
+}

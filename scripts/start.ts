@@ -7,7 +7,7 @@
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { loadDemoData } from "../backend/demo/load-demo-data.js";
 import { defaultStackOptions, StackError, startLocalStack, type LocalStack } from "./local-stack.js";
-import { waitForKeys, waitForRecommendations } from "./stack-readiness.js";
+import { waitForIngest, waitForKeys, waitForRecommendations } from "./stack-readiness.js";
 
 const USAGE = `usage: npm start [-- --no-demo]
 
@@ -43,7 +43,10 @@ async function main(argv: string[]): Promise<void> {
       data: generateDemoData(),
       onProgress: (line: string) => log("demo", line),
     });
-    if (result.loaded) await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => log("demo", l));
+    if (result.loaded) {
+      await waitForIngest(stack.backendUrl, result.events.accepted, (l) => log("demo", l));
+      await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => log("demo", l));
+    }
   }
   printBanner(stack);
 }

@@ -5,12 +5,12 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authed, startE2EStack, until, type E2EStack } from "./e2e-stack.js";
+import { authed, startIsolatedStack, until, type IsolatedStack } from "../../scripts/isolated-stack.js";
 
-let stack: E2EStack;
+let stack: IsolatedStack;
 
 beforeAll(async () => {
-  stack = await startE2EStack(28787, 6);
+  stack = await startIsolatedStack(28787, 6);
 }, 120_000);
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import { keys, type PopularityWindow } from "../../models/feature-keys.js";
 import { liveEpochs, mergeEpochLists } from "./forward-decay.js";
+import { IsolateCache } from "./isolate-cache.js";
 import { parseItemRecord } from "./item-records.js";
 import { pairsFromFlat } from "./redis-client.js";
 
@@ -24,33 +25,55 @@ export const POPULAR_READ = 100;
 export const TRENDING_WINDOW: PopularityWindow = "24h";
 export const POPULAR_WINDOW: PopularityWindow = "7d";
 
+/** Popularity moves slowly: an isolate re-reads a list at most this often. */
+export const POPULAR_TTL_MS = 5_000;
+/** Catalog records (title, category, availability) are re-read at most this often. */
+export const RECORD_TTL_MS = 30_000;
+
+const popularCache = new IsolateCache<Scored>(POPULAR_TTL_MS, 1_000);
+const recordCache = new IsolateCache<EdgeItemRecord | null>(RECORD_TTL_MS, 50_000);
+
+/** For tests: behave like a fresh isolate. */
+export function resetFeatureCaches(): void {
+  popularCache.clear();
+  recordCache.clear();
+}
+
 export async function readServingSignals(
   redis: Redis,
   anchors: readonly string[],
   now: number,
   category: string | null,
 ): Promise<ServingSignals> {
-  const p = redis.pipeline();
-  for (const a of anchors) {
-    p.zrange(keys.coView(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
-    p.zrange(keys.coPurchase(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
-  }
   const windows = [TRENDING_WINDOW, POPULAR_WINDOW] as const;
-  for (const w of windows) queuePopular(p, w, now, category, POPULAR_READ);
-  const res = await p.exec<unknown[]>();
+  const cached = windows.map((w) => popularCache.get(popularKey(w, category), now));
+  const missing = windows.filter((_, i) => cached[i] === undefined);
   const coView = new Map<string, Scored>();
   const coPurchase = new Map<string, Scored>();
-  anchors.forEach((a, i) => {
-    coView.set(a, pairsFromFlat(res[2 * i]));
-    coPurchase.set(a, pairsFromFlat(res[2 * i + 1]));
-  });
-  const base = anchors.length * 2;
-  return {
-    coView,
-    coPurchase,
-    trending: mergePopular(TRENDING_WINDOW, now, res.slice(base, base + 2), POPULAR_READ),
-    popular: mergePopular(POPULAR_WINDOW, now, res.slice(base + 2, base + 4), POPULAR_READ),
-  };
+  if (anchors.length > 0 || missing.length > 0) {
+    const p = redis.pipeline();
+    for (const a of anchors) {
+      p.zrange(keys.coView(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
+      p.zrange(keys.coPurchase(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
+    }
+    for (const w of missing) queuePopular(p, w, now, category, POPULAR_READ);
+    const res = await p.exec<unknown[]>();
+    anchors.forEach((a, i) => {
+      coView.set(a, pairsFromFlat(res[2 * i]));
+      coPurchase.set(a, pairsFromFlat(res[2 * i + 1]));
+    });
+    missing.forEach((w, j) => {
+      const base = anchors.length * 2 + j * 2;
+      const list = mergePopular(w, now, res.slice(base, base + 2), POPULAR_READ);
+      popularCache.set(popularKey(w, category), list, now);
+      cached[windows.indexOf(w)] = list;
+    });
+  }
+  return { coView, coPurchase, trending: cached[0] ?? [], popular: cached[1] ?? [] };
+}
+
+function popularKey(window: PopularityWindow, category: string | null): string {
+  return `${window}\u0000${category ?? ""}`;
 }
 
 export async function readPopular(
@@ -69,13 +92,20 @@ export async function readNeighbours(redis: Redis, key: string, limit: number): 
   return pairsFromFlat(await redis.zrange(key, 0, limit - 1, { rev: true, withScores: true }));
 }
 
-export async function readItemRecords(redis: Redis, ids: readonly string[]): Promise<Map<string, EdgeItemRecord>> {
+export async function readItemRecords(redis: Redis, ids: readonly string[], now = Date.now()): Promise<Map<string, EdgeItemRecord>> {
   const out = new Map<string, EdgeItemRecord>();
-  if (ids.length === 0) return out;
-  const raw = await redis.mget<unknown[]>(...ids.map(keys.item));
-  raw.forEach((r, i) => {
-    const rec = parseItemRecord(r);
-    if (rec) out.set(ids[i]!, rec);
+  const missing: string[] = [];
+  for (const id of ids) {
+    const hit = recordCache.get(id, now);
+    if (hit === undefined) missing.push(id);
+    else if (hit) out.set(id, hit);
+  }
+  if (missing.length === 0) return out;
+  const raw = await redis.mget<unknown[]>(...missing.map(keys.item));
+  missing.forEach((id, i) => {
+    const rec = parseItemRecord(raw[i]);
+    recordCache.set(id, rec, now);
+    if (rec) out.set(id, rec);
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import { env, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
+import { resetFeatureCaches } from "../features/feature-reader.js";
 import { resetPopularMemory } from "../recommend/popular-cache.js";
 import { api, KEYS, seedKeys, uniq } from "../test-support/fixtures.js";
 import { plantWorld, type PlantedWorld } from "../test-support/planted-world.js";
@@ -91,6 +92,7 @@ describe("GET /v1/recommendations/{userId}", () => {
     };
     resetPopularMemory(); // the good answer below then leaves exactly its lists as the fallback
     const good = await call(env);
+    resetFeatureCaches(); // a fresh isolate: nothing cached but the fallback list
     const down = await call({ ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
     expect(down.status).toBe(200);
     expect(down.body.degraded).toContain("features");
