@@ -10,9 +10,8 @@
  * throughput and errors, and the edge's own time from Server-Timing.
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
-import { loadDemoData } from "../backend/demo/load-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
-import { waitForIngest, waitForRecommendations } from "../scripts/stack-readiness.js";
+import { loadDemoAndWait } from "../scripts/stack-readiness.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
 
 const concurrency = argNumber("concurrency", 8);
@@ -23,19 +22,7 @@ async function target(): Promise<{ url: string; key: string; stack: IsolatedStac
   if (process.env.EDGE_URL && process.env.RECS_KEY) return { url: process.env.EDGE_URL, key: process.env.RECS_KEY, stack: null };
   console.log("starting an isolated local stack and loading the demo data (about a minute)…");
   const stack = await startIsolatedStack(38787, 5);
-  const result = await loadDemoData({
-    backendUrl: stack.backendUrl,
-    edgeUrl: stack.edgeUrl,
-    adminKey: stack.secrets.adminKey,
-    clientKey: stack.secrets.clientKey,
-    data: generateDemoData(),
-    onProgress: (l) => console.log(`  ${l}`),
-  });
-  if (result.loaded) {
-    // Measure an idle system: the demo events must have left the queue first.
-    await waitForIngest(stack.backendUrl, result.events.accepted, (l) => console.log(`  ${l}`));
-    await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => console.log(`  ${l}`));
-  }
+  await loadDemoAndWait(stack, generateDemoData(), (l) => console.log(`  ${l}`));
   return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
 }
 

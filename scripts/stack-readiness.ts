@@ -1,4 +1,6 @@
 /** Waits that make `npm start` print its curl only when that curl will work. */
+import type { DemoData } from "../backend/demo/generate-demo-data.js";
+import { loadDemoData } from "../backend/demo/load-demo-data.js";
 
 export async function waitForKeys(edgeUrl: string, key: string, timeoutMs = 60_000): Promise<void> {
   await poll(timeoutMs, "the backend to publish the API keys to the edge", async () => {
@@ -53,4 +55,28 @@ export async function waitForIngest(backendUrl: string, expected: number, log: (
     }
     return n >= expected;
   });
+}
+
+/**
+ * Loads the demo data into an empty stack and waits until it is served: every event
+ * stored by the backend and the popular list filled. Returns false when the stack
+ * already had a catalog.
+ */
+export async function loadDemoAndWait(
+  stack: { backendUrl: string; edgeUrl: string; secrets: { adminKey: string; clientKey: string } },
+  data: DemoData,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const result = await loadDemoData({
+    backendUrl: stack.backendUrl,
+    edgeUrl: stack.edgeUrl,
+    adminKey: stack.secrets.adminKey,
+    clientKey: stack.secrets.clientKey,
+    data,
+    onProgress: log,
+  });
+  if (!result.loaded) return false;
+  await waitForIngest(stack.backendUrl, result.events.accepted, log);
+  await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, log);
+  return true;
 }

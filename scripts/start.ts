@@ -5,9 +5,8 @@
  * Configuration: README.md, "Configuration".
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
-import { loadDemoData } from "../backend/demo/load-demo-data.js";
 import { defaultStackOptions, StackError, startLocalStack, type LocalStack } from "./local-stack.js";
-import { waitForIngest, waitForKeys, waitForRecommendations } from "./stack-readiness.js";
+import { loadDemoAndWait, waitForKeys } from "./stack-readiness.js";
 
 const USAGE = `usage: npm start [-- --no-demo]
 
@@ -35,18 +34,7 @@ async function main(argv: string[]): Promise<void> {
   onShutdown(stack);
   await waitForKeys(stack.edgeUrl, stack.secrets.clientKey);
   if (!argv.includes("--no-demo")) {
-    const result = await loadDemoData({
-      backendUrl: stack.backendUrl,
-      edgeUrl: stack.edgeUrl,
-      adminKey: stack.secrets.adminKey,
-      clientKey: stack.secrets.clientKey,
-      data: generateDemoData(),
-      onProgress: (line: string) => log("demo", line),
-    });
-    if (result.loaded) {
-      await waitForIngest(stack.backendUrl, result.events.accepted, (l) => log("demo", l));
-      await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, (l) => log("demo", l));
-    }
+    await loadDemoAndWait(stack, generateDemoData(), (line) => log("demo", line));
   }
   printBanner(stack);
 }

@@ -6,30 +6,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "@hono/zod-openapi";
 
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-
-  toBody(): ErrorBody {
-    return errorBody(this.code, this.message, this.field);
-  }
-}
-
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
-  return { error: field === undefined ? { code, message } : { code, message, field } };
-}
+export { ApiError, errorBody, type ErrorBody } from "../../models/api-error.js";
 
 export const ErrorSchema = z
   .object({

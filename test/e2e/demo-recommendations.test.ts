@@ -4,9 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
-import { loadDemoData } from "../../backend/demo/load-demo-data.js";
 import { authed, startIsolatedStack, type IsolatedStack } from "../../scripts/isolated-stack.js";
-import { waitForIngest, waitForRecommendations } from "../../scripts/stack-readiness.js";
+import { loadDemoAndWait } from "../../scripts/stack-readiness.js";
 
 interface Recs {
   model_version: string;
@@ -20,10 +19,7 @@ let demo: DemoData;
 beforeAll(async () => {
   stack = await startIsolatedStack(29787, 8);
   demo = generateDemoData(42, { users: 300 });
-  const result = await loadDemoData({ backendUrl: stack.backendUrl, edgeUrl: stack.edgeUrl, adminKey: stack.secrets.adminKey, clientKey: stack.secrets.clientKey, data: demo });
-  expect(result.loaded).toBe(true);
-  await waitForIngest(stack.backendUrl, result.events.accepted, () => {});
-  await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, () => {});
+  expect(await loadDemoAndWait(stack, demo, () => {})).toBe(true);
 }, 240_000);
 
 afterAll(async () => {

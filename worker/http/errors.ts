@@ -5,29 +5,11 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { ApiError, errorBody } from "../../models/api-error.js";
 import type { AppEnv } from "./app-types.js";
 
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
-
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
-  return { error: field === undefined ? { code, message } : { code, message, field } };
-}
+export { ApiError, errorBody };
 
 /** "events.3.type: must be one of …" — the first issue, with its path, is what a caller needs. */
 export function describeZodError(err: ZodError, prefix = ""): { field: string; message: string } {
