@@ -5,6 +5,7 @@
 import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { checkRedis } from "./check-redis.js";
+import { freePort } from "../test-support/free-port.js";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 
@@ -12,14 +13,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
   const start = performance.now();
   const result = await work();
   return { result, ms: performance.now() - start };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("checkRedis", () => {

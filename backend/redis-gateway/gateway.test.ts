@@ -12,6 +12,7 @@ import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkRedis } from "./check-redis.js";
 import { MAX_BODY_BYTES, startRedisGateway, type RedisGateway } from "./gateway.js";
+import { freePort } from "../test-support/free-port.js";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const TOKEN = `test-token-${randomUUID()}`;
@@ -387,14 +388,6 @@ describe("close()", () => {
     await expect(fetch(`${temporary.url}/ping`)).rejects.toThrow();
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A TCP relay to Redis that can be switched off and on, to play an outage. */
 async function startProxy(target: URL): Promise<{ port: number; start(): Promise<void>; stop(): Promise<void> }> {
