@@ -119,23 +119,69 @@ export interface FixedSide {
 }
 
 /**
- * out = (YᵀY + λI)·v + Σ_{k∈row} (c_k − 1)(y_kᵀ v) y_k, the implicit A_u·v.
- * Written out rather than through dot/axpy: this is the innermost loop of training.
+ * out = (M + shift·I)·v for the dense f×f Gram matrix M. Four accumulators: V8 does not
+ * vectorise, and independent sums let the CPU overlap the multiply-adds instead of
+ * waiting on one dependency chain (≈1.5× on this loop).
  */
-function applyA(side: FixedSide, indices: Int32Array, values: Float32Array, start: number, end: number, v: Float64Array, out: Float64Array): void {
-  const { gram: g, f, lambda, alpha, factors: y } = side;
+function gramTimes(g: Float64Array, f: number, shift: number, v: Float64Array, out: Float64Array, sign: number): void {
+  const f4 = f & ~3;
   for (let a = 0; a < f; a++) {
     const row = a * f;
-    let s = lambda * v[a]!;
-    for (let b = 0; b < f; b++) s += g[row + b]! * v[b]!;
-    out[a] = s;
+    let s0 = shift * v[a]!;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let b = 0;
+    for (; b < f4; b += 4) {
+      s0 += g[row + b]! * v[b]!;
+      s1 += g[row + b + 1]! * v[b + 1]!;
+      s2 += g[row + b + 2]! * v[b + 2]!;
+      s3 += g[row + b + 3]! * v[b + 3]!;
+    }
+    for (; b < f; b++) s0 += g[row + b]! * v[b]!;
+    out[a] = sign * (s0 + s1 + s2 + s3);
   }
+}
+
+/** y[off..off+f]ᵀ v, unrolled like gramTimes. */
+function rowDot(y: Float32Array, off: number, v: Float64Array, f: number): number {
+  const f4 = f & ~3;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let b = 0;
+  for (; b < f4; b += 4) {
+    s0 += y[off + b]! * v[b]!;
+    s1 += y[off + b + 1]! * v[b + 1]!;
+    s2 += y[off + b + 2]! * v[b + 2]!;
+    s3 += y[off + b + 3]! * v[b + 3]!;
+  }
+  for (; b < f; b++) s0 += y[off + b]! * v[b]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** out += coef · y[off..off+f]. */
+function addRow(coef: number, y: Float32Array, off: number, out: Float64Array, f: number): void {
+  const f4 = f & ~3;
+  let b = 0;
+  for (; b < f4; b += 4) {
+    out[b] = out[b]! + coef * y[off + b]!;
+    out[b + 1] = out[b + 1]! + coef * y[off + b + 1]!;
+    out[b + 2] = out[b + 2]! + coef * y[off + b + 2]!;
+    out[b + 3] = out[b + 3]! + coef * y[off + b + 3]!;
+  }
+  for (; b < f; b++) out[b] = out[b]! + coef * y[off + b]!;
+}
+
+/** out = (YᵀY + λI)·v + Σ_{k∈row} (c_k − 1)(y_kᵀ v) y_k, the implicit A_u·v. */
+function applyA(side: FixedSide, indices: Int32Array, values: Float32Array, start: number, end: number, v: Float64Array, out: Float64Array): void {
+  const { f, alpha, factors: y } = side;
+  gramTimes(side.gram, f, side.lambda, v, out, 1);
   for (let k = start; k < end; k++) {
     const off = indices[k]! * f;
-    let s = 0;
-    for (let b = 0; b < f; b++) s += y[off + b]! * v[b]!;
-    s *= alpha * values[k]!; // c − 1 = α·r
-    for (let b = 0; b < f; b++) out[b] = out[b]! + s * y[off + b]!;
+    // c − 1 = α·r
+    addRow(alpha * values[k]! * rowDot(y, off, v, f), y, off, out, f);
   }
 }
 
@@ -144,20 +190,12 @@ function applyA(side: FixedSide, indices: Int32Array, values: Float32Array, star
  * r = −(YᵀY + λI)x + Σ_k (c_k − (c_k − 1)·y_kᵀx) y_k.
  */
 function residual(side: FixedSide, indices: Int32Array, values: Float32Array, start: number, end: number, x: Float64Array, r: Float64Array): void {
-  const { gram: g, f, lambda, alpha, factors: y } = side;
-  for (let a = 0; a < f; a++) {
-    const row = a * f;
-    let s = lambda * x[a]!;
-    for (let b = 0; b < f; b++) s += g[row + b]! * x[b]!;
-    r[a] = -s;
-  }
+  const { f, alpha, factors: y } = side;
+  gramTimes(side.gram, f, side.lambda, x, r, -1);
   for (let k = start; k < end; k++) {
     const off = indices[k]! * f;
-    let s = 0;
-    for (let b = 0; b < f; b++) s += y[off + b]! * x[b]!;
     const cMinus1 = alpha * values[k]!;
-    const coef = 1 + cMinus1 - cMinus1 * s;
-    for (let b = 0; b < f; b++) r[b] = r[b]! + coef * y[off + b]!;
+    addRow(1 + cMinus1 - cMinus1 * rowDot(y, off, x, f), y, off, r, f);
   }
 }
 
