@@ -60,8 +60,9 @@ export function hitPositions(recommended: readonly string[], relevant: ReadonlyS
 const discount = (position: number): number => 1 / Math.log2(position + 1);
 
 export function recallAtK(recommended: readonly string[], relevant: Relevant, k: number): number {
+  assertK(k);
   const rel = toSet(relevant);
-  if (rel.size === 0) return (assertK(k), 0);
+  if (rel.size === 0) return 0;
   return hitPositions(recommended, rel, k).length / rel.size;
 }
 
@@ -77,15 +78,17 @@ export function idealDcg(n: number): number {
 }
 
 export function ndcgAtK(recommended: readonly string[], relevant: Relevant, k: number): number {
+  assertK(k);
   const rel = toSet(relevant);
-  if (rel.size === 0) return (assertK(k), 0);
+  if (rel.size === 0) return 0;
   const dcg = hitPositions(recommended, rel, k).reduce((s, p) => s + discount(p), 0);
   return dcg / idealDcg(Math.min(k, rel.size));
 }
 
 export function averagePrecisionAtK(recommended: readonly string[], relevant: Relevant, k: number): number {
+  assertK(k);
   const rel = toSet(relevant);
-  if (rel.size === 0) return (assertK(k), 0);
+  if (rel.size === 0) return 0;
   // The j-th hit (1-based) at position p has Precision@p = j / p.
   const sum = hitPositions(recommended, rel, k).reduce((s, p, j) => s + (j + 1) / p, 0);
   return sum / Math.min(k, rel.size);

@@ -61,13 +61,19 @@ export function parseCsvRecord(text: string): string[] | null {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') (field += '"'), i++;
-      else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") fields.push(field), (field = "");
-    else field += ch;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (ch === '"') {
+      // RFC 4180 only allows quotes around a whole field; a stray one inside an unquoted
+      // field is read as toggling, which keeps the parse total and the result visible.
+      quoted = !quoted;
+    } else if (ch === "," && !quoted) {
+      fields.push(field);
+      field = "";
+    } else {
+      field += ch;
+    }
   }
   if (quoted) return null;
   fields.push(field);
@@ -157,8 +163,12 @@ export async function interactionsFromLines(
     }
     stats.records++;
     const r = parseRetailRecord(fields, columns, options);
-    if (typeof r === "string") stats.dropped[r]++;
-    else interactions.push(r), stats.kept++;
+    if (typeof r === "string") {
+      stats.dropped[r]++;
+    } else {
+      interactions.push(r);
+      stats.kept++;
+    }
   }
   if (columns === null) throw new SyntaxError("online retail file is empty");
   return { interactions, stats };
