@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildInteractionMatrix, interactionStrength, type Csr, type Interaction } from "./interaction-matrix.js";
+import { buildInteractionMatrix, historyFromInteractions, interactionStrength, type Csr, type Interaction } from "./interaction-matrix.js";
 
 function dense(m: Csr): number[][] {
   const out = Array.from({ length: m.rows }, () => new Array<number>(m.cols).fill(0));
@@ -60,5 +60,20 @@ describe("buildInteractionMatrix", () => {
     const d = dense(m.byUser);
     expect(d[1]![1]).toBeCloseTo(Math.log1p(12), 6); // bob: view 2 + purchase 10
     expect(d[2]![0]).toBeCloseTo(interactionStrength(2, m.scaling), 6);
+  });
+
+  it("turns a session into fold-in history with the matrix's weights and scaling", () => {
+    const options = { scaling: { kind: "log", epsilon: 2 } } as const;
+    const m = buildInteractionMatrix(events, options);
+    const session = [
+      { item_id: "i2", type: "view" },
+      { item_id: "unknown", type: "purchase" },
+      { item_id: "i2", type: "purchase" },
+      { item_id: "i3", type: "dismiss" },
+    ] as const;
+    // bob's row has the same events on i2, so the same r.
+    const history = historyFromInteractions(session, m.itemIndex, options);
+    expect(history.map((h) => h.itemIndex)).toEqual([1]);
+    expect(history[0]!.weight).toBeCloseTo(dense(m.byUser)[1]![1]!, 6); // the matrix stores float32
   });
 });

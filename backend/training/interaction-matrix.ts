@@ -176,3 +176,28 @@ export function buildInteractionMatrix(interactions: readonly Interaction[], opt
     scaling,
   };
 }
+
+/**
+ * One user's interactions as fold-in input (ials.ts foldInUser): event weights summed
+ * per item, then scaled exactly as buildInteractionMatrix does, so a session folded in
+ * at the edge sees the same r_ui training saw. Items the model does not know are
+ * skipped (nothing to fold them in against); cells that sum to ≤ 0 are dropped.
+ */
+export function historyFromInteractions(
+  interactions: readonly Pick<Interaction, "item_id" | "type">[],
+  itemIndex: ReadonlyMap<string, number>,
+  options: MatrixOptions = {},
+): { itemIndex: number; weight: number }[] {
+  const weights = { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights };
+  const scaling = options.scaling ?? { kind: "linear" };
+  const sums = new Map<number, number>();
+  for (const e of interactions) {
+    const index = itemIndex.get(e.item_id);
+    if (index !== undefined) sums.set(index, (sums.get(index) ?? 0) + weights[e.type]);
+  }
+  const history: { itemIndex: number; weight: number }[] = [];
+  for (const [index, sum] of [...sums].sort((a, b) => a[0] - b[0])) {
+    if (sum > 0) history.push({ itemIndex: index, weight: interactionStrength(sum, scaling) });
+  }
+  return history;
+}
