@@ -173,9 +173,10 @@ class Namespace {
 
   topK(query: Float32Array, k: number, similarity: SimilarityFunction, filter: FilterNode | undefined): { slots: Int32Array; scores: Float64Array } {
     const heap = new TopKHeap(Math.min(k, this.size));
-    const score = scorer(similarity, this.slab, this.norms, query, this.dimension);
+    const scores = new Float64Array(this.size);
+    scoreAll(similarity, this.slab, this.norms, query, this.size, scores);
     for (let slot = 0; slot < this.size; slot += 1) {
-      const s = score(slot);
+      const s = scores[slot] as number;
       // The filter is the slow part, so it is checked only for vectors that would make the cut.
       if (heap.wouldAccept(s) && this.matches(slot, filter)) heap.offer(s, slot);
     }
@@ -232,35 +233,60 @@ class Namespace {
 }
 
 /**
- * Upstash's normalised scores (docs, "Vector Similarity Functions"):
- * COSINE (1 + cos) / 2, EUCLIDEAN 1 / (1 + squared distance), DOT_PRODUCT (1 + dot) / 2.
+ * Scores every slot into `out` with Upstash's normalised formulas (docs, "Vector
+ * Similarity Functions"): COSINE (1 + cos) / 2, EUCLIDEAN 1 / (1 + squared distance),
+ * DOT_PRODUCT (1 + dot) / 2. One flat loop per function, four accumulators per vector:
+ * this is the whole cost of a query, and a per-slot callback made it about 3x slower.
  */
-function scorer(similarity: SimilarityFunction, slab: Float32Array, norms: Float64Array, query: Float32Array, dim: number): (slot: number) => number {
+function scoreAll(similarity: SimilarityFunction, slab: Float32Array, norms: Float64Array, query: Float32Array, count: number, out: Float64Array): void {
+  const dim = query.length;
   if (similarity === "EUCLIDEAN") {
-    return (slot) => {
-      const offset = slot * dim;
-      let sum = 0;
-      for (let i = 0; i < dim; i += 1) {
-        const diff = (slab[offset + i] as number) - (query[i] as number);
-        sum += diff * diff;
-      }
-      return 1 / (1 + sum);
-    };
+    for (let slot = 0, offset = 0; slot < count; slot += 1, offset += dim) out[slot] = 1 / (1 + squaredDistance(slab, offset, query, dim));
+    return;
   }
-  const dot = (slot: number): number => {
-    const offset = slot * dim;
-    let sum = 0;
-    for (let i = 0; i < dim; i += 1) sum += (slab[offset + i] as number) * (query[i] as number);
-    return sum;
-  };
-  if (similarity === "DOT_PRODUCT") return (slot) => (1 + dot(slot)) / 2;
+  if (similarity === "DOT_PRODUCT") {
+    for (let slot = 0, offset = 0; slot < count; slot += 1, offset += dim) out[slot] = (1 + dot(slab, offset, query, dim)) / 2;
+    return;
+  }
   const queryNorm = norm(query);
-  return (slot) => {
+  for (let slot = 0, offset = 0; slot < count; slot += 1, offset += dim) {
     const denominator = (norms[slot] as number) * queryNorm;
-    // A zero vector has no direction; Upstash's behaviour is undocumented, neutral is the least surprising.
-    if (denominator === 0) return 0.5;
-    return (1 + Math.max(-1, Math.min(1, dot(slot) / denominator))) / 2;
-  };
+    // A zero vector has no direction; Upstash does not document this case, neutral is the least surprising.
+    out[slot] = denominator === 0 ? 0.5 : (1 + Math.max(-1, Math.min(1, dot(slab, offset, query, dim) / denominator))) / 2;
+  }
+}
+
+function dot(slab: Float32Array, offset: number, query: Float32Array, dim: number): number {
+  let a = 0, b = 0, c = 0, d = 0;
+  let i = 0;
+  for (; i + 3 < dim; i += 4) {
+    a += (slab[offset + i] as number) * (query[i] as number);
+    b += (slab[offset + i + 1] as number) * (query[i + 1] as number);
+    c += (slab[offset + i + 2] as number) * (query[i + 2] as number);
+    d += (slab[offset + i + 3] as number) * (query[i + 3] as number);
+  }
+  for (; i < dim; i += 1) a += (slab[offset + i] as number) * (query[i] as number);
+  return a + b + c + d;
+}
+
+function squaredDistance(slab: Float32Array, offset: number, query: Float32Array, dim: number): number {
+  let a = 0, b = 0, c = 0, d = 0;
+  let i = 0;
+  for (; i + 3 < dim; i += 4) {
+    const x = (slab[offset + i] as number) - (query[i] as number);
+    const y = (slab[offset + i + 1] as number) - (query[i + 1] as number);
+    const z = (slab[offset + i + 2] as number) - (query[i + 2] as number);
+    const w = (slab[offset + i + 3] as number) - (query[i + 3] as number);
+    a += x * x;
+    b += y * y;
+    c += z * z;
+    d += w * w;
+  }
+  for (; i < dim; i += 1) {
+    const x = (slab[offset + i] as number) - (query[i] as number);
+    a += x * x;
+  }
+  return a + b + c + d;
 }
 
 function norm(vector: Float32Array): number {
