@@ -119,27 +119,37 @@ export interface FixedSide {
 }
 
 /**
- * out = (M + shift·I)·v for the dense f×f Gram matrix M. Four accumulators: V8 does not
- * vectorise, and independent sums let the CPU overlap the multiply-adds instead of
- * waiting on one dependency chain (≈1.5× on this loop).
+ * out = sign·(M + shift·I)·v for the dense f×f Gram matrix M. Four rows at a time:
+ * V8 does not vectorise, so what pays is fewer loads per multiply-add (each v[b]
+ * serves four rows) and four independent sums the CPU can overlap.
  */
 function gramTimes(g: Float64Array, f: number, shift: number, v: Float64Array, out: Float64Array, sign: number): void {
-  const f4 = f & ~3;
-  for (let a = 0; a < f; a++) {
-    const row = a * f;
-    let s0 = shift * v[a]!;
+  let a = 0;
+  for (; a + 3 < f; a += 4) {
+    const r0 = a * f;
+    const r1 = r0 + f;
+    const r2 = r1 + f;
+    const r3 = r2 + f;
+    let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    let b = 0;
-    for (; b < f4; b += 4) {
-      s0 += g[row + b]! * v[b]!;
-      s1 += g[row + b + 1]! * v[b + 1]!;
-      s2 += g[row + b + 2]! * v[b + 2]!;
-      s3 += g[row + b + 3]! * v[b + 3]!;
+    for (let b = 0; b < f; b++) {
+      const vb = v[b]!;
+      s0 += g[r0 + b]! * vb;
+      s1 += g[r1 + b]! * vb;
+      s2 += g[r2 + b]! * vb;
+      s3 += g[r3 + b]! * vb;
     }
-    for (; b < f; b++) s0 += g[row + b]! * v[b]!;
-    out[a] = sign * (s0 + s1 + s2 + s3);
+    out[a] = sign * (s0 + shift * v[a]!);
+    out[a + 1] = sign * (s1 + shift * v[a + 1]!);
+    out[a + 2] = sign * (s2 + shift * v[a + 2]!);
+    out[a + 3] = sign * (s3 + shift * v[a + 3]!);
+  }
+  for (; a < f; a++) {
+    let s = shift * v[a]!;
+    for (let b = 0; b < f; b++) s += g[a * f + b]! * v[b]!;
+    out[a] = sign * s;
   }
 }
 
