@@ -28,15 +28,33 @@ export function axpy(alpha: number, x: Vec, xOff: number, y: Vec, yOff: number, 
 
 /**
  * out = YᵀY (f×f, full symmetric) for Y with `rows` rows of `f` columns.
- * Only the upper triangle is accumulated (half the work), then mirrored.
+ * Only the upper triangle is accumulated (half the work), then mirrored. Rows are
+ * taken four at a time so each read-modify-write of out[a][b] carries four products:
+ * that store traffic, not the arithmetic, is what bounds the one-row version.
  */
 export function gram(y: Float32Array, rows: number, f: number, out: Float64Array): Float64Array {
   out.fill(0);
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const o0 = r * f;
+    const o1 = o0 + f;
+    const o2 = o1 + f;
+    const o3 = o2 + f;
+    for (let a = 0; a < f; a++) {
+      const y0 = y[o0 + a]!;
+      const y1 = y[o1 + a]!;
+      const y2 = y[o2 + a]!;
+      const y3 = y[o3 + a]!;
+      const rowA = a * f;
+      for (let b = a; b < f; b++) {
+        out[rowA + b] = out[rowA + b]! + y0 * y[o0 + b]! + y1 * y[o1 + b]! + y2 * y[o2 + b]! + y3 * y[o3 + b]!;
+      }
+    }
+  }
+  for (; r < rows; r++) {
     const base = r * f;
     for (let a = 0; a < f; a++) {
       const ya = y[base + a]!;
-      if (ya === 0) continue;
       const rowA = a * f;
       for (let b = a; b < f; b++) out[rowA + b] = out[rowA + b]! + ya * y[base + b]!;
     }
