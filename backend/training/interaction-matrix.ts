@@ -159,7 +159,10 @@ export function buildInteractionMatrix(interactions: readonly Interaction[], opt
     const e = interactions[k]!;
     rowOf[k] = users.index.get(e.user_id)!;
     colOf[k] = items.index.get(e.item_id)!;
-    weight[k] = weights[e.type];
+    const w = weights[e.type];
+    // Types are validated at intake; an unknown one here would silently become NaN.
+    if (typeof w !== "number") throw new Error(`buildInteractionMatrix: unknown event type ${String(e.type)}`);
+    weight[k] = w;
     identity[k] = k;
   }
   // Radix sort: by item, then (stably) by user → row-major with ascending columns.
