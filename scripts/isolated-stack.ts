@@ -31,6 +31,7 @@ export async function startIsolatedStack(portBase: number, redisDb: number, log?
     backendPort: portBase + 1,
     gatewayPort: portBase + 2,
     inspectorPort: portBase + 3,
+    vectorPort: portBase + 4,
     redisUrl,
     databaseUrl: database.url,
     edgeVars: { RETRY_BASE_SECONDS: "1" },

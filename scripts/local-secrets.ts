@@ -15,6 +15,7 @@ export interface LocalSecrets {
   backendToken: string;
   edgeAdminToken: string;
   redisToken: string;
+  vectorToken: string;
 }
 
 const ENV_NAMES: Record<keyof LocalSecrets, string> = {
@@ -23,6 +24,7 @@ const ENV_NAMES: Record<keyof LocalSecrets, string> = {
   backendToken: "BACKEND_TOKEN",
   edgeAdminToken: "EDGE_ADMIN_TOKEN",
   redisToken: "UPSTASH_REDIS_REST_TOKEN",
+  vectorToken: "UPSTASH_VECTOR_REST_TOKEN",
 };
 
 export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): LocalSecrets {
@@ -34,6 +36,7 @@ export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.e
     backendToken: random(),
     edgeAdminToken: random(),
     redisToken: random(),
+    vectorToken: random(),
   };
   const secrets = { ...fresh, ...stored };
   mkdirSync(dataDir, { recursive: true });

@@ -1,6 +1,6 @@
 /**
- * The whole system on one machine: the Redis REST gateway and the backend in this
- * process, the edge under `wrangler dev` as a child, demo data on an empty database.
+ * The whole system on one machine: the Redis REST gateway, the Upstash Vector
+ * stand-in and the backend in this process, the edge under `wrangler dev` as a child, demo data on an empty database.
  * `npm start` (scripts/start.ts) and the end-to-end tests and benchmarks use it.
  */
 import { join, resolve } from "node:path";
@@ -9,6 +9,7 @@ import { loadConfig } from "../backend/config.js";
 import { createLogger } from "../backend/logger.js";
 import { checkRedis } from "../backend/redis-gateway/check-redis.js";
 import { startRedisGateway, type RedisGateway } from "../backend/redis-gateway/gateway.js";
+import { startVectorServer } from "../backend/vector-server/server.js";
 import { startBackend } from "../backend/server.js";
 import { startEdge, type EdgeProcess } from "./edge-process.js";
 import { localSecrets, type LocalSecrets } from "./local-secrets.js";
@@ -20,6 +21,7 @@ export interface StackOptions {
   edgePort: number;
   backendPort: number;
   gatewayPort: number;
+  vectorPort: number;
   inspectorPort: number;
   redisUrl: string;
   /** Empty: embedded PGlite under the data folder. */
@@ -33,6 +35,7 @@ export interface LocalStack {
   edgeUrl: string;
   backendUrl: string;
   gatewayUrl: string;
+  vectorUrl: string;
   secrets: LocalSecrets;
   stopBackend(): Promise<void>;
   startBackend(): Promise<void>;
@@ -47,6 +50,7 @@ export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): Stack
     edgePort: Number(env.EDGE_PORT || 8787),
     backendPort: Number(env.PORT || 8788),
     gatewayPort: Number(env.REDIS_GATEWAY_PORT || 8079),
+    vectorPort: Number(env.VECTOR_SERVER_PORT || 8790),
     inspectorPort: Number(env.EDGE_INSPECTOR_PORT || 9229),
     redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
     databaseUrl: env.DATABASE_URL || "",
@@ -66,6 +70,11 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
     const gateway: RedisGateway = await startRedisGateway({ redisUrl: opts.redisUrl, token: secrets.redisToken, port: opts.gatewayPort });
     stoppers.push(() => gateway.close());
     opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${opts.redisUrl}`);
+    // The stand-in for Upstash Vector (exact search, in memory); item vectors are
+    // published to it by training runs.
+    const vectors = await startVectorServer({ token: secrets.vectorToken, port: opts.vectorPort });
+    stoppers.push(() => vectors.close());
+    opts.log("vector", `Upstash Vector stand-in ${vectors.url}`);
 
     const edgeUrl = `http://127.0.0.1:${opts.edgePort}`;
     const backendConfig = loadConfig({
@@ -98,6 +107,8 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       vars: {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: secrets.redisToken,
+        UPSTASH_VECTOR_REST_URL: vectors.url,
+        UPSTASH_VECTOR_REST_TOKEN: secrets.vectorToken,
         BACKEND_URL: backend.url,
         BACKEND_TOKEN: secrets.backendToken,
         EDGE_ADMIN_TOKEN: secrets.edgeAdminToken,
@@ -111,6 +122,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       edgeUrl: edge.url,
       backendUrl: `http://127.0.0.1:${opts.backendPort}`,
       gatewayUrl: gateway.url,
+      vectorUrl: vectors.url,
       secrets,
       stopBackend: async () => {
         await backend?.close();

@@ -10,7 +10,8 @@ import { loadDemoAndWait, waitForKeys } from "./stack-readiness.js";
 
 const USAGE = `usage: npm start [-- --no-demo]
 
-Runs the edge (wrangler dev), the backend, the Redis REST gateway and an embedded
+Runs the edge (wrangler dev), the backend, the Redis REST gateway, the Upstash
+Vector stand-in and an embedded
 Postgres (unless DATABASE_URL is set), loads demo data into an empty database and
 prints the URLs, the local API keys and a curl to try.`;
 
@@ -48,6 +49,7 @@ function printBanner(stack: LocalStack): void {
       `  edge API      ${stack.edgeUrl}   (docs ${stack.edgeUrl}/docs)`,
       `  backend API   ${stack.backendUrl}   (docs ${stack.backendUrl}/docs, metrics ${stack.backendUrl}/metrics)`,
       `  Redis REST    ${stack.gatewayUrl}`,
+      `  Vector REST   ${stack.vectorUrl}   (Upstash Vector stand-in)`,
       "",
       `  client key    ${stack.secrets.clientKey}   (events:write, recs:read)`,
       `  admin key     ${stack.secrets.adminKey}   (admin)`,

@@ -9,6 +9,9 @@ export interface Env {
   ENVIRONMENT: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
+  /** Item vectors for retrieval over catalogs too large for the isolate (used by learned models). */
+  UPSTASH_VECTOR_REST_URL?: string;
+  UPSTASH_VECTOR_REST_TOKEN?: string;
   BACKEND_URL: string;
   BACKEND_TOKEN?: string;
   EDGE_ADMIN_TOKEN?: string;
