@@ -31,7 +31,7 @@ function argString(name: string): string | undefined {
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 /**
- * The validation grid: 2 × 3 × 4 = 24 fits of ≤ 15 iterations, ≈ 1.5 minutes on the
+ * The validation grid: 2 × 3 × 4 = 24 fits of ≤ 15 iterations, ≈ 70 s on the
  * 2-core dev machine. α is paired with the scaling because it multiplies r: a linear
  * r_ui is 10 per purchase line (the shared purchase weight), log(1 + sum/10) is 0.69
  * for one line, so α = 0.1 linear and α = 1 log give a single purchase a similar
