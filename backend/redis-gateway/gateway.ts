@@ -20,6 +20,7 @@ import {
   type HttpReply,
 } from "./protocol.js";
 import { openRedisConnection, RedisUnavailableError, type RedisConnection } from "./redis-connection.js";
+import { ClientGoneError, closeServer, listen, readBody, send, TOO_LARGE, urlHost } from "../stand-ins/json-http-server.js";
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 export const DEFAULT_GATEWAY_HOST = "127.0.0.1";
@@ -46,13 +47,6 @@ interface GatewayContext {
   readonly redisUrl: string;
   readonly token: string | undefined;
   readonly redis: RedisConnection;
-}
-
-const TOO_LARGE = Symbol("too large");
-const CLOSE_GRACE_MS = 2_000;
-
-class ClientGoneError extends Error {
-  override readonly name = "ClientGoneError";
 }
 
 export async function startRedisGateway(opts: RedisGatewayOptions = {}): Promise<RedisGateway> {
@@ -122,64 +116,8 @@ async function health(context: GatewayContext): Promise<HttpReply> {
   }
 }
 
-/**
- * Collects the body up to `limit` bytes. Past the limit the rest is read and dropped
- * rather than cut off, so the client sees our 413 instead of a reset connection.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve(TOO_LARGE);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > limit ? TOO_LARGE : Buffer.concat(chunks)));
-    // After "end" these settle nothing; before it they mean the upload was cut short.
-    req.on("error", () => reject(new ClientGoneError("request body aborted")));
-    req.on("close", () => reject(new ClientGoneError("connection closed before the body ended")));
-  });
-}
-
-function send(res: ServerResponse, reply: HttpReply): void {
-  if (res.headersSent || res.destroyed) return;
-  const json = JSON.stringify(reply.body);
-  const headers: Record<string, string | number> = {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(json),
-  };
-  if (reply.status === 405) headers.allow = "GET, HEAD, POST, PUT";
-  if (reply.status === 413) headers.connection = "close";
-  res.writeHead(reply.status, headers);
-  res.end(json);
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
 async function closeGateway(server: Server, redis: RedisConnection): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive sockets would otherwise hold close() open until they time out, and a
-  // stalled upload for as long as the client likes.
-  server.closeIdleConnections();
-  const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-  await closed;
-  clearTimeout(force);
+  await closeServer(server);
   await redis.close();
 }
 
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}

@@ -5,6 +5,9 @@
  * shaped. Nothing here does I/O, so every rule is unit-tested on its own.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { HttpReply } from "../stand-ins/json-http-server.js";
+
+export type { HttpReply };
 
 /** A Redis argument: text from JSON or the URL, or raw bytes from a POST body. */
 export type RedisArg = string | Buffer;
@@ -20,10 +23,6 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 /** A Redis reply as it appears inside `{"result": ...}`. */
 export type JsonReply = null | number | string | JsonReply[];
 
-export interface HttpReply {
-  readonly status: number;
-  readonly body: unknown;
-}
 
 export type Route =
   | { readonly kind: "health" }

@@ -8,13 +8,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { parseFilter, type FilterNode } from "./filter.js";
 import type { Include, Metadata, NewVector, VectorPatch } from "./store.js";
+import type { HttpReply } from "../stand-ins/json-http-server.js";
+
+export type { HttpReply };
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
-export interface HttpReply {
-  readonly status: number;
-  readonly body: unknown;
-}
 
 /** Endpoints that work on one namespace: `/<name>` is the default one, `/<name>/<ns>` another. */
 export type DataCommand = "upsert" | "update" | "query" | "fetch" | "delete" | "range" | "reset";

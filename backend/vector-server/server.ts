@@ -4,7 +4,7 @@
  * Upstash. Routing, auth, body limits, status codes and the dispatch to the store live
  * here; parsing and reply shapes in protocol.ts, the index in store.ts, filters in filter.ts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   errorReply,
@@ -25,6 +25,7 @@ import {
   type QueryRequest,
 } from "./protocol.js";
 import { SIMILARITY_FUNCTIONS, VectorStore, type Outcome, type SimilarityFunction } from "./store.js";
+import { ClientGoneError, closeServer, listen, readBody, send, TOO_LARGE, urlHost } from "../stand-ins/json-http-server.js";
 
 export const DEFAULT_VECTOR_HOST = "127.0.0.1";
 export const DEFAULT_VECTOR_PORT = 8080;
@@ -52,13 +53,6 @@ export interface VectorServer {
 interface ServerContext {
   readonly token: string | undefined;
   readonly store: VectorStore;
-}
-
-const TOO_LARGE = Symbol("too large");
-const CLOSE_GRACE_MS = 2_000;
-
-class ClientGoneError extends Error {
-  override readonly name = "ClientGoneError";
 }
 
 export async function startVectorServer(opts: VectorServerOptions = {}): Promise<VectorServer> {
@@ -171,63 +165,3 @@ function fromOutcome<T>(outcome: Outcome<T>, shape: (value: T) => unknown = (val
   return outcome.ok ? resultReply(shape(outcome.value)) : errorReply(400, outcome.error);
 }
 
-/**
- * Collects the body up to `limit` bytes. Past the limit the rest is read and dropped
- * rather than cut off, so the client sees our 413 instead of a reset connection.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve(TOO_LARGE);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > limit ? TOO_LARGE : Buffer.concat(chunks)));
-    // After "end" these settle nothing; before it they mean the upload was cut short.
-    req.on("error", () => reject(new ClientGoneError("request body aborted")));
-    req.on("close", () => reject(new ClientGoneError("connection closed before the body ended")));
-  });
-}
-
-function send(res: ServerResponse, reply: HttpReply): void {
-  if (res.headersSent || res.destroyed) return;
-  const json = JSON.stringify(reply.body);
-  const headers: Record<string, string | number> = {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(json),
-  };
-  if (reply.status === 405) headers.allow = "GET, HEAD, POST, PUT";
-  if (reply.status === 413) headers.connection = "close";
-  res.writeHead(reply.status, headers);
-  res.end(json);
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive sockets would otherwise hold close() open until they time out, and a
-  // stalled upload for as long as the client likes.
-  server.closeIdleConnections();
-  const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-  await closed;
-  clearTimeout(force);
-}
-
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
