@@ -7,19 +7,9 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { encodeModel, TensorDataType } from "./onnx-model.js";
 import { ProtoWriter } from "./protobuf-writer.js";
+import { mulberry32 as rng } from "../../backend/evaluation/synthetic.js";
 import { buildRetrievalGraph, RETRIEVAL_INDICES, RETRIEVAL_INPUT, RETRIEVAL_SCORES } from "./retrieval-graph.js";
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function retrieve(model: Uint8Array, user: Float32Array): Promise<{ scores: number[]; indices: number[] }> {
   const session = await ort.InferenceSession.create(model);
