@@ -22,19 +22,10 @@ import {
   unavailableMessage,
   unsupportedReason,
   wantsBase64,
-  type Parsed,
   type RedisCommand,
 } from "./protocol.js";
+import { error, value } from "../test-support/parsed.js";
 
-function value<T>(parsed: Parsed<T>): T {
-  if (!parsed.ok) throw new Error(`expected success, got: ${parsed.error}`);
-  return parsed.value;
-}
-
-function error<T>(parsed: Parsed<T>): string {
-  if (parsed.ok) throw new Error(`expected a failure, got ${JSON.stringify(parsed.value)}`);
-  return parsed.error;
-}
 
 const json = (text: string) => Buffer.from(text);
 const command = (name: string, ...args: string[]): RedisCommand => ({ name, args });

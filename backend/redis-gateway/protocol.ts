@@ -5,7 +5,7 @@
  * shaped. Nothing here does I/O, so every rule is unit-tested on its own.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { HttpReply } from "../stand-ins/json-http-server.js";
+import type { HttpReply, Parsed } from "../stand-ins/json-http-server.js";
 
 export type { HttpReply };
 
@@ -18,7 +18,7 @@ export interface RedisCommand {
 }
 
 /** What a parser hands back: the value, or a message naming what is wrong with the input. */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type { Parsed };
 
 /** A Redis reply as it appears inside `{"result": ...}`. */
 export type JsonReply = null | number | string | JsonReply[];

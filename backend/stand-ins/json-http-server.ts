@@ -5,6 +5,9 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 
+/** The outcome of parsing one piece of a request: a value, or what is wrong with it. */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
 export interface HttpReply {
   readonly status: number;
   readonly body: unknown;

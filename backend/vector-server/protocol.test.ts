@@ -17,18 +17,9 @@ import {
   resolveRoute,
   resultReply,
   splitRequestTarget,
-  type Parsed,
 } from "./protocol.js";
+import { error, value } from "../test-support/parsed.js";
 
-function value<T>(parsed: Parsed<T>): T {
-  if (!parsed.ok) throw new Error(`expected success, got: ${parsed.error}`);
-  return parsed.value;
-}
-
-function error<T>(parsed: Parsed<T>): string {
-  if (parsed.ok) throw new Error(`expected a failure, got ${JSON.stringify(parsed.value)}`);
-  return parsed.error;
-}
 
 const route = (method: string, target: string) => {
   const { path, query } = splitRequestTarget(target);

@@ -8,11 +8,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { parseFilter, type FilterNode } from "./filter.js";
 import type { Include, Metadata, NewVector, VectorPatch } from "./store.js";
-import type { HttpReply } from "../stand-ins/json-http-server.js";
+import type { HttpReply, Parsed } from "../stand-ins/json-http-server.js";
 
 export type { HttpReply };
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type { Parsed };
 
 
 /** Endpoints that work on one namespace: `/<name>` is the default one, `/<name>/<ns>` another. */
