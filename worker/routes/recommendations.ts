@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/app-types.js";
 import { requireScope } from "../http/auth.js";
 import { BulkRequest, BulkResponse, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
-import { recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
 
 const BULK_CONCURRENCY = 16;
 
@@ -71,7 +71,7 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(
       {
         request_id: requestId,
-        model_version: results[0]?.result.model_version ?? "heuristic-v1",
+        model_version: results[0]?.result.model_version ?? HEURISTIC_MODEL_VERSION,
         experiment: null,
         results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded })),
       },
