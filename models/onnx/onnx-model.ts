@@ -16,7 +16,7 @@ export const TensorDataType = { FLOAT: 1, INT64: 7 } as const;
 export type TensorDataType = (typeof TensorDataType)[keyof typeof TensorDataType];
 
 /** AttributeProto.AttributeType values we use. */
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** A dimension is fixed (number) or symbolic (string, e.g. "batch"). */
 export type Dim = number | string;
@@ -36,13 +36,16 @@ export type AttributeValue =
   | { kind: "float"; value: number }
   | { kind: "string"; value: string }
   | { kind: "ints"; value: readonly number[] }
-  | { kind: "floats"; value: readonly number[] };
+  | { kind: "floats"; value: readonly number[] }
+  | { kind: "strings"; value: readonly string[] };
 
 export interface Node {
   opType: string;
   inputs: readonly string[];
   outputs: readonly string[];
   name?: string;
+  /** Operator domain; omitted = the default "ai.onnx". Tree ensembles live in "ai.onnx.ml". */
+  domain?: string;
   attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
@@ -59,6 +62,8 @@ export interface Model {
   irVersion: number;
   /** Default-domain ("ai.onnx") opset version. */
   opset: number;
+  /** Opsets of other domains the graph uses, e.g. { "ai.onnx.ml": 3 }. */
+  domainOpsets?: Readonly<Record<string, number>>;
   producerName: string;
   producerVersion?: string;
   docString?: string;
@@ -136,6 +141,10 @@ function encodeAttribute(name: string, a: AttributeValue): ProtoWriter {
       for (const f of a.value) w.float(7, f);
       return w.varint(20, AttributeType.FLOATS);
     }
+    case "strings": {
+      for (const s of a.value) w.string(9, s); // AttributeProto.strings = 9
+      return w.varint(20, AttributeType.STRINGS);
+    }
   }
 }
 
@@ -146,6 +155,7 @@ function encodeNode(n: Node): ProtoWriter {
   for (const o of n.outputs) w.string(2, o);
   if (n.name !== undefined) w.string(3, n.name);
   w.string(4, n.opType);
+  if (n.domain !== undefined) w.string(7, n.domain); // NodeProto.domain = 7
   for (const [k, v] of Object.entries(n.attributes ?? {})) w.message(5, encodeAttribute(k, v));
   return w;
 }
@@ -170,5 +180,9 @@ export function encodeModel(m: Model): Uint8Array {
   const w = new ProtoWriter().varint(1, m.irVersion).string(2, m.producerName);
   if (m.producerVersion !== undefined) w.string(3, m.producerVersion);
   if (m.docString !== undefined) w.string(6, m.docString);
-  return w.message(7, encodeGraph(m.graph)).message(8, opset).finish();
+  w.message(7, encodeGraph(m.graph)).message(8, opset);
+  for (const [domain, version] of Object.entries(m.domainOpsets ?? {})) {
+    w.message(8, new ProtoWriter().string(1, domain).varint(2, version));
+  }
+  return w.finish();
 }

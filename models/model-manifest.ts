@@ -1,0 +1,97 @@
+/**
+ * The manifest of a published model version: what the backend uploads last and the edge
+ * reads first. It names every artifact with its sha256 so the edge can refuse a file that
+ * was corrupted or swapped in storage, and it pins the feature specification by hash so a
+ * ranker is never fed features computed by a different definition than it was trained on.
+ *
+ * Storage layout (R2, bucket ARTIFACTS):   models/<version>/<file name>
+ *                                          models/<version>/manifest.json
+ * Active pointer (KV, namespace CONFIG):   model:active → ActivePointer (JSON)
+ * KV writes of one key are atomic, so flipping the pointer switches every isolate to the
+ * new version within the pointer cache's lifetime, never to half of one.
+ */
+import { z } from "zod";
+
+export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const ModelVersionSchema = z
+  .string()
+  .regex(MODEL_VERSION_PATTERN, "must be 1–64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+export const ARTIFACT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const ArtifactNameSchema = z
+  .string()
+  .regex(ARTIFACT_NAME_PATTERN, "must be 1–64 characters of lower-case letters, digits, '.', '_' or '-'");
+
+export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
+
+/** What each file is for; the edge looks files up by role, not by name. */
+export const ARTIFACT_ROLES = ["retrieval", "fold_in", "ranker", "items", "neighbours"] as const;
+export type ArtifactRole = (typeof ARTIFACT_ROLES)[number];
+
+export const ArtifactSchema = z.strictObject({
+  name: ArtifactNameSchema,
+  role: z.enum(ARTIFACT_ROLES),
+  sha256: Sha256Schema,
+  bytes: z.number().int().nonnegative(),
+});
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+/**
+ * "in_process": the retrieval graph holds every item vector and runs inside the isolate.
+ * "vector_store": item vectors live in Upstash Vector (namespace = version); the edge runs
+ * only the fold-in graph and queries the store with the user's vector.
+ */
+export const RETRIEVAL_PATHS = ["in_process", "vector_store"] as const;
+export type RetrievalPath = (typeof RETRIEVAL_PATHS)[number];
+
+export const ManifestSchema = z.strictObject({
+  version: ModelVersionSchema,
+  created_at: z.string().datetime(),
+  /** sha256 of the canonical feature specification the ranker was trained with. */
+  feature_spec_hash: Sha256Schema,
+  catalog_size: z.number().int().nonnegative(),
+  retrieval: z.strictObject({
+    path: z.enum(RETRIEVAL_PATHS),
+    factors: z.number().int().positive(),
+    /** iALS confidence scale: c = 1 + alpha · r. */
+    alpha: z.number().nonnegative(),
+    regularization: z.number().nonnegative(),
+    /** How event weights become the r of training (and therefore of fold-in). */
+    strength: z.enum(["linear", "log"]),
+    /** Candidates the retrieval graph returns (its TopK). */
+    top_k: z.number().int().positive(),
+  }),
+  /** null when the version ships no ranker: the edge then orders by the weighted formula. */
+  ranker: z.strictObject({ trees: z.number().int().nonnegative(), features: z.array(z.string()) }).nullable(),
+  files: z.array(ArtifactSchema).min(1).max(16),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const ActivePointerSchema = z.strictObject({
+  version: ModelVersionSchema,
+  /** sha256 of manifest.json's bytes, so a replaced manifest is detected as well. */
+  manifest_sha256: Sha256Schema,
+  activated_at: z.string().datetime(),
+});
+export type ActivePointer = z.infer<typeof ActivePointerSchema>;
+
+export const ACTIVE_POINTER_KEY = "model:active";
+export const MANIFEST_FILE = "manifest.json";
+
+export function artifactKey(version: string, name: string): string {
+  return `models/${version}/${name}`;
+}
+
+export function artifactOf(manifest: Manifest, role: ArtifactRole): Artifact | undefined {
+  return manifest.files.find((f) => f.role === role);
+}
+
+/** items.json: item ids in the row order of every factor matrix and graph output index. */
+export const ItemsFileSchema = z.strictObject({ items: z.array(z.string()) });
+
+/** neighbours.json: per item, similar items and bought-together items, best first. */
+export const NeighboursFileSchema = z.strictObject({
+  similar: z.record(z.string(), z.array(z.tuple([z.string(), z.number()]))),
+  bought_together: z.record(z.string(), z.array(z.tuple([z.string(), z.number()]))),
+});
+export type NeighboursFile = z.infer<typeof NeighboursFileSchema>;
