@@ -56,8 +56,13 @@ export const ManifestSchema = z.strictObject({
     /** iALS confidence scale: c = 1 + alpha · r. */
     alpha: z.number().nonnegative(),
     regularization: z.number().nonnegative(),
-    /** How event weights become the r of training (and therefore of fold-in). */
-    strength: z.enum(["linear", "log"]),
+    /** How summed event weights become the r of training (and therefore of fold-in). */
+    strength: z.discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("linear") }),
+      z.strictObject({ kind: z.literal("log"), epsilon: z.number().positive() }),
+    ]),
+    /** Event weights the trainer summed; the edge sums session events with the same ones. */
+    event_weights: z.record(z.string(), z.number()),
     /** Candidates the retrieval graph returns (its TopK). */
     top_k: z.number().int().positive(),
   }),
