@@ -17,6 +17,7 @@
  * interactions in any order give the same matrix — and hence, with a fixed seed, the
  * same model.
  */
+import { interactionStrength, type StrengthScaling } from "../../models/interaction-strength.js";
 import { DEFAULT_EVENT_WEIGHTS, type EventType } from "../../models/events.js";
 
 export interface Interaction {
@@ -36,7 +37,7 @@ export interface Csr {
   values: Float32Array;
 }
 
-export type StrengthScaling = { kind: "linear" } | { kind: "log"; epsilon: number };
+export type { StrengthScaling } from "../../models/interaction-strength.js";
 
 export interface MatrixOptions {
   /** Overrides of DEFAULT_EVENT_WEIGHTS. */
@@ -57,14 +58,7 @@ export interface InteractionMatrix {
   scaling: StrengthScaling;
 }
 
-/**
- * r_ui from a summed event weight. Exported because fold-in at the edge must apply
- * exactly the transformation training did, or the folded-in vector is off-scale.
- */
-export function interactionStrength(weightSum: number, scaling: StrengthScaling): number {
-  if (weightSum <= 0) return 0;
-  return scaling.kind === "log" ? Math.log1p(weightSum / scaling.epsilon) : weightSum;
-}
+export { interactionStrength };
 
 function indexIds(ids: Iterable<string>): { list: string[]; index: Map<string, number> } {
   const list = [...new Set(ids)].sort();

@@ -26,7 +26,7 @@ async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promis
   const session = await ort.InferenceSession.create(model);
   try {
     const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, [...(t.data as ArrayLike<number | bigint>)].map(Number)]));
+    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number | bigint>, Number)]));
   } finally {
     await session.release();
   }
