@@ -58,6 +58,9 @@ const DAY = 24 * HOUR;
 const CATEGORY_RECENCY_CAP_HOURS = 24 * 30;
 
 interface UserSummary {
+  /** Largest retrieval / neighbour score among this request's candidates, for relative features. */
+  maxRetrieval: number;
+  maxNeighbour: number;
   categoryWeight: Map<string, number>;
   categoryLast: Map<string, number>;
   totalWeight: number;
@@ -82,6 +85,16 @@ export const FEATURES: readonly FeatureDefinition[] = [
     name: "neighbour_score",
     description: "sum of published item-to-item similarities from the user's 5 most recent items",
     compute: (c) => c.neighbourScore,
+  },
+  {
+    name: "retrieval_relative",
+    description: "retrieval score divided by the best retrieval score among the request's candidates; −1 without a vector",
+    compute: (c, _i, user) => (c.retrievalScore === null || !(user.maxRetrieval > 0) ? -1 : c.retrievalScore / user.maxRetrieval),
+  },
+  {
+    name: "neighbour_relative",
+    description: "neighbour score divided by the best neighbour score among the request's candidates; 0 if none",
+    compute: (c, _i, user) => (user.maxNeighbour > 0 ? c.neighbourScore / user.maxNeighbour : 0),
   },
   {
     name: "trending_24h",
@@ -139,8 +152,15 @@ export const FEATURES: readonly FeatureDefinition[] = [
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 
-function summarise(ctx: RankingContext, items: (id: string) => ItemFacts | undefined): UserSummary {
-  const s: UserSummary = { categoryWeight: new Map(), categoryLast: new Map(), totalWeight: 0, distinctItems: 0, lastHourEvents: 0 };
+function summarise(
+  ctx: RankingContext,
+  candidates: readonly CandidateSignals[],
+  items: (id: string) => ItemFacts | undefined,
+): UserSummary {
+  const s: UserSummary = {
+    maxRetrieval: Math.max(0, ...candidates.map((c) => c.retrievalScore ?? 0)),
+    maxNeighbour: Math.max(0, ...candidates.map((c) => c.neighbourScore)),
+    categoryWeight: new Map(), categoryLast: new Map(), totalWeight: 0, distinctItems: 0, lastHourEvents: 0 };
   const distinct = new Set<string>();
   for (const e of ctx.history) {
     if (e.ts > ctx.now) continue;
@@ -163,7 +183,7 @@ export function rankingFeatures(
   candidates: readonly CandidateSignals[],
   items: (id: string) => ItemFacts | undefined,
 ): Float32Array {
-  const user = summarise(ctx, items);
+  const user = summarise(ctx, candidates, items);
   const width = FEATURES.length;
   const out = new Float32Array(candidates.length * width);
   candidates.forEach((c, row) => {
@@ -176,8 +196,9 @@ export function rankingFeatures(
 }
 
 /**
- * Σ of similarities from the user's most recent distinct positive items ("anchors") to
- * each neighbour; the same rule at the edge and in training.
+ * The user's most recent distinct positive items ("anchors"), whose published neighbours
+ * become candidates and the neighbour_score feature; the same rule at the edge and in
+ * training.
  */
 export const NEIGHBOUR_ANCHORS = 5;
 export function recentAnchors(history: readonly HistoryEvent[], now: number, limit = NEIGHBOUR_ANCHORS): string[] {
@@ -188,15 +209,6 @@ export function recentAnchors(history: readonly HistoryEvent[], now: number, lim
     if (anchors.length === limit) break;
   }
   return anchors;
-}
-
-export function neighbourScores(
-  anchors: readonly string[],
-  similar: (id: string) => ReadonlyArray<readonly [string, number]> | undefined,
-): Map<string, number> {
-  const scores = new Map<string, number>();
-  for (const a of anchors) for (const [id, s] of similar(a) ?? []) scores.set(id, (scores.get(id) ?? 0) + s);
-  return scores;
 }
 
 /** The canonical text hashed into FEATURE_SPEC_HASH: names and descriptions in order. */

@@ -91,8 +91,12 @@ export function artifactOf(manifest: Manifest, role: ArtifactRole): Artifact | u
   return manifest.files.find((f) => f.role === role);
 }
 
-/** items.json: item ids in the row order of every factor matrix and graph output index. */
-export const ItemsFileSchema = z.strictObject({ items: z.array(z.string()) });
+/**
+ * items.json: item ids in the row order of every factor matrix and graph output index,
+ * and per row the epoch ms of the item's first interaction in the training data (the
+ * item_age_days feature), −1 when unknown.
+ */
+export const ItemsFileSchema = z.strictObject({ items: z.array(z.string()), first_seen: z.array(z.number()).optional() });
 
 /** neighbours.json: per item, similar items and bought-together items, best first. */
 export const NeighboursFileSchema = z.strictObject({

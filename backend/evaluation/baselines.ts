@@ -23,6 +23,7 @@
  */
 import { isPositive, type Interaction } from "./interactions.js";
 import { topK } from "./top-k.js";
+import type { TestUser } from "./temporal-split.js";
 
 export interface Recommender {
   readonly name: string;
@@ -32,6 +33,11 @@ export interface Recommender {
    * positively touched items (any order); unknown items are ignored.
    */
   recommend(history: readonly string[], k: number, exclude: ReadonlySet<string>): string[];
+  /**
+   * Optional: a list for a known test user, for models that need more than the item ids
+   * (timestamps, weights); evaluate() prefers it when present.
+   */
+  recommendUser?(user: TestUser, k: number, exclude: ReadonlySet<string>): string[];
 }
 
 /** Dense integer ids for strings, in first-seen order. */

@@ -38,7 +38,7 @@ export interface Evaluation {
 }
 
 function listsFor(model: Recommender, users: readonly TestUser[], k: number): string[][] {
-  return users.map((u) => model.recommend(u.history, k, new Set(u.seen)));
+  return users.map((u) => model.recommendUser?.(u, k, new Set(u.seen)) ?? model.recommend(u.history, k, new Set(u.seen)));
 }
 
 /** Metrics for one group at one K; pure, so it is tested without any model. */

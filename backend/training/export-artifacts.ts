@@ -1,0 +1,96 @@
+/**
+ * Turns a fitted pipeline into the files of a model version and their manifest
+ * (models/model-manifest.ts): ONNX graphs for retrieval and ranking, the item table and
+ * the neighbour lists. Pure apart from hashing, so the trainer, the tests and the CLI
+ * produce byte-identical artifacts for the same model.
+ *
+ * Retrieval path: the in-process graph embeds every item vector (items × factors × 4
+ * bytes). Above `inProcessMaxBytes` the version is exported for the vector store instead
+ * (fold-in graph only; the publisher upserts the item vectors to Upstash Vector).
+ */
+import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
+import { featureSpecHash, FEATURE_NAMES } from "../../models/feature-spec.js";
+import { sha256OfBytes } from "../../models/hash.js";
+import { ManifestSchema, type ArtifactRole, type Manifest, type NeighboursFile, type RetrievalPath } from "../../models/model-manifest.js";
+import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
+import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
+import type { PipelineModel } from "./pipeline.js";
+
+/** 64 MiB of item vectors: 260k items at 64 factors; leaves room in a 128 MB isolate. */
+export const DEFAULT_IN_PROCESS_MAX_BYTES = 64 * 1024 * 1024;
+/** Candidates the retrieval graph returns. */
+export const RETRIEVAL_TOP_K = 100;
+
+export interface ArtifactFile {
+  name: string;
+  role: ArtifactRole;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+export interface ExportedVersion {
+  manifest: Manifest;
+  files: ArtifactFile[];
+  /** Set for the vector-store path: what the publisher upserts (namespace = version). */
+  vectors: { ids: string[]; factors: number; values: Float32Array } | null;
+}
+
+export interface ExportOptions {
+  version: string;
+  createdAt?: Date;
+  inProcessMaxBytes?: number;
+  eventWeights?: Readonly<Record<string, number>>;
+}
+
+const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+export function retrievalPathFor(items: number, factors: number, maxBytes: number): RetrievalPath {
+  return items * factors * 4 <= maxBytes ? "in_process" : "vector_store";
+}
+
+export async function exportVersion(model: PipelineModel, options: ExportOptions): Promise<ExportedVersion> {
+  const r = model.retrieval;
+  const ials = r.params.ials;
+  const n = r.itemIds.length;
+  const path = retrievalPathFor(n, ials.factors, options.inProcessMaxBytes ?? DEFAULT_IN_PROCESS_MAX_BYTES);
+  const topK = Math.min(RETRIEVAL_TOP_K, n);
+  const solve = { factors: ials.factors, alpha: ials.alpha, regularization: ials.regularization };
+  const raw: Array<Omit<ArtifactFile, "sha256">> = [
+    path === "in_process"
+      ? { name: "retrieval.onnx", role: "retrieval", bytes: buildFoldInRetrievalGraph(r.itemFactors, { ...solve, k: topK }) }
+      : { name: "fold-in.onnx", role: "fold_in", bytes: buildFoldInGraph(r.itemFactors, solve) },
+    {
+      name: "items.json",
+      role: "items",
+      bytes: json({ items: r.itemIds, first_seen: r.itemIds.map((id) => model.facts.get(id)?.firstSeen ?? -1) }),
+    },
+    {
+      name: "neighbours.json",
+      role: "neighbours",
+      bytes: json({
+        similar: Object.fromEntries(model.similar),
+        bought_together: Object.fromEntries(model.boughtTogether),
+      } satisfies NeighboursFile),
+    },
+  ];
+  if (model.ranker) raw.push({ name: "ranker.onnx", role: "ranker", bytes: buildRankerGraph(model.ranker) });
+  const files = await Promise.all(raw.map(async (f) => ({ ...f, sha256: await sha256OfBytes(f.bytes) })));
+  const manifest = ManifestSchema.parse({
+    version: options.version,
+    created_at: (options.createdAt ?? new Date()).toISOString(),
+    feature_spec_hash: await featureSpecHash(),
+    catalog_size: n,
+    retrieval: {
+      path,
+      factors: ials.factors,
+      alpha: ials.alpha,
+      regularization: ials.regularization,
+      strength: r.params.scaling,
+      event_weights: { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights },
+      top_k: topK,
+    },
+    ranker: model.ranker ? { trees: model.ranker.trees.length, features: [...FEATURE_NAMES] } : null,
+    files: files.map(({ name, role, sha256, bytes }) => ({ name, role, sha256, bytes: bytes.byteLength })),
+  });
+  return { manifest, files, vectors: path === "vector_store" ? { ids: r.itemIds, factors: ials.factors, values: r.itemFactors } : null };
+}

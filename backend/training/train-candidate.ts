@@ -1,0 +1,137 @@
+/**
+ * One training run, as the job runner calls it: read the interactions and catalog in the
+ * window, evaluate the model type against popularity and item-kNN on a temporal holdout
+ * (the report the gates read), fit the version on the whole window, export its files and
+ * validate them with onnxruntime-node. Nothing here touches the edge: publishing is the
+ * runner's decision once the gates pass.
+ *
+ * The fitting is synchronous CPU work on the calling thread; on the demo data it takes a
+ * few seconds. Progress is reported between stages and the abort signal is honoured there.
+ */
+import type { Db } from "../db/client.js";
+import { ItemKnn, Popularity } from "../evaluation/baselines.js";
+import { evaluate, type MetricsRow } from "../evaluation/evaluate.js";
+import type { Interaction } from "../evaluation/interactions.js";
+import { PipelineRecommender } from "../evaluation/pipeline-recommender.js";
+import { temporalSplit } from "../evaluation/temporal-split.js";
+import { loadTrainingData } from "../training-jobs/training-data.js";
+import type { ModelType, TrainedCandidate, Trainer, TrainingRequest } from "../training-jobs/types.js";
+import type { CatalogItem } from "../../models/catalog.js";
+import { exportVersion, type ExportedVersion } from "./export-artifacts.js";
+import { DEFAULT_PIPELINE, fitPipeline, type PipelineModel, type PipelineParams } from "./pipeline.js";
+import { validateVersion, type ValidationReport } from "./validate-artifacts.js";
+
+export const EVALUATION_K = [10, 20] as const;
+
+export interface TrainOptions {
+  params?: PipelineParams;
+  inProcessMaxBytes?: number;
+  now?: () => Date;
+}
+
+export function paramsFor(modelType: ModelType, base: PipelineParams = DEFAULT_PIPELINE): PipelineParams {
+  return modelType === "retrieval" ? { ...base, ranker: null } : base;
+}
+
+/** e.g. "20261122-051500-pipeline": sortable, readable, unique per second and type. */
+export function versionName(at: Date, modelType: ModelType): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${modelType}`;
+}
+
+export interface EvaluationReport {
+  candidate: MetricsRow[];
+  baselines: MetricsRow[];
+}
+
+/** The candidate and the baselines on one temporal holdout (20% of the interactions). */
+export function evaluateModelType(log: readonly Interaction[], catalog: readonly CatalogItem[], params: PipelineParams): EvaluationReport {
+  const split = temporalSplit(log, {});
+  const k = { k: [...EVALUATION_K] };
+  const candidate = evaluate(new PipelineRecommender(catalog, params, undefined, params.ranker ? "pipeline" : "retrieval"), split, k).rows;
+  const baselines = [new Popularity(), new ItemKnn()].flatMap((m) => evaluate(m, split, k).rows);
+  return { candidate, baselines };
+}
+
+export interface TrainedVersion {
+  model: PipelineModel;
+  exported: ExportedVersion;
+  validation: ValidationReport;
+  report: EvaluationReport;
+}
+
+function checkAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new Error("training cancelled (shutdown)");
+}
+
+export async function trainVersion(
+  log: readonly Interaction[],
+  catalog: readonly CatalogItem[],
+  modelType: ModelType,
+  version: string,
+  progress: (fraction: number, message: string) => void,
+  signal: AbortSignal,
+  options: TrainOptions = {},
+): Promise<TrainedVersion> {
+  const params = paramsFor(modelType, options.params);
+  progress(0.1, `evaluating ${modelType} against popularity and item-kNN on a temporal holdout`);
+  const report = evaluateModelType(log, catalog, params);
+  checkAborted(signal);
+  progress(0.5, `fitting ${modelType} on ${log.length} interactions`);
+  const stages = ["retrieval", "neighbours", "ranker_data", "ranker", "final_retrieval", "final_neighbours"];
+  const model = fitPipeline(log, catalog, params, (stage, f, message) =>
+    progress(0.5 + (0.4 * (stages.indexOf(stage) + Math.min(1, f))) / stages.length, message),
+  );
+  checkAborted(signal);
+  progress(0.9, "exporting and validating artifacts with onnxruntime-node");
+  const exported = await exportVersion(model, { version, ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}) });
+  const validation = await validateVersion(model, exported);
+  return { model, exported, validation, report };
+}
+
+function dataWindow(log: readonly Interaction[]): TrainedCandidate["dataWindow"] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const e of log) {
+    min = Math.min(min, e.ts);
+    max = Math.max(max, e.ts);
+  }
+  return {
+    from: new Date(min).toISOString(),
+    to: new Date(max).toISOString(),
+    interactions: log.length,
+    users: new Set(log.map((e) => e.user_id)).size,
+    items: new Set(log.map((e) => e.item_id)).size,
+  };
+}
+
+/** The runner's Trainer over the system of record. */
+export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Trainer {
+  return async (req: TrainingRequest, progress, signal) => {
+    progress(0.01, "reading interactions and catalog");
+    const data = await loadTrainingData(db, req.window, { signal });
+    if (data.interactions.length === 0) throw new Error("no interactions in the training window");
+    const version = versionName((options.now ?? (() => new Date()))(), req.modelType);
+    const t = await trainVersion(data.interactions, data.catalog, req.modelType, version, progress, signal, options);
+    const r = t.model.rankerReport;
+    return {
+      version,
+      modelType: req.modelType,
+      params: {
+        factors: t.model.params.retrieval.ials.factors,
+        iterations: t.model.params.retrieval.ials.iterations,
+        regularization: t.model.params.retrieval.ials.regularization,
+        alpha: t.model.params.retrieval.ials.alpha,
+        ranker: t.model.ranker ? { trees: t.model.ranker.trees.length } : null,
+        ranker_report: r,
+        validation: t.validation,
+        retrieval_path: t.exported.manifest.retrieval.path,
+      },
+      dataWindow: dataWindow(data.interactions),
+      metrics: t.report.candidate,
+      baselineMetrics: t.report.baselines,
+      artifacts: t.exported.files,
+      manifest: t.exported.manifest,
+    };
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Candidate generation for a learned model version, shared by the edge (serving) and the
+ * trainer (which runs it over historical data to build the ranker's training lists, so
+ * the ranker learns to order exactly the kind of lists it will be given).
+ *
+ * Sources, each capped, merged and deduplicated in this order:
+ *   cf          — top items of the iALS retrieval for the folded-in user vector
+ *   similar     — published item-to-item neighbours of the user's recent items
+ *                 (co-occurrence, content similarity for sparse items)
+ *   co_view     — real-time co-view partners from Redis (edge only: learns within seconds)
+ *   trending    — 24 h decayed popularity top list
+ *   popular     — 7 d decayed popularity top list
+ * Every candidate carries every signal the feature spec needs, whichever source found it.
+ */
+import type { CandidateSignals } from "./feature-spec.js";
+
+export type CandidateSource = "cf" | "similar" | "co_view" | "co_purchase" | "trending" | "popular";
+
+export interface CandidateInputs {
+  /** Retrieval top list, best first; empty without a user vector. */
+  readonly retrieval: ReadonlyArray<readonly [string, number]>;
+  /** The retrieval score of any item (e.g. from the graph's all_scores); null without a vector. */
+  readonly retrievalScoreOf: (id: string) => number | null;
+  /** Neighbour score per item with the anchor that contributed most. */
+  readonly neighbours: ReadonlyMap<string, { score: number; anchor: string }>;
+  readonly realtime?: ReadonlyArray<readonly [string, number, "co_view" | "co_purchase"]>;
+  readonly trending: ReadonlyArray<readonly [string, number]>;
+  readonly popular: ReadonlyArray<readonly [string, number]>;
+}
+
+export interface CandidateLimits {
+  retrieval: number;
+  similar: number;
+  realtime: number;
+  trending: number;
+  popular: number;
+}
+
+export const DEFAULT_CANDIDATE_LIMITS: Readonly<CandidateLimits> = {
+  retrieval: 100,
+  similar: 60,
+  realtime: 30,
+  trending: 30,
+  popular: 30,
+};
+
+export interface GeneratedCandidate extends CandidateSignals {
+  readonly sources: CandidateSource[];
+  /** The recent item that made it a neighbour candidate, for the reason text. */
+  readonly anchor: string | null;
+}
+
+/** Neighbour scores summed over anchors, remembering the strongest anchor per item. */
+export function neighbourCandidates(
+  anchors: readonly string[],
+  similar: (id: string) => ReadonlyArray<readonly [string, number]> | undefined,
+): Map<string, { score: number; anchor: string }> {
+  const out = new Map<string, { score: number; anchor: string; best: number }>();
+  for (const a of anchors) {
+    for (const [id, s] of similar(a) ?? []) {
+      const cur = out.get(id);
+      if (!cur) out.set(id, { score: s, anchor: a, best: s });
+      else {
+        cur.score += s;
+        if (s > cur.best) Object.assign(cur, { anchor: a, best: s });
+      }
+    }
+  }
+  return new Map([...out].map(([id, v]) => [id, { score: v.score, anchor: v.anchor }]));
+}
+
+export function generateCandidates(
+  input: CandidateInputs,
+  exclude: ReadonlySet<string>,
+  limits: Readonly<CandidateLimits> = DEFAULT_CANDIDATE_LIMITS,
+): GeneratedCandidate[] {
+  const trending = new Map(input.trending);
+  const popular = new Map(input.popular);
+  const found = new Map<string, Set<CandidateSource>>();
+  const add = (id: string, source: CandidateSource) => {
+    if (exclude.has(id)) return false;
+    let s = found.get(id);
+    if (!s) found.set(id, (s = new Set()));
+    s.add(source);
+    return true;
+  };
+  const take = (ids: Iterable<string>, source: CandidateSource, limit: number) => {
+    let n = 0;
+    for (const id of ids) {
+      if (n >= limit) break;
+      if (add(id, source)) n++;
+    }
+  };
+  take(input.retrieval.map(([id]) => id), "cf", limits.retrieval);
+  const byNeighbour = [...input.neighbours].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
+  take(byNeighbour.map(([id]) => id), "similar", limits.similar);
+  let realtime = 0;
+  for (const [id, , source] of input.realtime ?? []) {
+    if (realtime >= limits.realtime) break;
+    if (add(id, source)) realtime++;
+  }
+  take(input.trending.map(([id]) => id), "trending", limits.trending);
+  take(input.popular.map(([id]) => id), "popular", limits.popular);
+
+  return [...found].map(([item_id, sources]) => {
+    const n = input.neighbours.get(item_id);
+    return {
+      item_id,
+      sources: [...sources],
+      anchor: n?.anchor ?? null,
+      retrievalScore: input.retrievalScoreOf(item_id),
+      neighbourScore: n?.score ?? 0,
+      trending: trending.get(item_id) ?? 0,
+      popular: popular.get(item_id) ?? 0,
+    };
+  });
+}
+
+/**
+ * The order used when a version ships no ranker (or the ranker fails at the edge): each
+ * signal normalised by its maximum in the list, retrieval first. Weights are a hand
+ * prior, not learned; the ranker exists to replace them.
+ */
+export const FALLBACK_WEIGHTS = { retrieval: 1, neighbour: 0.5, trending: 0.15, popular: 0.1 } as const;
+
+export function fallbackScores(candidates: readonly CandidateSignals[]): Float32Array {
+  const max = (f: (c: CandidateSignals) => number) => Math.max(1e-12, ...candidates.map(f));
+  const r = max((c) => c.retrievalScore ?? 0);
+  const n = max((c) => c.neighbourScore);
+  const t = max((c) => c.trending);
+  const p = max((c) => c.popular);
+  return Float32Array.from(
+    candidates,
+    (c) =>
+      (FALLBACK_WEIGHTS.retrieval * Math.max(0, c.retrievalScore ?? 0)) / r +
+      (FALLBACK_WEIGHTS.neighbour * c.neighbourScore) / n +
+      (FALLBACK_WEIGHTS.trending * c.trending) / t +
+      (FALLBACK_WEIGHTS.popular * c.popular) / p,
+  );
+}
