@@ -16,9 +16,9 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ItemKnn, Popularity, type Recommender } from "../backend/evaluation/baselines.js";
 import { evaluate, formatReport, type MetricsRow } from "../backend/evaluation/evaluate.js";
 import { IalsRecommender, type IalsRecommenderOptions } from "../backend/evaluation/ials-recommender.js";
+import { evaluateModels, standardModels } from "../backend/evaluation/model-suite.js";
 import { DEFAULT_ONLINE_RETAIL_PATH, readOnlineRetail } from "../backend/evaluation/online-retail.js";
 import { temporalSplit } from "../backend/evaluation/temporal-split.js";
 import { argNumber, printTable } from "./load-stats.js";
@@ -111,14 +111,13 @@ async function main(): Promise<void> {
   }
   const gridMs = performance.now() - gridStart;
 
-  const models: Recommender[] = [new Popularity(), new ItemKnn({ neighbours }), new IalsRecommender(best)];
+  const models = standardModels({ neighbours, ials: best });
   const rows: MetricsRow[] = [];
   const timings: Record<string, string> = { "load + parse": ms(loadMs), split: ms(splitMs), "iALS grid (validation)": ms(gridMs) };
-  for (const model of models) {
-    const result = evaluate(model, split, { k: [10, 20] });
+  for (const result of evaluateModels(models, split, { k: [10, 20] })) {
     rows.push(...result.rows);
-    timings[`${model.name}: fit`] = ms(result.fitMs);
-    timings[`${model.name}: recommend`] = `${ms(result.recommendMs)} for ${result.lists} users (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs each)`;
+    timings[`${result.name}: fit`] = ms(result.fitMs);
+    timings[`${result.name}: recommend`] = `${ms(result.recommendMs)} for ${result.lists} users (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs each)`;
   }
   console.log(`\nMetrics (K = 10, 20; training items excluded from every list)\n`);
   console.log(formatReport(rows));
