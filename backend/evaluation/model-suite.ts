@@ -20,6 +20,8 @@ import { evaluate, type MetricsRow } from "./evaluate.js";
 import { IalsRecommender, type IalsRecommenderOptions } from "./ials-recommender.js";
 import { isPositive, type Interaction } from "./interactions.js";
 import type { TemporalSplit } from "./temporal-split.js";
+import { PipelineRecommender } from "./pipeline-recommender.js";
+import { DEFAULT_PIPELINE, type PipelineParams } from "../training/pipeline.js";
 
 export interface ModelSuiteOptions {
   /** Item-kNN neighbourhood size. Default 50. */
@@ -31,7 +33,7 @@ export interface ModelSuiteOptions {
    * Sets iALS's log-scaling ε when `ials.scaling` is not given.
    */
   readonly typicalWeight?: number;
-  /** Item metadata, for models that use it (none of the current ones do). */
+  /** Item metadata (category, price, title), for models that use it: the pipeline. */
   readonly catalog?: readonly CatalogItem[];
   /** Only these model ids (see MODEL_SPECS), in suite order. Default: all. */
   readonly only?: readonly string[];
@@ -59,7 +61,18 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     create: (o) => new ItemKnn({ neighbours: o.neighbours ?? 50 }),
   },
   { id: "ials", description: "implicit ALS, fold-in serving", create: (o) => new IalsRecommender(ialsOptions(o)) },
+  {
+    id: "pipeline",
+    description: "the published pipeline: iALS retrieval + item neighbours + LambdaMART ranker, as the edge serves it",
+    create: (o) => new PipelineRecommender(o.catalog ?? [], pipelineParams(o), undefined, "pipeline"),
+  },
 ];
+
+/** The service's pipeline defaults, with the strength scaling matched to the data as for iALS. */
+function pipelineParams(options: ModelSuiteOptions): PipelineParams {
+  const scaling = ialsOptions(options).scaling;
+  return scaling ? { ...DEFAULT_PIPELINE, retrieval: { ...DEFAULT_PIPELINE.retrieval, scaling } } : DEFAULT_PIPELINE;
+}
 
 export function modelIds(): string[] {
   return MODEL_SPECS.map((s) => s.id);
