@@ -1,6 +1,7 @@
 /**
  * The backend HTTP app: the system of record's API (catalog, ingest, erase, debugging),
- * ops endpoints, /openapi.json generated from the route schemas, and /docs.
+ * training and the model registry (when a runner is given), ops endpoints,
+ * /openapi.json generated from the route schemas, and /docs.
  *
  * Cross-cutting behaviour, outermost first: request id → request log + metrics → CORS
  * → body cap (413) → JSON-only writes (415) → routes; errors of any kind leave as the
@@ -27,7 +28,10 @@ import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-met
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
 import { opsRoutes } from "./routes/ops-routes.js";
+import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
+import type { TrainingRunner } from "./training-jobs/job-runner.js";
+import type { ModelPublisher } from "./training-jobs/types.js";
 
 /**
  * A full catalog upsert (1000 items with maximal tags and attributes) is about 13 MB;
@@ -47,6 +51,8 @@ export interface BackendDeps {
   /** API key lookup cache, at most 30 s. */
   authCacheTtlMs?: number;
   maxBodyBytes?: number;
+  /** The training and model registry API is mounted only when a runner is given. */
+  training?: { runner: TrainingRunner; publisher: ModelPublisher };
 }
 
 export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
@@ -68,6 +74,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
+  if (deps.training) app.route("/", trainingRoutes({ db, ...deps.training, requireScope }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

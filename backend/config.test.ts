@@ -40,6 +40,10 @@ describe("loadConfig", () => {
     [{ CORS_ORIGINS: "https://a.example/path" }, /CORS_ORIGINS entry "https:\/\/a.example\/path"/],
     [{ ENVIRONMENT: "Prod uction" }, /ENVIRONMENT/],
     [{ BACKEND_TOKEN: "has space" }, /BACKEND_TOKEN must not contain whitespace/],
+    [{ GATE_MAX_REGRESSION: "1" }, /GATE_MAX_REGRESSION must be a fraction in \[0, 1\)/],
+    [{ GATE_MAX_REGRESSION: "2%" }, /GATE_MAX_REGRESSION/],
+    [{ TRAIN_INTERVAL_HOURS: "-1" }, /TRAIN_INTERVAL_HOURS must be a number of hours/],
+    [{ TRAIN_ON_START: "maybe" }, /TRAIN_ON_START must be true or false/],
   ])("rejects %o with a one-line error", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -48,6 +52,16 @@ describe("loadConfig", () => {
     } catch (error) {
       expect((error as Error).message).not.toContain("\n");
     }
+  });
+
+  it("reads the training settings, defaulting to daily training, training on start and a 2% gate", () => {
+    expect(loadConfig({})).toMatchObject({ gateMaxRegression: 0.02, trainIntervalHours: 24, trainOnStart: true });
+    expect(loadConfig({ GATE_MAX_REGRESSION: "0", TRAIN_INTERVAL_HOURS: "0", TRAIN_ON_START: "false" })).toMatchObject({
+      gateMaxRegression: 0,
+      trainIntervalHours: 0,
+      trainOnStart: false,
+    });
+    expect(loadConfig({ TRAIN_ON_START: "0", TRAIN_INTERVAL_HOURS: "1.5" })).toMatchObject({ trainOnStart: false, trainIntervalHours: 1.5 });
   });
 
   it("requires the service tokens in production and never seeds local keys there", () => {

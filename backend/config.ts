@@ -29,6 +29,12 @@ export interface BackendConfig {
   localAdminKey: string | null;
   /** Seeded with scopes `events:write` and `recs:read` when set, except in production. */
   localClientKey: string | null;
+  /** GATE_MAX_REGRESSION: largest relative drop of a gated metric against the champion, in [0, 1). */
+  gateMaxRegression: number;
+  /** TRAIN_INTERVAL_HOURS: scheduled training period; 0 disables it. */
+  trainIntervalHours: number;
+  /** TRAIN_ON_START: train at start-up when there is no champion yet. */
+  trainOnStart: boolean;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +43,9 @@ export class ConfigError extends Error {
 
 const token = z.string().regex(/^\S*$/, "must not contain whitespace");
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).transform((u) => u.replace(/\/+$/, ""));
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
 const origin = z.string().refine(isOrigin, "must be a comma-separated list of origins like https://shop.example (or *)");
 
 const EnvSchema = z.object({
@@ -57,6 +66,17 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
   RECS_LOCAL_ADMIN_KEY: token.min(8, "must be at least 8 characters").optional(),
   RECS_LOCAL_CLIENT_KEY: token.min(8, "must be at least 8 characters").optional(),
+  GATE_MAX_REGRESSION: z.coerce
+    .number({ message: "must be a fraction in [0, 1), e.g. 0.02" })
+    .min(0, "must be a fraction in [0, 1), e.g. 0.02")
+    .lt(1, "must be a fraction in [0, 1), e.g. 0.02")
+    .default(0.02),
+  TRAIN_INTERVAL_HOURS: z.coerce
+    .number({ message: "must be a number of hours (0 disables scheduled training)" })
+    .min(0, "must be a number of hours (0 disables scheduled training)")
+    .max(8760, "must be at most 8760 hours (a year)")
+    .default(24),
+  TRAIN_ON_START: flag.default(true),
 });
 
 type Env = Record<string, string | undefined>;
@@ -89,6 +109,9 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     corsOrigins,
     localAdminKey: isProduction ? null : (e.RECS_LOCAL_ADMIN_KEY ?? null),
     localClientKey: isProduction ? null : (e.RECS_LOCAL_CLIENT_KEY ?? null),
+    gateMaxRegression: e.GATE_MAX_REGRESSION,
+    trainIntervalHours: e.TRAIN_INTERVAL_HOURS,
+    trainOnStart: e.TRAIN_ON_START,
   };
 }
 

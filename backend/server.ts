@@ -1,6 +1,7 @@
 /**
  * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
- * publish the key set to the edge and re-sync the feature store. `tsx backend/server.ts`
+ * publish the key set to the edge and re-sync the feature store. Given a trainer and a
+ * publisher it also runs the training queue and its schedule. `tsx backend/server.ts`
  * runs it with configuration from the environment (see config.ts).
  */
 import type { Server } from "node:http";
@@ -18,6 +19,10 @@ import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
 import { createFeatureStore } from "./feature-store/feature-store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics } from "./metrics/backend-metrics.js";
+import { DEFAULT_GATE_CONFIG } from "./registry/gates.js";
+import { createTrainingRunner, type TrainingRunner } from "./training-jobs/job-runner.js";
+import { createTrainingScheduler, type TrainingScheduler } from "./training-jobs/training-scheduler.js";
+import type { ModelPublisher, Trainer } from "./training-jobs/types.js";
 
 export interface RunningBackend {
   url: string;
@@ -25,6 +30,8 @@ export interface RunningBackend {
   database: Database;
   /** Settles when the first key-set publication has succeeded or given up. */
   keysPublished: Promise<boolean>;
+  /** The training queue, when a trainer was given. */
+  training: TrainingRunner | null;
   close(): Promise<void>;
 }
 
@@ -36,6 +43,8 @@ export interface StartBackendOptions {
   /** Re-send every item to the feature store once after start-up. Default true. */
   resyncOnStart?: boolean;
   resyncIntervalMs?: number;
+  /** Runs the training queue and schedule and mounts the training and registry API. */
+  training?: { trainer: Trainer; publisher: ModelPublisher };
 }
 
 export async function startBackend(config: BackendConfig, options: StartBackendOptions = {}): Promise<RunningBackend> {
@@ -62,10 +71,20 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const metrics = createBackendMetrics({ processMetrics: true });
   const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
   const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
-  const app = createBackendApp({ database, featureStore, config, logger, metrics, catalogSync });
+  const training = options.training ? createTraining(config, database, options.training, logger) : null;
+  const app = createBackendApp({
+    database,
+    featureStore,
+    config,
+    logger,
+    metrics,
+    catalogSync,
+    ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
+  });
   // Without http2/https options the adaptor makes a plain node:http Server.
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const port = await listen(server, config.port, config.host);
+  if (training) await startTraining(training, server);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info("backend listening", { url, environment: config.environment });
 
@@ -83,13 +102,52 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     closing ??= (async () => {
       publishing.abort();
       catalogSync.stop();
+      training?.scheduler.stop();
+      await training?.runner.stop();
       await closeServer(server);
       await keysPublished;
       await database.close();
     })();
     return closing;
   };
-  return { url, port, database, keysPublished, close };
+  return { url, port, database, keysPublished, training: training?.runner ?? null, close };
+}
+
+interface Training {
+  runner: TrainingRunner;
+  scheduler: TrainingScheduler;
+  publisher: ModelPublisher;
+}
+
+function createTraining(
+  config: BackendConfig,
+  database: Database,
+  injected: { trainer: Trainer; publisher: ModelPublisher },
+  logger: Logger,
+): Training {
+  const gate = { ...DEFAULT_GATE_CONFIG, maxRegression: config.gateMaxRegression };
+  const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
+  const scheduler = createTrainingScheduler({
+    db: database.db,
+    runner,
+    intervalHours: config.trainIntervalHours,
+    onStart: config.trainOnStart,
+    logger,
+  });
+  return { runner, scheduler, publisher: injected.publisher };
+}
+
+/** After listen: a port already in use must not leave a training running behind the error. */
+async function startTraining(training: Training, server: Server): Promise<void> {
+  try {
+    await training.runner.start();
+    await training.scheduler.start();
+  } catch (error) {
+    training.scheduler.stop();
+    await training.runner.stop();
+    await closeServer(server);
+    throw error;
+  }
 }
 
 function publishInBackground(

@@ -7,13 +7,21 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   doublePrecision,
   index,
   jsonb,
   pgTable,
+  real,
   text,
   timestamp,
+  uniqueIndex,
+  uuid,
 } from "drizzle-orm/pg-core";
+// Type-only imports: erased at run time, so drizzle-kit can load this file on its own.
+import type { MetricsRow } from "../evaluation/evaluate.js";
+import type { ArtifactRole } from "../../models/model-manifest.js";
+import type { ModelType } from "../training-jobs/types.js";
 
 /**
  * Millisecond precision, like JavaScript dates: a value read back compares equal to the
@@ -108,6 +116,119 @@ export const apiKeys = pgTable("api_keys", {
   revokedAt: timestamptz("revoked_at"),
 });
 
+/**
+ * Training runs, queued and run one at a time. The table is the queue: it survives a
+ * restart, and a row left 'running' by a crashed process is failed at start-up.
+ */
+export const trainingJobs = pgTable(
+  "training_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    status: text("status").$type<TrainingJobStatus>().notNull().default("queued"),
+    modelType: text("model_type").$type<ModelType>().notNull(),
+    trigger: text("trigger").$type<TrainingTrigger>().notNull(),
+    /** ISO-8601 bounds of the interactions to train on: `from` inclusive, `to` exclusive. */
+    window: jsonb("window").$type<{ from?: string; to?: string }>().notNull(),
+    progress: real("progress").notNull().default(0),
+    message: text("message").notNull().default("queued"),
+    version: text("version"),
+    metrics: jsonb("metrics").$type<MetricsRow[]>(),
+    error: text("error"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    startedAt: timestamptz("started_at"),
+    finishedAt: timestamptz("finished_at"),
+  },
+  (t) => [
+    index("training_jobs_status_created_at_idx").on(t.status, t.createdAt),
+    index("training_jobs_created_at_idx").on(t.createdAt),
+    // One training at a time, even across processes sharing the database.
+    uniqueIndex("training_jobs_one_running_idx").on(t.status).where(sql`${t.status} = 'running'`),
+    check("training_jobs_status_check", sql`${t.status} in ('queued', 'running', 'succeeded', 'failed')`),
+    check("training_jobs_trigger_check", sql`${t.trigger} in ('api', 'schedule', 'startup')`),
+    check("training_jobs_progress_check", sql`${t.progress} >= 0 and ${t.progress} <= 1`),
+  ],
+);
+
+/** The model registry: every trained version, its evaluation, gate decision and lineage. */
+export const modelVersions = pgTable(
+  "model_versions",
+  {
+    version: text("version").primaryKey(),
+    modelType: text("model_type").$type<ModelType>().notNull(),
+    status: text("status").$type<ModelStatus>().notNull(),
+    params: jsonb("params").$type<Record<string, unknown>>().notNull(),
+    dataWindow: jsonb("data_window").$type<DataWindow>().notNull(),
+    /** The evaluation report rows of the version itself. */
+    metrics: jsonb("metrics").$type<MetricsRow[]>().notNull(),
+    /** Baselines (popularity) scored on the same split, in the same report. */
+    baselineMetrics: jsonb("baseline_metrics").$type<MetricsRow[]>().notNull(),
+    /** Null until the gates have been applied. */
+    gate: jsonb("gate").$type<GateDecision>(),
+    artifacts: jsonb("artifacts").$type<StoredArtifact[]>().notNull(),
+    manifestSha256: text("manifest_sha256"),
+    /** The champion when this version was trained: what its gates compared against. */
+    parentVersion: text("parent_version"),
+    trainingId: uuid("training_id").references(() => trainingJobs.id, { onDelete: "set null" }),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    publishedAt: timestamptz("published_at"),
+    promotedAt: timestamptz("promoted_at"),
+  },
+  (t) => [
+    index("model_versions_created_at_idx").on(t.createdAt),
+    // At most one champion: the database, not only the code, refuses a second.
+    uniqueIndex("model_versions_one_champion_idx").on(t.status).where(sql`${t.status} = 'champion'`),
+    check("model_versions_status_check", sql`${t.status} in ('candidate', 'champion', 'retired', 'rejected', 'failed')`),
+  ],
+);
+
+/** Audit trail of the registry: who did what to which version, and when. */
+export const modelEvents = pgTable(
+  "model_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    version: text("version")
+      .notNull()
+      .references(() => modelVersions.version),
+    action: text("action").$type<ModelAction>().notNull(),
+    actor: text("actor").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamptz("at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("model_events_version_idx").on(t.version, t.id),
+    check("model_events_action_check", sql`${t.action} in ('trained', 'published', 'promoted', 'rolled_back', 'rejected')`),
+  ],
+);
+
+export type TrainingJobStatus = "queued" | "running" | "succeeded" | "failed";
+export type TrainingTrigger = "api" | "schedule" | "startup";
+export type ModelStatus = "candidate" | "champion" | "retired" | "rejected" | "failed";
+export type ModelAction = "trained" | "published" | "promoted" | "rolled_back" | "rejected";
+
+/** The interactions a version was trained on (ISO-8601 bounds) and how many there were. */
+export interface DataWindow {
+  from: string;
+  to: string;
+  interactions: number;
+  users: number;
+  items: number;
+}
+
+export interface GateDecision {
+  passed: boolean;
+  reasons: string[];
+}
+
+export interface StoredArtifact {
+  name: string;
+  role: ArtifactRole;
+  sha256: string;
+  bytes: number;
+}
+
 export type ItemRow = typeof items.$inferSelect;
 export type InteractionRow = typeof interactions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type TrainingJobRow = typeof trainingJobs.$inferSelect;
+export type ModelVersionRow = typeof modelVersions.$inferSelect;
+export type ModelEventRow = typeof modelEvents.$inferSelect;
