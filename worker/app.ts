@@ -11,6 +11,7 @@ import { edgeConfig } from "./config.js";
 import type { AppEnv } from "./http/app-types.js";
 import { ApiError, errorBody, onError, validationError } from "./http/errors.js";
 import { observability } from "./http/observability.js";
+import { isArtifactUpload, registerAdminModelRoutes } from "./routes/admin-models.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerDocRoutes } from "./routes/docs.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -40,18 +41,24 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", contentSecurityPolicy: undefined }));
   app.use("*", (c, next) =>
-    bodyLimit({
-      maxSize: c.req.path === "/v1/events" ? EVENTS_BODY_LIMIT : DEFAULT_BODY_LIMIT,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", "request body is too large", "body");
-      },
-    })(c, next),
+    // Model artifacts stream to R2 and may be large: that route enforces its own cap
+    // (MAX_ARTIFACT_BYTES) from Content-Length after authentication, where this middleware
+    // would buffer an unauthenticated body of any length.
+    isArtifactUpload(c.req.path)
+      ? next()
+      : bodyLimit({
+          maxSize: c.req.path === "/v1/events" ? EVENTS_BODY_LIMIT : DEFAULT_BODY_LIMIT,
+          onError: () => {
+            throw new ApiError(413, "payload_too_large", "request body is too large", "body");
+          },
+        })(c, next),
   );
   registerEventRoutes(app);
   registerRecommendationRoutes(app);
   registerItemRoutes(app);
   registerUserRoutes(app);
   registerAdminRoutes(app);
+  registerAdminModelRoutes(app);
   registerHealthRoutes(app);
   registerDocRoutes(app);
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
