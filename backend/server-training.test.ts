@@ -8,12 +8,15 @@ import { loadConfig } from "./config.js";
 import { silentLogger } from "./logger.js";
 import { startBackend, type RunningBackend } from "./server.js";
 import { UNREACHABLE_URL } from "./test-support/backend-harness.js";
+import { loadTrainingData } from "./training-jobs/training-data.js";
 import { recordingPublisher, scriptedTrainer, type RecordingPublisher } from "./test-support/training-stand-ins.js";
 
 const ADMIN_KEY = "rk_local_training_test_admin";
 let backend: RunningBackend;
 let publisher: RecordingPublisher;
 const script = scriptedTrainer();
+/** What each training read from the backend's own database (PGlite here). */
+const read: Array<{ interactions: number; catalog: number }> = [];
 
 beforeAll(async () => {
   publisher = recordingPublisher();
@@ -30,7 +33,15 @@ beforeAll(async () => {
     logger: silentLogger,
     publishKeys: false,
     resyncOnStart: false,
-    training: { trainer: script.trainer, publisher },
+    // The function form: the trainer reads the backend's database, as the real one does.
+    training: (database) => ({
+      trainer: async (req, progress, signal) => {
+        const data = await loadTrainingData(database.db, req.window, { signal });
+        read.push({ interactions: data.interactions.length, catalog: data.catalog.length });
+        return script.trainer(req, progress, signal);
+      },
+      publisher,
+    }),
   });
 });
 
@@ -53,9 +64,11 @@ describe("startBackend with training", () => {
     expect(jobs[0]).toMatchObject({ trigger: "startup", status: "succeeded", version: "boot-1" });
     expect((await call("/api/v1/recs/models")).body.champion).toBe("boot-1");
     expect(publisher.activated).toEqual(["boot-1"]);
+    expect(read).toEqual([{ interactions: 0, catalog: 0 }]);
   });
 
   it("serves the training API: a better model replaces the champion, rollback restores it", async () => {
+    expect((await call("/api/v1/catalog/items", "POST", { items: [{ item_id: "i1", title: "One" }] })).status).toBe(200);
     script.next({ version: "next-1", ndcg: 0.3, recall: 0.3 });
     const queued = await call("/api/v1/recs/train", "POST", { model_type: "pipeline" });
     expect(queued.status).toBe(202);
@@ -67,5 +80,6 @@ describe("startBackend with training", () => {
     expect(rolledBack).toEqual({ status: 200, body: { version: "boot-1", status: "champion", rolled_back: "next-1" } });
     expect((await call("/api/v1/recs/models/next-1/promote", "POST")).body).toEqual({ version: "next-1", status: "champion", previous: "boot-1" });
     expect(publisher.activated).toEqual(["boot-1", "next-1", "boot-1", "next-1"]);
+    expect(read.at(-1)).toEqual({ interactions: 0, catalog: 1 });
   });
 });

@@ -43,9 +43,20 @@ export interface StartBackendOptions {
   /** Re-send every item to the feature store once after start-up. Default true. */
   resyncOnStart?: boolean;
   resyncIntervalMs?: number;
-  /** Runs the training queue and schedule and mounts the training and registry API. */
-  training?: { trainer: Trainer; publisher: ModelPublisher };
+  /**
+   * Runs the training queue and schedule and mounts the training and registry API. The
+   * function form receives the backend's own database, for a trainer that reads it
+   * (a second PGlite on the same directory is not possible).
+   */
+  training?: TrainingOption;
 }
+
+export interface TrainingServices {
+  trainer: Trainer;
+  publisher: ModelPublisher;
+}
+
+export type TrainingOption = TrainingServices | ((database: Database) => TrainingServices);
 
 export async function startBackend(config: BackendConfig, options: StartBackendOptions = {}): Promise<RunningBackend> {
   const logger = options.logger ?? createLogger();
@@ -122,9 +133,10 @@ interface Training {
 function createTraining(
   config: BackendConfig,
   database: Database,
-  injected: { trainer: Trainer; publisher: ModelPublisher },
+  services: TrainingOption,
   logger: Logger,
 ): Training {
+  const injected = typeof services === "function" ? services(database) : services;
   const gate = { ...DEFAULT_GATE_CONFIG, maxRegression: config.gateMaxRegression };
   const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
   const scheduler = createTrainingScheduler({
