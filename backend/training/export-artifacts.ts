@@ -16,8 +16,12 @@ import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
 import type { PipelineModel } from "./pipeline.js";
 
-/** 64 MiB of item vectors: 260k items at 64 factors; leaves room in a 128 MB isolate. */
-export const DEFAULT_IN_PROCESS_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * 32 MiB of item vectors (130k items at 64 factors): while a version loads its bytes sit
+ * in JS and again in WASM memory, and during a swap two versions coexist, all inside a
+ * 128 MB isolate.
+ */
+export const DEFAULT_IN_PROCESS_MAX_BYTES = 32 * 1024 * 1024;
 /** Candidates the retrieval graph returns. */
 export const RETRIEVAL_TOP_K = 100;
 

@@ -20,7 +20,7 @@
  * `model.trees`. onnxruntime accumulates in float32, `predict` in float64: the two agree
  * to float32 rounding of the sum (≈1e-7 relative), not bit for bit.
  */
-import { compileEnsemble, isLeaf, type TreeEnsemble } from "../../backend/training/lambdamart.js";
+import { compileEnsemble, isLeaf, type TreeEnsemble } from "../ranker-model.js";
 import { encodeModel, TensorDataType, type AttributeValue } from "./onnx-model.js";
 
 export const RANKER_INPUT = "features";
