@@ -41,7 +41,10 @@ export const RecItemSchema = z
   .object({
     item_id: z.string(),
     score: z.number(),
-    sources: z.array(z.enum(["co_view", "co_purchase", "trending", "popular"])),
+    sources: z.array(z.enum(["cf", "similar", "co_view", "co_purchase", "trending", "popular"])).openapi({
+      description:
+        "Candidate sources that proposed the item: cf = retrieval from the user's folded-in vector, similar = the model's item-to-item neighbours of recent items, co_view/co_purchase = real-time co-occurrence, trending/popular = decayed popularity.",
+    }),
     reason: z.string(),
     title: z.string().optional(),
     category: z.string().nullable().optional(),
@@ -83,7 +86,12 @@ export const RelatedItemSchema = z
   .openapi("RelatedItem");
 
 export const ItemListResponse = z
-  .object({ item_id: z.string(), items: z.array(RelatedItemSchema), degraded: z.array(z.string()) })
+  .object({
+    item_id: z.string(),
+    model_version: z.string().openapi({ description: "The model version whose neighbours were used, or heuristic-v1 (real-time co-occurrence only)." }),
+    items: z.array(RelatedItemSchema),
+    degraded: z.array(z.string()),
+  })
   .openapi("RelatedItems");
 
 export const PopularQuery = z.object({

@@ -14,6 +14,8 @@ const VERBS: Record<string, string> = {
 
 export function reasonText(reason: Reason, records: ReadonlyMap<string, EdgeItemRecord>): string {
   switch (reason.kind) {
+    case "cf":
+      return "Picked for you from your recent activity";
     case "trending":
       return "Trending now";
     case "popular":

@@ -1,9 +1,11 @@
 /**
- * The serving pipeline for one user without a learned model:
- *   session context (DO) → candidates and signals (Redis) → heuristic score →
- *   catalog records → rules (exclusions, availability, category, diversity) → reasons.
+ * The serving pipeline for one user:
+ *   active model version (KV pointer, isolate cache) and session context (DO) →
+ *   signals (Redis) → candidates and scores: the learned path (learned-candidates.ts)
+ *   when a model version is active, else the heuristic scorer → catalog records →
+ *   rules (exclusions, availability, category, diversity) → reasons.
  * Each stage has a budget; a failed stage is named in `degraded` and the answer falls
- * back (no session → non-personal; no Redis → last good popular list).
+ * back (no model → heuristic; no session → non-personal; no Redis → last good popular list).
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
@@ -11,7 +13,9 @@ import type { Env } from "../env.js";
 import { readItemRecords, readServingSignals, type ServingSignals } from "../features/feature-reader.js";
 import { redisClient } from "../features/redis-client.js";
 import type { Timing } from "../http/server-timing.js";
-import { readSession } from "../session/session-store.js";
+import { getActiveModel, type LoadedModel } from "../models/active-model.js";
+import { readSession, withBudget } from "../session/session-store.js";
+import { learnedCandidates } from "./learned-candidates.js";
 import { loadSnapshot, needsRefresh, storeSnapshot } from "./popular-cache.js";
 import { reasonText } from "./reasons.js";
 import { applyRules } from "./rules.js";
@@ -19,6 +23,7 @@ import { anchorsFrom, scoreCandidates, type Candidate, type Source } from "./sco
 
 export const HEURISTIC_MODEL_VERSION = "heuristic-v1";
 const FEATURE_BUDGET_MS = 300;
+const MODEL_LOAD_BUDGET_MS = 2_500;
 
 export interface RecsRequest {
   userId: string;
@@ -53,7 +58,10 @@ export async function recommendForUser(
   background: (p: Promise<unknown>) => void,
 ): Promise<RecsResult> {
   const degraded: string[] = [];
-  const session = await timing.measure("session", () => readSession(env, req.userId));
+  const [session, model] = await Promise.all([
+    timing.measure("session", () => readSession(env, req.userId)),
+    timing.measure("model", () => activeModel(env, now, background, degraded)),
+  ]);
   if (!session) degraded.push("session");
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
@@ -71,12 +79,42 @@ export async function recommendForUser(
   }
   const snapshot = signals ? null : await loadSnapshot(env);
   if (!signals && !snapshot) degraded.push("popular_fallback");
+  const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
+  for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
+
+  if (model) {
+    // The ranker was trained on lists without the user's own history (next new items), so
+    // it has never scored an item the user already touched; the session's items stay out.
+    const learnedExclude = new Set([...excluded, ...recent.map((r) => r.item_id)]);
+    const learned = await learnedCandidates({
+      model,
+      recent: [...seed, ...recent],
+      signals: signals ?? fallbackSignals(snapshot, req.category),
+      context: req.context,
+      exclude: learnedExclude,
+      now,
+      vectorEnv: env,
+      timing,
+      degraded,
+      records: (ids) =>
+        signals ? timing.measure("catalog", () => readItemRecords(redis, ids)) : Promise.resolve(new Map(Object.entries(snapshot?.records ?? {}))),
+    });
+    const records = learned.records ?? new Map<string, EdgeItemRecord>();
+    const final = applyRules(learned.candidates, {
+      excluded: learnedExclude,
+      records,
+      recordsKnown: learned.records !== null && (signals !== null || snapshot !== null),
+      category: req.category,
+      limit: req.limit,
+      maxCategoryShare: config.maxCategoryShare,
+    });
+    if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
+    return { model_version: model.version, items: final.map((c) => toItem(c, records)), degraded };
+  }
+
   const candidates = timing.measureSync("score", () =>
     scoreCandidates(anchors, signals ?? fallbackSignals(snapshot, req.category), config.scoreWeights),
   );
-
-  const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
-  for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
   const shortlist = candidates.filter((c) => !excluded.has(c.item_id)).slice(0, req.limit * 4 + 20);
 
   let records: Map<string, EdgeItemRecord> = new Map(Object.entries(snapshot?.records ?? {}));
@@ -102,6 +140,23 @@ export async function recommendForUser(
     maxCategoryShare: config.maxCategoryShare,
   });
   return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), degraded };
+}
+
+/**
+ * The active version, or null (heuristic); a failing model store never fails the request.
+ * Only an isolate's very first load is awaited, and only for MODEL_LOAD_BUDGET_MS: a slow
+ * cold start serves the heuristic while the load finishes in the background.
+ */
+async function activeModel(env: Env, now: number, background: (p: Promise<unknown>) => void, degraded: string[]): Promise<LoadedModel | null> {
+  const load = getActiveModel(env, now, background);
+  try {
+    return await withBudget(load, MODEL_LOAD_BUDGET_MS);
+  } catch (err) {
+    background(load.catch(() => null));
+    degraded.push("model");
+    logStage("model", err);
+    return null;
+  }
 }
 
 function toItem(c: Candidate, records: ReadonlyMap<string, EdgeItemRecord>): RecItem {

@@ -10,10 +10,12 @@
  * cannot drown the others. The reason given is the largest single contribution.
  */
 import type { RecentInteraction } from "../../durable-objects/user-session.js";
+import type { CandidateSource } from "../../models/candidates.js";
 import type { ScoreWeights } from "../config.js";
 import type { Scored, ServingSignals } from "../features/feature-reader.js";
 
-export type Source = "co_view" | "co_purchase" | "trending" | "popular";
+/** Where a candidate came from; "cf" and "similar" exist only with a learned model version. */
+export type Source = CandidateSource;
 
 export interface Anchor {
   item_id: string;
@@ -24,6 +26,7 @@ export interface Anchor {
 
 export type Reason =
   | { kind: "anchor"; source: "co_view" | "co_purchase"; anchor: Anchor }
+  | { kind: "cf" }
   | { kind: "trending" }
   | { kind: "popular" };
 

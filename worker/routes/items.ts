@@ -7,7 +7,9 @@ import { requireScope } from "../http/auth.js";
 import { ItemIdParam, ItemListQuery, ItemListResponse, PopularQuery, PopularResponse, errorResponses, jsonContent } from "../http/schemas.js";
 import { readItemRecords, readNeighbours, readPopular, type Scored } from "../features/feature-reader.js";
 import { redisClient } from "../features/redis-client.js";
+import { getActiveModel } from "../models/active-model.js";
 import { loadSnapshot } from "../recommend/popular-cache.js";
+import { HEURISTIC_MODEL_VERSION } from "../recommend/recommend-for-user.js";
 
 const BUDGET_MS = 300;
 
@@ -41,13 +43,13 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(similarRoute, async (c) => {
     const { itemId } = c.req.valid("param");
     const { limit } = c.req.valid("query");
-    return c.json({ item_id: itemId, ...(await related(c, keys.coView(itemId), itemId, limit ?? 10)) }, 200);
+    return c.json({ item_id: itemId, ...(await related(c, keys.coView(itemId), itemId, limit ?? 10, "similar")) }, 200);
   });
 
   app.openapi(boughtTogetherRoute, async (c) => {
     const { itemId } = c.req.valid("param");
     const { limit } = c.req.valid("query");
-    return c.json({ item_id: itemId, ...(await related(c, keys.coPurchase(itemId), itemId, limit ?? 10)) }, 200);
+    return c.json({ item_id: itemId, ...(await related(c, keys.coPurchase(itemId), itemId, limit ?? 10, "boughtTogether")) }, 200);
   });
 
   app.openapi(popularRoute, async (c) => {
@@ -73,13 +75,39 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-async function related(c: Context<AppEnv>, key: string, itemId: string, limit: number) {
+/**
+ * The active model's published neighbours (co-occurrence, content similarity for sparse
+ * items) merged with the real-time counts from Redis, each normalised by its maximum;
+ * real-time counts weigh half so the published list leads but an item trending together
+ * with this one since the last training still shows up. No model: real-time only.
+ */
+async function related(c: Context<AppEnv>, key: string, itemId: string, limit: number, kind: "similar" | "boughtTogether") {
+  const model = await getActiveModel(c.env, Date.now(), (p) => c.executionCtx.waitUntil(p)).catch(() => null);
+  const published = model?.[kind].get(itemId) ?? [];
+  const degraded: string[] = [];
+  let realtime: Scored = [];
   try {
-    const list = await c.get("timing").measure("features", () => readNeighbours(redisClient(c.env, BUDGET_MS), key, limit * 2 + 10));
-    return await withRecords(c, list.filter(([id]) => id !== itemId), limit);
+    realtime = await c.get("timing").measure("features", () => readNeighbours(redisClient(c.env, BUDGET_MS), key, limit * 2 + 10));
   } catch {
-    return { items: [], degraded: ["features"] };
+    degraded.push("features");
   }
+  const merged = mergeLists([[published, 1], [realtime, REALTIME_WEIGHT]]).filter(([id]) => id !== itemId);
+  const model_version = model?.version ?? HEURISTIC_MODEL_VERSION;
+  if (merged.length === 0) return { model_version, items: [], degraded };
+  const listed = await withRecords(c, merged, limit);
+  return { model_version, items: listed.items, degraded: [...degraded, ...listed.degraded] };
+}
+
+const REALTIME_WEIGHT = 0.5;
+
+function mergeLists(lists: ReadonlyArray<readonly [ReadonlyArray<readonly [string, number]>, number]>): Scored {
+  const scores = new Map<string, number>();
+  for (const [list, weight] of lists) {
+    const max = list.reduce((m, [, v]) => Math.max(m, v), 0);
+    if (max <= 0) continue;
+    for (const [id, v] of list) scores.set(id, (scores.get(id) ?? 0) + (weight * v) / max);
+  }
+  return [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
 /** Drops unavailable items and adds titles; without the catalog the list is served as is. */

@@ -1,0 +1,172 @@
+/**
+ * The learned path of serving, for an active model version:
+ *   session history → fold-in + retrieval (ONNX, in the isolate) → candidates from
+ *   retrieval, published neighbours, real-time co-view, trending and popular
+ *   (models/candidates.ts) → catalog records → features (models/feature-spec.ts) →
+ *   LambdaMART ranker (ONNX) → ordered candidates with reasons.
+ * Each model stage degrades on its own: no retrieval → the other sources still
+ * personalise; no ranker (or it fails) → the fallback formula orders the list.
+ */
+import type { EdgeItemRecord } from "../../models/catalog.js";
+import {
+  fallbackScores,
+  generateCandidates,
+  neighbourCandidates,
+  type GeneratedCandidate,
+} from "../../models/candidates.js";
+import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
+import { historyStrengths } from "../../models/interaction-strength.js";
+import type { RecentInteraction } from "../../durable-objects/user-session.js";
+import type { ServingSignals } from "../features/feature-reader.js";
+import type { Timing } from "../http/server-timing.js";
+import { rankScores, retrieve, type LoadedModel, type Retrieval } from "../models/active-model.js";
+import type { Env } from "../env.js";
+import { retrieveFromVectorStore, type VectorRetrieval } from "../models/vector-retrieval.js";
+import { byScore, type Anchor, type Candidate, type Reason } from "./score.js";
+
+/** Both store calls of vector-store retrieval together. */
+const VECTOR_BUDGET_MS = 250;
+
+export interface LearnedInput {
+  model: LoadedModel;
+  /** Most recent first, as the session object returns it (plus the page's item, if any). */
+  recent: readonly RecentInteraction[];
+  signals: ServingSignals;
+  context: string | null;
+  exclude: ReadonlySet<string>;
+  now: number;
+  vectorEnv: Pick<Env, "UPSTASH_VECTOR_REST_URL" | "UPSTASH_VECTOR_REST_TOKEN">;
+  timing: Timing;
+  degraded: string[];
+  /** Catalog records for the candidates; may throw (the caller's catalog stage). */
+  records: (ids: string[]) => Promise<ReadonlyMap<string, EdgeItemRecord>>;
+}
+
+export interface LearnedResult {
+  candidates: Candidate[];
+  records: ReadonlyMap<string, EdgeItemRecord> | null;
+  ranked: boolean;
+}
+
+function historyOf(recent: readonly RecentInteraction[], weights: Readonly<Record<string, number>>): HistoryEvent[] {
+  return recent.map((r) => ({ item_id: r.item_id, ts: r.ts, weight: weights[r.type] ?? 0 }));
+}
+
+/** Retrieval's answer whichever path produced it. */
+interface Found {
+  top: Array<[string, number]>;
+  scoreOf: (id: string) => number | null;
+}
+
+function inProcess(model: LoadedModel, r: Retrieval): Found {
+  return {
+    top: r.indices.map((i, k): [string, number] => [model.items[i]!, r.scores[k]!]),
+    scoreOf: (id) => {
+      const i = model.itemIndex.get(id);
+      return i === undefined ? null : r.allScores[i]!;
+    },
+  };
+}
+
+function fromStore(r: VectorRetrieval): Found {
+  const scores = new Map(r.ids.map((id, k) => [id, r.scores[k]!]));
+  return { top: r.ids.map((id, k): [string, number] => [id, r.scores[k]!]), scoreOf: (id) => scores.get(id) ?? null };
+}
+
+async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]): Promise<Found | null> {
+  const { model } = input;
+  if (!model.retrieval && !model.foldIn) return null;
+  const entries = historyStrengths(history, model.itemIndex, model.manifest.retrieval.strength);
+  if (entries.length === 0) return null;
+  try {
+    return await input.timing.measure("retrieval", async () => {
+      if (model.retrieval) return inProcess(model, await retrieve(model, entries));
+      const r = await retrieveFromVectorStore(input.vectorEnv, model, entries, VECTOR_BUDGET_MS);
+      return r ? fromStore(r) : null;
+    });
+  } catch (err) {
+    input.degraded.push("retrieval");
+    warn("retrieval", err);
+    return null;
+  }
+}
+
+/** Real-time co-view/co-purchase partners of the anchors, strongest first. */
+function realtimePartners(signals: ServingSignals, anchors: readonly string[]): Array<[string, number, "co_view" | "co_purchase"]> {
+  const out: Array<[string, number, "co_view" | "co_purchase"]> = [];
+  for (const a of anchors) {
+    for (const [id, s] of signals.coView.get(a) ?? []) out.push([id, s, "co_view"]);
+    for (const [id, s] of signals.coPurchase.get(a) ?? []) out.push([id, s, "co_purchase"]);
+  }
+  return out.sort((x, y) => y[1] - x[1]);
+}
+
+function candidatesOf(input: LearnedInput, history: readonly HistoryEvent[], found: Found | null): GeneratedCandidate[] {
+  const { model, signals } = input;
+  const anchors = recentAnchors(history, input.now);
+  return generateCandidates(
+    {
+      retrieval: found?.top ?? [],
+      retrievalScoreOf: (id) => found?.scoreOf(id) ?? null,
+      neighbours: neighbourCandidates(anchors, (id) => model.similar.get(id)),
+      realtime: realtimePartners(signals, anchors),
+      trending: signals.trending,
+      popular: signals.popular,
+    },
+    input.exclude,
+  );
+}
+
+async function scoresOf(input: LearnedInput, history: readonly HistoryEvent[], cands: readonly GeneratedCandidate[], records: ReadonlyMap<string, EdgeItemRecord> | null): Promise<{ scores: Float32Array; ranked: boolean }> {
+  const { model } = input;
+  // Without history the user is outside what the ranker learned from (see the trainer).
+  if (!model.ranker || history.length === 0 || cands.length === 0) return { scores: fallbackScores(cands), ranked: false };
+  const facts = (id: string): ItemFacts | undefined => {
+    const rec = records?.get(id);
+    const first = model.firstSeen.get(id);
+    if (!rec && first === undefined) return undefined;
+    return { category: rec?.category ?? null, price: rec?.price ?? null, firstSeen: first ?? null };
+  };
+  try {
+    const features = rankingFeatures({ now: input.now, history, context: input.context }, cands, facts);
+    const scores = await input.timing.measure("ranker", () => rankScores(model, features, cands.length));
+    return { scores, ranked: true };
+  } catch (err) {
+    input.degraded.push("ranker");
+    warn("ranker", err);
+    return { scores: fallbackScores(cands), ranked: false };
+  }
+}
+
+function reasonOf(c: GeneratedCandidate, recent: readonly RecentInteraction[]): Reason {
+  if (c.anchor !== null && c.sources.includes("similar")) {
+    const r = recent.find((x) => x.item_id === c.anchor);
+    const anchor: Anchor = { item_id: c.anchor, type: r?.type ?? "view", ts: r?.ts ?? 0, weight: 1 };
+    return { kind: "anchor", source: "co_view", anchor };
+  }
+  if (c.sources.includes("cf")) return { kind: "cf" };
+  if (c.sources.includes("trending")) return { kind: "trending" };
+  return { kind: "popular" };
+}
+
+export async function learnedCandidates(input: LearnedInput): Promise<LearnedResult> {
+  const history = historyOf(input.recent, input.model.manifest.retrieval.event_weights);
+  const found = await retrieval(input, history);
+  const cands = input.timing.measureSync("candidates", () => candidatesOf(input, history, found));
+  let records: ReadonlyMap<string, EdgeItemRecord> | null = null;
+  try {
+    records = await input.records([...new Set([...cands.map((c) => c.item_id), ...history.slice(0, 5).map((h) => h.item_id)])]);
+  } catch (err) {
+    input.degraded.push("catalog");
+    warn("catalog", err);
+  }
+  const { scores, ranked } = await scoresOf(input, history, cands, records);
+  const candidates = cands
+    .map((c, i): Candidate => ({ item_id: c.item_id, score: scores[i]!, sources: c.sources, reason: reasonOf(c, input.recent) }))
+    .sort(byScore);
+  return { candidates, records, ranked };
+}
+
+function warn(stage: string, err: unknown): void {
+  console.warn(JSON.stringify({ level: "warn", msg: `${stage} degraded`, error: String(err) }));
+}
