@@ -10,7 +10,9 @@ import { createLogger } from "../backend/logger.js";
 import { checkRedis } from "../backend/redis-gateway/check-redis.js";
 import { startRedisGateway, type RedisGateway } from "../backend/redis-gateway/gateway.js";
 import { startVectorServer } from "../backend/vector-server/server.js";
-import { startBackend } from "../backend/server.js";
+import { startBackend, type StartBackendOptions } from "../backend/server.js";
+import { createEdgeModelPublisher } from "../backend/publish/edge-model-publisher.js";
+import { createPipelineTrainer } from "../backend/training/train-candidate.js";
 import { startEdge, type EdgeProcess } from "./edge-process.js";
 import { localSecrets, type LocalSecrets } from "./local-secrets.js";
 
@@ -72,7 +74,8 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
     opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${opts.redisUrl}`);
     // The stand-in for Upstash Vector (exact search, in memory); item vectors are
     // published to it by training runs.
-    const vectors = await startVectorServer({ token: secrets.vectorToken, port: opts.vectorPort });
+    // DOT_PRODUCT: retrieval scores are iALS dot products (create the Upstash index so too).
+    const vectors = await startVectorServer({ token: secrets.vectorToken, port: opts.vectorPort, similarity: "DOT_PRODUCT" });
     stoppers.push(() => vectors.close());
     opts.log("vector", `Upstash Vector stand-in ${vectors.url}`);
 
@@ -90,8 +93,20 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       BACKEND_TOKEN: secrets.backendToken,
       RECS_LOCAL_ADMIN_KEY: secrets.adminKey,
       RECS_LOCAL_CLIENT_KEY: secrets.clientKey,
+      // The stack trains once its data is loaded (start.ts, trainFirstModel), not at boot.
+      TRAIN_ON_START: "false",
     });
-    const backendOptions = { logger: createLogger((_level, line) => opts.log("backend", line)) };
+    const backendOptions: StartBackendOptions = {
+      logger: createLogger((_level, line) => opts.log("backend", line)),
+      training: (database) => ({
+        trainer: createPipelineTrainer(database.db),
+        publisher: createEdgeModelPublisher({
+          edgeUrl,
+          edgeAdminToken: secrets.edgeAdminToken,
+          vectorStore: { url: vectors.url, token: secrets.vectorToken },
+        }),
+      }),
+    };
     let backend: Awaited<ReturnType<typeof startBackend>> | null = await startBackend(backendConfig, backendOptions);
     opts.log("backend", `listening on ${backend.url} (${opts.databaseUrl ? "Postgres at DATABASE_URL" : "embedded PGlite"})`);
     stoppers.push(async () => {

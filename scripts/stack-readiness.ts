@@ -80,3 +80,76 @@ export async function loadDemoAndWait(
   await waitForRecommendations(stack.edgeUrl, stack.secrets.clientKey, log);
   return true;
 }
+
+interface StackAccess {
+  backendUrl: string;
+  edgeUrl: string;
+  secrets: { adminKey: string; clientKey: string };
+}
+
+interface Job {
+  status: "queued" | "running" | "succeeded" | "failed";
+  progress: number;
+  message: string;
+  version: string | null;
+  error: string | null;
+}
+
+async function adminJson<T>(stack: StackAccess, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${stack.backendUrl}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Queues a training run through the backend API and follows it to the end. */
+export async function trainAndWait(
+  stack: StackAccess,
+  body: { model_type?: "pipeline" | "retrieval" },
+  log: (line: string) => void,
+  timeoutMs = 600_000,
+): Promise<string> {
+  const { training_id } = await adminJson<{ training_id: string }>(stack, "/api/v1/recs/train", body);
+  let last = "";
+  let job: Job | null = null;
+  await poll(timeoutMs, `training ${training_id}`, async () => {
+    job = await adminJson<Job>(stack, `/api/v1/recs/train/${training_id}`);
+    const line = `${job.status} ${Math.round(job.progress * 100)}% ${job.message}`;
+    if (line !== last) log(line);
+    last = line;
+    return job.status === "succeeded" || job.status === "failed";
+  });
+  const done = job as Job | null;
+  if (!done || done.status === "failed" || !done.version) throw new Error(`training failed: ${done?.error ?? "no version"}`);
+  return done.version;
+}
+
+/** The version the edge serves to a user with no history, polled until it is `version`. */
+export async function waitForServedVersion(stack: StackAccess, version: string, timeoutMs = 60_000): Promise<void> {
+  await poll(timeoutMs, `the edge to serve model ${version}`, async () => {
+    const res = await fetch(`${stack.edgeUrl}/v1/recommendations/readiness-probe?limit=1`, { headers: { authorization: `Bearer ${stack.secrets.clientKey}` } });
+    return ((await res.json()) as { model_version?: string }).model_version === version;
+  });
+}
+
+/**
+ * `npm start`'s first model: when the registry has no champion yet, train the full
+ * pipeline on what is in the database and wait until the edge serves it. Returns the
+ * serving version.
+ */
+export async function trainFirstModel(stack: StackAccess, log: (line: string) => void): Promise<string> {
+  const { champion } = await adminJson<{ champion: string | null }>(stack, "/api/v1/recs/models");
+  if (champion) {
+    log(`model ${champion} is the champion; not retraining (POST /api/v1/recs/train to retrain)`);
+    await waitForServedVersion(stack, champion);
+    return champion;
+  }
+  const version = await trainAndWait(stack, {}, log);
+  const { champion: now } = await adminJson<{ champion: string | null }>(stack, "/api/v1/recs/models");
+  if (now !== version) throw new Error(`model ${version} was trained but not promoted (champion: ${now ?? "none"}); see GET /api/v1/recs/models/${version}`);
+  await waitForServedVersion(stack, version);
+  return version;
+}

@@ -6,14 +6,15 @@
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { defaultStackOptions, StackError, startLocalStack, type LocalStack } from "./local-stack.js";
-import { loadDemoAndWait, waitForKeys } from "./stack-readiness.js";
+import { loadDemoAndWait, trainFirstModel, waitForKeys } from "./stack-readiness.js";
 
 const USAGE = `usage: npm start [-- --no-demo]
 
 Runs the edge (wrangler dev), the backend, the Redis REST gateway, the Upstash
 Vector stand-in and an embedded
-Postgres (unless DATABASE_URL is set), loads demo data into an empty database and
-prints the URLs, the local API keys and a curl to try.`;
+Postgres (unless DATABASE_URL is set), loads demo data into an empty database, trains
+and publishes the first model when the registry has none, and prints the URLs, the
+local API keys and a curl to try.`;
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) return void console.log(USAGE);
@@ -34,13 +35,20 @@ async function main(argv: string[]): Promise<void> {
   }
   onShutdown(stack);
   await waitForKeys(stack.edgeUrl, stack.secrets.clientKey);
+  let model: string | null = null;
   if (!argv.includes("--no-demo")) {
     await loadDemoAndWait(stack, generateDemoData(), (line) => log("demo", line));
+    try {
+      model = await trainFirstModel(stack, (line) => log("train", line));
+    } catch (err) {
+      // The heuristic keeps serving; the reason is on screen and in the registry.
+      log("train", `no learned model: ${(err as Error).message}`);
+    }
   }
-  printBanner(stack);
+  printBanner(stack, model);
 }
 
-function printBanner(stack: LocalStack): void {
+function printBanner(stack: LocalStack, model: string | null): void {
   const curl = `curl -s -H "Authorization: Bearer ${stack.secrets.clientKey}" ${stack.edgeUrl}/v1/recommendations/demo-user-1?limit=10`;
   console.log(
     [
@@ -53,6 +61,8 @@ function printBanner(stack: LocalStack): void {
       "",
       `  client key    ${stack.secrets.clientKey}   (events:write, recs:read)`,
       `  admin key     ${stack.secrets.adminKey}   (admin)`,
+      "",
+      `  model         ${model ?? "heuristic-v1 (no learned model)"}   (registry: GET ${stack.backendUrl}/api/v1/recs/models)`,
       "",
       "Try:",
       `  ${curl}`,
