@@ -1,0 +1,149 @@
+/**
+ * Learned models through the public APIs of the whole local stack (wrangler dev, the
+ * backend with its training queue, PostgreSQL, Redis): the first model is trained from
+ * the demo data and served; a second one is trained and promoted while requests keep
+ * coming, without a failed request; rollback works the same way; a corrupted artifact is
+ * refused and the serving version stays.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
+import { sha256OfBytes } from "../../models/hash.js";
+import { authed, startIsolatedStack, type IsolatedStack } from "../../scripts/isolated-stack.js";
+import { loadDemoAndWait, trainAndWait, trainFirstModel, waitForServedVersion } from "../../scripts/stack-readiness.js";
+
+interface Recs {
+  model_version: string;
+  items: Array<{ item_id: string; sources: string[]; reason: string }>;
+  degraded: string[];
+}
+
+let stack: IsolatedStack;
+let demo: DemoData;
+let first: string;
+
+beforeAll(async () => {
+  stack = await startIsolatedStack(30787, 10);
+  demo = generateDemoData(42, { users: 400 });
+  expect(await loadDemoAndWait(stack, demo, () => {})).toBe(true);
+  first = await trainFirstModel(stack, () => {});
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.teardown();
+}, 60_000);
+
+async function recs(user: string): Promise<{ status: number; body: Recs | null; timing: string }> {
+  const res = await fetch(`${stack.edgeUrl}/v1/recommendations/${user}?limit=10`, authed(stack.secrets.clientKey));
+  const body = res.status === 200 ? ((await res.json()) as Recs) : (await res.body?.cancel(), null);
+  return { status: res.status, body, timing: res.headers.get("server-timing") ?? "" };
+}
+
+async function admin(path: string, method = "POST", body: unknown = {}): Promise<Response> {
+  return fetch(`${stack.backendUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/json" },
+    ...(method === "GET" ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Requests from `workers` loops until stopped: every status and every served version. */
+function load(workers: number) {
+  const statuses = new Map<number, number>();
+  const versions = new Set<string>();
+  let running = true;
+  let n = 0;
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    while (running) {
+      const r = await recs(`load-${w}-${n++ % 50}`).catch(() => ({ status: 0, body: null, timing: "" }));
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.body) versions.add(r.body.model_version);
+    }
+  });
+  return {
+    statuses,
+    versions,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+describe("learned models end to end", () => {
+  it("serves the first model from the registry, and a new user's three views of one cluster steer the next list to it", async () => {
+    const registry = (await (await admin("/api/v1/recs/models", "GET")).json()) as { champion: string };
+    expect(registry.champion).toBe(first);
+    const [cluster, ids] = Object.entries(demo.clusters)[2]!;
+    const user = "three-views";
+    for (const item of ids.slice(0, 3)) {
+      const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events: [{ user_id: user, item_id: item, type: "view" }] }));
+      expect(post.status).toBe(202);
+    }
+    const { body, timing } = await recs(user);
+    expect(body!.model_version).toBe(first);
+    const inCluster = body!.items.filter((i) => ids.includes(i.item_id));
+    expect(inCluster.length, `cluster ${cluster}: ${body!.items.map((i) => i.item_id).join(", ")}`).toBeGreaterThanOrEqual(7);
+    expect(body!.items.some((i) => i.sources.includes("cf"))).toBe(true);
+    expect(timing).toMatch(/retrieval;dur=.*ranker;dur=/);
+  });
+
+  it("trains and promotes a second model under load without a failed request, then rolls back the same way", async () => {
+    const traffic = load(4);
+    try {
+      const second = await trainAndWait(stack, { model_type: "pipeline" }, () => {});
+      expect(second).not.toBe(first);
+      await waitForServedVersion(stack, second);
+      const rolled = await admin("/api/v1/recs/models/rollback");
+      expect(rolled.status).toBe(200);
+      expect(((await rolled.json()) as { version: string }).version).toBe(first);
+      await waitForServedVersion(stack, first);
+    } finally {
+      await traffic.stop();
+    }
+    const total = [...traffic.statuses.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(50);
+    expect([...traffic.statuses.keys()], JSON.stringify([...traffic.statuses])).toEqual([200]);
+    expect(traffic.versions.size).toBe(2);
+  }, 240_000);
+
+  it("refuses a version with a corrupted artifact and keeps serving the current one", async () => {
+    const edgeAdmin = { authorization: `Bearer ${stack.secrets.edgeAdminToken}` };
+    const version = "corrupted-1";
+    const garbage = new TextEncoder().encode("this is not an ONNX model");
+    const files = [
+      { name: "retrieval.onnx", role: "retrieval", bytes: garbage },
+      { name: "items.json", role: "items", bytes: new TextEncoder().encode(JSON.stringify({ items: ["a"] })) },
+      { name: "neighbours.json", role: "neighbours", bytes: new TextEncoder().encode(JSON.stringify({ similar: {}, bought_together: {} })) },
+    ];
+    for (const f of files) {
+      const put = await fetch(`${stack.edgeUrl}/v1/admin/models/${version}/files/${f.name}`, {
+        method: "PUT",
+        headers: { ...edgeAdmin, "content-type": "application/octet-stream", "x-content-sha256": await sha256OfBytes(f.bytes) },
+        body: f.bytes,
+      });
+      expect(put.status).toBe(201);
+    }
+    // A body that does not match its declared checksum never lands.
+    const tampered = await fetch(`${stack.edgeUrl}/v1/admin/models/${version}/files/extra.json`, {
+      method: "PUT",
+      headers: { ...edgeAdmin, "content-type": "application/octet-stream", "x-content-sha256": await sha256OfBytes(garbage) },
+      body: new TextEncoder().encode("something else"),
+    });
+    expect(tampered.status).toBe(400);
+    const manifest = {
+      version,
+      created_at: new Date().toISOString(),
+      feature_spec_hash: "0".repeat(64),
+      catalog_size: 1,
+      retrieval: { path: "in_process", factors: 1, alpha: 1, regularization: 1, strength: { kind: "linear" }, event_weights: { view: 1 }, top_k: 1 },
+      ranker: null,
+      files: await Promise.all(files.map(async (f) => ({ name: f.name, role: f.role, sha256: await sha256OfBytes(f.bytes), bytes: f.bytes.length }))),
+    };
+    const m = await fetch(`${stack.edgeUrl}/v1/admin/models/${version}/manifest`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify(manifest) });
+    expect(m.status).toBe(201);
+    const activate = await fetch(`${stack.edgeUrl}/v1/admin/models/active`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify({ version }) });
+    expect(activate.status).toBe(422);
+    const { body } = await recs("after-corruption");
+    expect(body!.model_version).toBe(first);
+  });
+});
