@@ -1,17 +1,19 @@
 /**
  * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
  *
- *   npm run bench:recs [-- --concurrency 8 --duration 20]
+ *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
- * local server, Redis database 5, ports 38787…) and loads the demo data first; with
- * them it loads an already running stack (e.g. `npm start`). Users are a mix of demo
- * users with history and brand-new ones. Prints client-side latency percentiles,
- * throughput and errors, and the edge's own time from Server-Timing.
+ * local server, Redis database 5, ports 38787…), loads the demo data and trains and
+ * publishes the first model (unless --heuristic), so the learned path — fold-in
+ * retrieval and the ranker in ONNX — is what is measured; with them it loads an already
+ * running stack (e.g. `npm start`). Users are a mix of demo users with history and
+ * brand-new ones. Prints client-side latency percentiles, throughput and errors, the
+ * edge's own time from Server-Timing, and the retrieval and ranker stages alone.
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
-import { loadDemoAndWait } from "../scripts/stack-readiness.js";
+import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
 
 const concurrency = argNumber("concurrency", 8);
@@ -23,6 +25,7 @@ async function target(): Promise<{ url: string; key: string; stack: IsolatedStac
   console.log("starting an isolated local stack and loading the demo data (about a minute)…");
   const stack = await startIsolatedStack(38787, 5);
   await loadDemoAndWait(stack, generateDemoData(), (l) => console.log(`  ${l}`));
+  if (!process.argv.includes("--heuristic")) await trainFirstModel(stack, (l) => console.log(`  train: ${l}`));
   return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
 }
 
@@ -33,6 +36,8 @@ function pickUser(i: number): string {
 async function run(url: string, key: string, seconds: number, record: boolean) {
   const latencies: number[] = [];
   const edgeTimes: number[] = [];
+  const stages = { retrieval: [] as number[], ranker: [] as number[] };
+  const versions = new Map<string, number>();
   let errors = 0;
   let n = 0;
   const end = performance.now() + seconds * 1000;
@@ -42,13 +47,19 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
       const start = performance.now();
       try {
         const res = await fetch(`${url}/v1/recommendations/${pickUser(i)}?limit=10`, { headers: { authorization: `Bearer ${key}` } });
-        const body = (await res.json()) as { items?: unknown[]; degraded?: string[] };
+        const body = (await res.json()) as { items?: unknown[]; degraded?: string[]; model_version?: string };
         const ms = performance.now() - start;
         if (!res.ok || !body.items || (body.degraded?.length ?? 0) > 0) errors++;
         if (record) {
           latencies.push(ms);
-          const total = /total;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "");
+          const timing = res.headers.get("server-timing") ?? "";
+          const total = /total;dur=([\d.]+)/.exec(timing);
           if (total) edgeTimes.push(Number(total[1]));
+          for (const stage of ["retrieval", "ranker"] as const) {
+            const m = new RegExp(`${stage};dur=([\\d.]+)`).exec(timing);
+            if (m) stages[stage].push(Number(m[1]));
+          }
+          if (body.model_version) versions.set(body.model_version, (versions.get(body.model_version) ?? 0) + 1);
         }
       } catch {
         errors++;
@@ -56,20 +67,23 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, edgeTimes, errors };
+  return { latencies, edgeTimes, stages, versions, errors };
 }
 
 async function main(): Promise<void> {
   const { url, key, stack } = await target();
   try {
     await run(url, key, warmupS, false);
-    const { latencies, edgeTimes, errors } = await run(url, key, durationS, true);
+    const { latencies, edgeTimes, stages, versions, errors } = await run(url, key, durationS, true);
     printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up)`, {
       requests: latencies.length,
       "errors or degraded": errors,
       throughput: `${(latencies.length / durationS).toFixed(1)} req/s`,
       ...Object.fromEntries(Object.entries(latencySummary(latencies)).map(([k, v]) => [`client ${k}`, v])),
       ...Object.fromEntries(Object.entries(latencySummary(edgeTimes)).map(([k, v]) => [`edge ${k}`, v])),
+      ...Object.fromEntries(Object.entries(latencySummary(stages.retrieval)).map(([k, v]) => [`retrieval stage ${k}`, v])),
+      ...Object.fromEntries(Object.entries(latencySummary(stages.ranker)).map(([k, v]) => [`ranker stage ${k}`, v])),
+      "model versions served": [...versions].map(([v, n]) => `${v} (${n})`).join(", "),
     });
   } finally {
     await stack?.teardown();

@@ -2,6 +2,8 @@
  * A small seeded PRNG (mulberry32) so demo data is identical on every run and machine;
  * Math.random cannot be seeded.
  */
+import { mulberry32 } from "../../models/prng.js";
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -14,14 +16,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -6,11 +6,12 @@ import { temporalSplit } from "./temporal-split.js";
 
 describe("standardModels", () => {
   it("builds every model of the suite, in order, or the chosen ones", () => {
-    expect(modelIds()).toEqual(["popularity", "item-knn", "ials"]);
+    expect(modelIds()).toEqual(["popularity", "item-knn", "ials", "pipeline"]);
     expect(standardModels().map((m) => m.name)).toEqual([
       "popularity",
       "item-kNN (N=50, popularity fill)",
       "iALS (f=64, λ=5, α=1, it=15, log ε=10)",
+      "pipeline",
     ]);
     expect(standardModels({ only: ["ials", "popularity"], neighbours: 20 }).map((m) => m.name)).toEqual([
       "popularity",

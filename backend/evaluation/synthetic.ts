@@ -2,19 +2,10 @@
  * Seeded synthetic interaction logs with planted taste clusters, for tests that must
  * show a personalised model beats a non-personalised one without any external dataset.
  */
+import { mulberry32 } from "../../models/prng.js";
 import type { Interaction } from "./interactions.js";
 
-/** Mulberry32 (Tommy Ettinger, public domain): tiny, fast, good enough for test data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface ClusterLogOptions {
   readonly seed?: number;
@@ -25,6 +16,8 @@ export interface ClusterLogOptions {
   /** Probability an event is outside the user's cluster. */
   readonly noise?: number;
 }
+
+
 
 /**
  * Each user belongs to one cluster and mostly picks items from it; within a cluster and

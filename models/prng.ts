@@ -1,0 +1,15 @@
+/**
+ * Mulberry32 (Tommy Ettinger, public domain): a tiny seeded PRNG, uniform in [0, 1).
+ * The one generator behind demo data, synthetic test logs and parity fixtures, so a
+ * seed means the same numbers everywhere, in Node and in workerd.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
