@@ -6,7 +6,7 @@
  *                          --timing auto|inside|http --port 38900-38999 (first free)]
  *
  * What is measured
- * 1. Ranker: 1,000 candidates × 13 features through a 150-tree / 15-leaf
+ * 1. Ranker: 1,000 candidates × 13 features through a 60-tree / 15-leaf (the largest ranker the trainer ships)
  *    TreeEnsembleRegressor (buildRankerGraph of a seeded random ensemble,
  *    bench/random-ensemble.ts). Target: p99 ≤ 2 ms in workerd.
  * 2. In-process retrieval: buildFoldInRetrievalGraph (64 factors ~ Normal(0, 0.1),

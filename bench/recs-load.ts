@@ -9,7 +9,7 @@
  * retrieval and the ranker in ONNX — is what is measured; with them it loads an already
  * running stack (e.g. `npm start`). Users are a mix of demo users with history and
  * brand-new ones. Prints client-side latency percentiles, throughput and errors, the
- * edge's own time from Server-Timing, and the retrieval and ranker stages alone.
+ * edge's own time from Server-Timing, and each stage's p50 / p99.
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
@@ -36,7 +36,7 @@ function pickUser(i: number): string {
 async function run(url: string, key: string, seconds: number, record: boolean) {
   const latencies: number[] = [];
   const edgeTimes: number[] = [];
-  const stages = { retrieval: [] as number[], ranker: [] as number[] };
+  const stages = new Map<string, number[]>();
   const versions = new Map<string, number>();
   let errors = 0;
   let n = 0;
@@ -55,9 +55,10 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
           const timing = res.headers.get("server-timing") ?? "";
           const total = /total;dur=([\d.]+)/.exec(timing);
           if (total) edgeTimes.push(Number(total[1]));
-          for (const stage of ["retrieval", "ranker"] as const) {
-            const m = new RegExp(`${stage};dur=([\\d.]+)`).exec(timing);
-            if (m) stages[stage].push(Number(m[1]));
+          for (const [, stage, ms] of timing.matchAll(/(\w+);dur=([\d.]+)/g)) {
+            if (stage === "total") continue;
+            if (!stages.has(stage!)) stages.set(stage!, []);
+            stages.get(stage!)!.push(Number(ms));
           }
           if (body.model_version) versions.set(body.model_version, (versions.get(body.model_version) ?? 0) + 1);
         }
@@ -81,8 +82,12 @@ async function main(): Promise<void> {
       throughput: `${(latencies.length / durationS).toFixed(1)} req/s`,
       ...Object.fromEntries(Object.entries(latencySummary(latencies)).map(([k, v]) => [`client ${k}`, v])),
       ...Object.fromEntries(Object.entries(latencySummary(edgeTimes)).map(([k, v]) => [`edge ${k}`, v])),
-      ...Object.fromEntries(Object.entries(latencySummary(stages.retrieval)).map(([k, v]) => [`retrieval stage ${k}`, v])),
-      ...Object.fromEntries(Object.entries(latencySummary(stages.ranker)).map(([k, v]) => [`ranker stage ${k}`, v])),
+      ...Object.fromEntries(
+        [...stages].map(([stage, samples]) => {
+          const l = latencySummary(samples);
+          return [`stage ${stage} (p50 / p99)`, `${l.p50} / ${l.p99}`];
+        }),
+      ),
       "model versions served": [...versions].map(([v, n]) => `${v} (${n})`).join(", "),
     });
   } finally {

@@ -17,11 +17,13 @@ import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/r
 import type { PipelineModel } from "./pipeline.js";
 
 /**
- * 32 MiB of item vectors (130k items at 64 factors): while a version loads its bytes sit
- * in JS and again in WASM memory, and during a swap two versions coexist, all inside a
- * 128 MB isolate.
+ * 16 MiB of item vectors (65k items at 64 factors). Measured (bench/edge-onnx.ts):
+ * onnxruntime-web's heap grows by about 2.8× the graph for a retrieval graph (model
+ * copy, initializer, allocation slack) on top of its 16 MiB start, the bytes read from
+ * R2 sit in JS while the session is created, and during a swap two versions coexist —
+ * all inside a 128 MB isolate. Larger catalogs go to the vector store.
  */
-export const DEFAULT_IN_PROCESS_MAX_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_IN_PROCESS_MAX_BYTES = 16 * 1024 * 1024;
 /** Candidates the retrieval graph returns. */
 export const RETRIEVAL_TOP_K = 100;
 

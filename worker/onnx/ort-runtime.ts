@@ -94,6 +94,18 @@ export function ensureOrtRuntime(compiled: WebAssembly.Module = ortWasm): Promis
   return runtime;
 }
 
+/**
+ * Memory matters more than the last microsecond in a 128 MB isolate: MatMul weight
+ * pre-packing keeps a second copy of every item matrix, and the CPU arena keeps freed
+ * blocks, so both are off.
+ */
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  executionProviders: ["wasm"],
+  graphOptimizationLevel: "all",
+  enableCpuMemArena: false,
+  extra: { session: { disable_prepacking: "1" } },
+};
+
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 /**
@@ -106,7 +118,7 @@ export function getSession(key: string, load: () => Promise<Uint8Array> | Uint8A
   if (!session) {
     session = (async () => {
       await ensureOrtRuntime();
-      return ort.InferenceSession.create(await load(), { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+      return ort.InferenceSession.create(await load(), SESSION_OPTIONS);
     })();
     sessions.set(key, session);
     session.catch(() => {
