@@ -23,6 +23,7 @@
  */
 import { isPositive, type Interaction } from "./interactions.js";
 import { topK } from "./top-k.js";
+import { toCsr, transpose, type Csr } from "./sparse-rows.js";
 import type { TestUser } from "./temporal-split.js";
 
 export interface Recommender {
@@ -90,43 +91,6 @@ export class Popularity implements Recommender {
 }
 
 /** Compressed sparse rows: row r's entries are cols/vals[ptr[r] .. ptr[r+1]). */
-interface Csr {
-  readonly ptr: Int32Array;
-  readonly cols: Int32Array;
-  readonly vals: Float64Array;
-}
-
-function toCsr(rows: readonly Map<number, number>[]): Csr {
-  const ptr = new Int32Array(rows.length + 1);
-  rows.forEach((row, r) => (ptr[r + 1] = ptr[r]! + row.size));
-  const cols = new Int32Array(ptr[rows.length]!);
-  const vals = new Float64Array(cols.length);
-  rows.forEach((row, r) => {
-    let p = ptr[r]!;
-    for (const [c, v] of row) {
-      cols[p] = c;
-      vals[p++] = v;
-    }
-  });
-  return { ptr, cols, vals };
-}
-
-function transpose(m: Csr, nCols: number): Csr {
-  const ptr = new Int32Array(nCols + 1);
-  for (let p = 0; p < m.cols.length; p++) ptr[m.cols[p]! + 1]!++;
-  for (let c = 0; c < nCols; c++) ptr[c + 1]! += ptr[c]!;
-  const next = ptr.slice(0, nCols);
-  const cols = new Int32Array(m.cols.length);
-  const vals = new Float64Array(m.cols.length);
-  for (let r = 0; r + 1 < m.ptr.length; r++) {
-    for (let p = m.ptr[r]!; p < m.ptr[r + 1]!; p++) {
-      const q = next[m.cols[p]!]!++;
-      cols[q] = r;
-      vals[q] = m.vals[p]!;
-    }
-  }
-  return { ptr, cols, vals };
-}
 
 export interface ItemKnnOptions {
   /** Neighbours kept per item. Default 50. */

@@ -72,6 +72,7 @@
  * ordered by item_id, and ids are indexed in sorted order, so the result does not
  * depend on the order of the input records.
  */
+import { transpose, type Csr } from "../evaluation/sparse-rows.js";
 import type { CatalogItem } from "../../models/catalog.js";
 import { isPositive, type Interaction } from "../evaluation/interactions.js";
 import { topK } from "../evaluation/top-k.js";
@@ -151,28 +152,6 @@ function sortedIndex(ids: Iterable<string>): { ids: string[]; index: Map<string,
 }
 
 /** Rows r's entries are cols/vals[ptr[r] .. ptr[r + 1]). */
-interface Csr {
-  readonly ptr: Int32Array;
-  readonly cols: Int32Array;
-  readonly vals: Float64Array;
-}
-
-function transpose(m: Csr, nCols: number): Csr {
-  const ptr = new Int32Array(nCols + 1);
-  for (let p = 0; p < m.cols.length; p++) ptr[m.cols[p]! + 1]!++;
-  for (let c = 0; c < nCols; c++) ptr[c + 1]! += ptr[c]!;
-  const next = ptr.slice(0, nCols);
-  const cols = new Int32Array(m.cols.length);
-  const vals = new Float64Array(m.cols.length);
-  for (let r = 0; r + 1 < m.ptr.length; r++) {
-    for (let p = m.ptr[r]!; p < m.ptr[r + 1]!; p++) {
-      const q = next[m.cols[p]!]!++;
-      cols[q] = r;
-      vals[q] = m.vals[p]!;
-    }
-  }
-  return { ptr, cols, vals };
-}
 
 /** Record indices grouped by row (a counting sort), each group in input order. */
 function groupBy(rowOf: Int32Array, rows: number): { ptr: Int32Array; order: Int32Array } {

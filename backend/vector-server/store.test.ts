@@ -3,6 +3,7 @@
  * top-K checked against a brute-force sort on seeded random vectors, and the id, prefix,
  * filter, cursor and namespace operations. No I/O.
  */
+import { mulberry32 } from "../../models/prng.js";
 import { describe, expect, it } from "vitest";
 import { parseFilter, type FilterNode } from "./filter.js";
 import { mergePatch, TopKHeap, VectorStore, type Include, type SimilarityFunction } from "./store.js";
@@ -10,17 +11,8 @@ import { mergePatch, TopKHeap, VectorStore, type Include, type SimilarityFunctio
 const NONE: Include = { includeVectors: false, includeMetadata: false, includeData: false };
 const ALL: Include = { includeVectors: true, includeMetadata: true, includeData: true };
 
-/** mulberry32: a tiny seeded PRNG, so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so failures reproduce. */
+const random = mulberry32;
 
 function filter(text: string): FilterNode | undefined {
   const parsed = parseFilter(text);
