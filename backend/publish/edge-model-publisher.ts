@@ -51,7 +51,7 @@ export function createEdgeModelPublisher(options: EdgeModelPublisherOptions): Mo
   const retry: RetryOptions = { ...options, timeoutMs: options.timeoutMs ?? 60_000 };
   const base = (version: string) => `/v1/admin/models/${encodeURIComponent(version)}`;
   return {
-    async publish(c: TrainedCandidate & { vectors?: VectorsToUpsert | null }) {
+    async publish(c: TrainedCandidate) {
       for (const a of c.artifacts) {
         await sendToEdge(
           edgeUrl,

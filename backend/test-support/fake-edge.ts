@@ -1,7 +1,9 @@
 /**
  * Test helper: a stand-in for the edge worker's endpoints the backend and the demo
- * loader call (PUT /v1/admin/keys, POST /v1/events), recording what it receives.
+ * loader call (PUT /v1/admin/keys, POST /v1/events, the model admin routes), recording
+ * what it receives. Artifact uploads are recorded as their sha256 and size.
  */
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -24,8 +26,15 @@ export async function startFakeEdge(): Promise<FakeEdge> {
   const requests: RecordedRequest[] = [];
   const edge = { keyAnswers: [] as number[] };
   const server = createServer(async (req, res) => {
-    const body = await readJson(req);
     const path = (req.url ?? "/").split("?")[0]!;
+    if (req.headers["content-type"] === "application/octet-stream") {
+      const bytes = await readBytes(req);
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, body: { sha256, bytes: bytes.length } });
+      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ sha256, bytes: bytes.length }));
+      return;
+    }
+    const body = await readJson(req);
     requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, body });
     if (req.method === "PUT" && path === "/v1/admin/keys") {
       res.writeHead(edge.keyAnswers.shift() ?? 204).end();
@@ -33,6 +42,11 @@ export async function startFakeEdge(): Promise<FakeEdge> {
       const events = (body as { events?: unknown[] }).events ?? [];
       res.writeHead(202, { "content-type": "application/json" });
       res.end(JSON.stringify({ accepted: events.length, duplicates: 0, rejected: [] }));
+    } else if (req.method === "PUT" && /^\/v1\/admin\/models\/[^/]+\/manifest$/.test(path)) {
+      const sha = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ manifest_sha256: sha }));
+    } else if (req.method === "PUT" && path === "/v1/admin/models/active") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     } else {
       res.writeHead(404).end();
     }
@@ -50,9 +64,13 @@ export async function startFakeEdge(): Promise<FakeEdge> {
   });
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBytes(req)).toString("utf8");
   return text ? JSON.parse(text) : null;
 }

@@ -47,6 +47,11 @@ export interface TrainedCandidate {
   baselineMetrics: MetricsRowLike[];
   artifacts: CandidateArtifact[];
   manifest: Manifest;
+  /**
+   * Item vectors to upsert into the vector store (namespace = version) before the
+   * manifest is written; set only for versions whose retrieval path is "vector_store".
+   */
+  vectors?: { ids: string[]; factors: number; values: Float32Array } | null;
 }
 
 /**

@@ -132,6 +132,7 @@ export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Train
       baselineMetrics: t.report.baselines,
       artifacts: t.exported.files,
       manifest: t.exported.manifest,
+      vectors: t.exported.vectors,
     };
   };
 }
