@@ -1,7 +1,8 @@
 /**
  * Node-side setup for the workerd tests: the real Redis behind our Upstash REST
  * gateway, on its own Redis database so these tests do not see (or disturb) the
- * backend's. Ports are fixed because the worker's bindings are set in the config.
+ * backend's, and the Upstash Vector stand-in (DOT_PRODUCT, as retrieval needs). Ports
+ * are fixed because the worker's bindings are set in the config.
  */
 import { spawnService } from "./spawn-service.js";
 import { WORKERD_TEST } from "./workerd-test-env.js";
@@ -17,6 +18,16 @@ export default async function setup(): Promise<() => Promise<void>> {
     },
     `${gatewayUrl}/health`,
   );
+  const vectorUrl = WORKERD_TEST.bindings.UPSTASH_VECTOR_REST_URL;
+  const vectors = await spawnService(
+    "backend/vector-server/main.ts",
+    {
+      VECTOR_SERVER_PORT: String(WORKERD_TEST.vectorPort),
+      UPSTASH_VECTOR_REST_TOKEN: WORKERD_TEST.bindings.UPSTASH_VECTOR_REST_TOKEN,
+      VECTOR_SIMILARITY: "DOT_PRODUCT",
+    },
+    `${vectorUrl}/health`,
+  );
   const flushed = await fetch(gatewayUrl, {
     method: "POST",
     headers: { authorization: `Bearer ${WORKERD_TEST.bindings.UPSTASH_REDIS_REST_TOKEN}` },
@@ -25,5 +36,6 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (!flushed.ok) throw new Error(`could not flush the test Redis database: ${await flushed.text()}`);
   return async () => {
     await gateway.stop();
+    await vectors.stop();
   };
 }
