@@ -50,6 +50,13 @@ export interface ExportOptions {
 
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
+/** Five significant digits are plenty for ordering and summing similarities, at a third of the bytes. */
+function compactLists(lists: ReadonlyMap<string, Array<[string, number]>>): Record<string, Array<[string, number]>> {
+  const out: Record<string, Array<[string, number]>> = {};
+  for (const [id, list] of lists) if (list.length > 0) out[id] = list.map(([n, s]) => [n, Number(s.toPrecision(5))]);
+  return out;
+}
+
 export function retrievalPathFor(items: number, factors: number, maxBytes: number): RetrievalPath {
   return items * factors * 4 <= maxBytes ? "in_process" : "vector_store";
 }
@@ -74,8 +81,8 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
       name: "neighbours.json",
       role: "neighbours",
       bytes: json({
-        similar: Object.fromEntries(model.similar),
-        bought_together: Object.fromEntries(model.boughtTogether),
+        similar: compactLists(model.similar),
+        bought_together: compactLists(model.boughtTogether),
       } satisfies NeighboursFile),
     },
   ];
