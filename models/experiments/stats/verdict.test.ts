@@ -24,7 +24,7 @@ describe("experimentVerdict", () => {
     expect(c).toMatchObject({ status: "winner", winner: "B", treatment: "B", control: "A", metric: "ctr", reason: null });
     expect(c.metrics.ctr.sequentialP).toBeCloseTo(0.02356455959105974, 12);
     expect(c.metrics.ctr.lift!.lower).toBeCloseTo(0.05898796768409098, 12);
-    expect(v.sequentialState).toEqual({ B: { ctr: c.metrics.ctr.sequentialP, conversion: c.metrics.conversion.sequentialP } });
+    expect(v.sequentialState).toEqual({ B: { ctr: c.metrics.ctr.sequentialP, conversion_rate: c.metrics.conversion_rate.sequentialP } });
     expect(v.variants.map((s) => s.ctr.rate)).toEqual([0.05, 0.0575]);
   });
 
@@ -54,7 +54,7 @@ describe("experimentVerdict", () => {
     });
     expect(v.sentence).toBe("not enough data yet: 100 impressions per variant needed (A has 80, B has 120)");
     expect(v.comparisons[0]).toMatchObject({ status: "not_enough_data", reason: "min_sample" });
-    expect(v.sequentialState).toEqual({ B: { ctr: 0.4, conversion: 1 } });
+    expect(v.sequentialState).toEqual({ B: { ctr: 0.4, conversion_rate: 1 } });
   });
 
   it("sample ratio mismatch: untrustworthy, no winner even with a large effect", () => {
@@ -72,7 +72,7 @@ describe("experimentVerdict", () => {
   });
 
   it("conversion as primary metric; a 0 control rate is reported in percentage points", () => {
-    const v = experimentVerdict({ variants: [tally("A", 5000, 20000, 1000, 0), tally("B", 5000, 20000, 1000, 60)], control: "A", primaryMetric: "conversion" });
+    const v = experimentVerdict({ variants: [tally("A", 5000, 20000, 1000, 0), tally("B", 5000, 20000, 1000, 60)], control: "A", primaryMetric: "conversion_rate" });
     expect(v.sentence).toBe("B beats A on conversion rate by +0.30 percentage points (95% CI +0.22 to +0.38), sequential p < 0.001");
   });
 

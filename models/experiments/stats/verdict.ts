@@ -32,9 +32,10 @@ import { DEFAULT_CONFIDENCE, differenceInterval, invertLift, relativeLift, twoPr
 import type { SrmResult } from "./srm.js";
 import { SRM_P_THRESHOLD, sampleRatioMismatch } from "./srm.js";
 
-export type Metric = "ctr" | "conversion";
-export const METRICS: readonly Metric[] = ["ctr", "conversion"];
-const METRIC_LABEL: Readonly<Record<Metric, string>> = { ctr: "CTR", conversion: "conversion rate" };
+/** The same names as PRIMARY_METRICS in ../experiment.ts, so the configured value passes straight in. */
+export type Metric = "ctr" | "conversion_rate";
+export const METRICS: readonly Metric[] = ["ctr", "conversion_rate"];
+const METRIC_LABEL: Readonly<Record<Metric, string>> = { ctr: "CTR", conversion_rate: "conversion rate" };
 
 export const DEFAULT_ALPHA = 0.05;
 export const DEFAULT_MIN_IMPRESSIONS_PER_VARIANT = 100;
@@ -159,7 +160,7 @@ function summarize(t: VariantTally, confidence: number): VariantSummary {
     clicks: t.clicks,
     conversions: t.conversions,
     ctr: wilsonInterval(countsOf(t, "ctr"), confidence),
-    conversionRate: wilsonInterval(countsOf(t, "conversion"), confidence),
+    conversionRate: wilsonInterval(countsOf(t, "conversion_rate"), confidence),
   };
 }
 
@@ -243,7 +244,7 @@ function compare(a: VariantTally, b: VariantTally, input: VerdictInput, s: Setti
   const read = a.impressions >= s.minImpressions && b.impressions >= s.minImpressions;
   const previous = input.previousSequentialP?.[b.variant] ?? {};
   const metricOf = (m: Metric): MetricComparison => compareMetric(a, b, m, previous[m] ?? 1, read, s);
-  const metrics = { ctr: metricOf("ctr"), conversion: metricOf("conversion") };
+  const metrics = { ctr: metricOf("ctr"), conversion_rate: metricOf("conversion_rate") };
   const primary = metrics[input.primaryMetric];
   const base = { control: a.variant, treatment: b.variant, metric: input.primaryMetric, metrics };
   if (srmBad) return { ...base, status: "sample_ratio_mismatch", winner: null, reason: null, sentence: "sample ratio mismatch: results untrustworthy" };
@@ -272,7 +273,7 @@ function checkVariants(variants: readonly VariantTally[], control: string): Vari
 }
 
 function stateOf(comparisons: readonly Comparison[]): SequentialState {
-  const entries = comparisons.map((c) => [c.treatment, { ctr: c.metrics.ctr.sequentialP, conversion: c.metrics.conversion.sequentialP }] as const);
+  const entries = comparisons.map((c) => [c.treatment, { ctr: c.metrics.ctr.sequentialP, conversion_rate: c.metrics.conversion_rate.sequentialP }] as const);
   return Object.fromEntries(entries);
 }
 
