@@ -40,6 +40,8 @@ export interface RecentInteraction {
 export interface SessionContext {
   recent: RecentInteraction[];
   consumed: string[];
+  /** Sticky experiment assignments, so serving needs no second round trip to read them. */
+  assignments: StoredAssignment[];
 }
 
 export interface StoredAssignment {
@@ -132,7 +134,7 @@ export class UserSession extends DurableObject<Env> {
       .exec<{ item_id: string }>("SELECT item_id FROM consumed ORDER BY ts DESC")
       .toArray()
       .map((r) => r.item_id);
-    return { recent, consumed };
+    return { recent, consumed, assignments: this.assignments() };
   }
 
   /**

@@ -8,6 +8,7 @@
  * bytes and `event_id` makes it idempotent.
  */
 import { z } from "zod";
+import { ExperimentIdSchema, VariantKeySchema } from "./experiments/experiment.js";
 
 export const EVENT_TYPES = [
   "view",
@@ -117,6 +118,12 @@ export const ServedListSchema = z.strictObject({
   items: z.array(IdSchema).max(1000),
   degraded: z.array(z.string().max(64)).max(32),
   ts: z.number().int().nonnegative(),
+  /**
+   * The experiment and variant that served the list, so clicks and conversions can be
+   * credited to the variant; null (or absent, from edges that predate experiments) when
+   * the request was in no experiment.
+   */
+  experiment: z.strictObject({ id: ExperimentIdSchema, variant: VariantKeySchema }).nullable().optional(),
 });
 export type ServedList = z.infer<typeof ServedListSchema>;
 

@@ -35,7 +35,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       origin: (origin) => (edgeConfig(c.env).corsOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
       allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "Server-Timing"],
+      exposeHeaders: ["X-Request-Id", "Server-Timing", "X-Experiment"],
       maxAge: 600,
     })(c, next),
   );

@@ -35,7 +35,16 @@ export const RecsQuery = z.object({
   item_id: IdSchema.optional().openapi({ description: "The item being viewed (product page); seeds the list and is excluded." }),
   category: z.string().min(1).max(128).optional(),
   exclude: ExcludeList.optional().openapi({ type: "string", description: "Comma-separated item ids to leave out." }),
+  experiment_id: z.string().min(1).max(64).optional().openapi({ description: "Only this running experiment may serve the request." }),
+  variant: z.string().min(1).max(32).optional().openapi({
+    description: "QA override, with experiment_id: serve this variant without storing or attributing it.",
+  }),
 });
+
+export const ExperimentRef = z
+  .object({ id: z.string(), variant: z.string() })
+  .nullable()
+  .openapi("ExperimentRef", { description: "The experiment and variant serving this list (also in X-Experiment: <id>:<variant>); null when none." });
 
 export const RecItemSchema = z
   .object({
@@ -56,7 +65,7 @@ export const RecsResponse = z
     request_id: z.string(),
     user_id: z.string(),
     model_version: z.string(),
-    experiment: z.null().openapi({ description: "The experiment and variant serving this list; null when none is running." }),
+    experiment: ExperimentRef,
     items: z.array(RecItemSchema),
     degraded: z.array(z.string()).openapi({ description: "Stages that failed and fell back, e.g. features, session." }),
   })

@@ -16,6 +16,8 @@ import type { Timing } from "../http/server-timing.js";
 import { getActiveModel, type LoadedModel } from "../models/active-model.js";
 import { readSession, withBudget } from "../session/session-store.js";
 import { learnedCandidates } from "./learned-candidates.js";
+import { assignExperiment, type AssignedVariant, type ExperimentInput } from "../experiments/assign-experiment.js";
+import { variantModel } from "../models/variant-models.js";
 import { loadSnapshot, needsRefresh, storeSnapshot } from "./popular-cache.js";
 import { reasonText } from "./reasons.js";
 import { applyRules } from "./rules.js";
@@ -32,6 +34,8 @@ export interface RecsRequest {
   itemId: string | null;
   category: string | null;
   exclude: string[];
+  /** Running experiments and the request's targeting facts; null outside experiments (bulk). */
+  experiment?: ExperimentInput | null;
 }
 
 export interface RecItem {
@@ -47,6 +51,7 @@ export interface RecsResult {
   model_version: string;
   items: RecItem[];
   degraded: string[];
+  experiment: AssignedVariant | null;
 }
 
 export async function recommendForUser(
@@ -58,10 +63,21 @@ export async function recommendForUser(
   background: (p: Promise<unknown>) => void,
 ): Promise<RecsResult> {
   const degraded: string[] = [];
-  const [session, model] = await Promise.all([
+  const [session, active] = await Promise.all([
     timing.measure("session", () => readSession(env, req.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
   ]);
+  const experiment = await assignment(env, req, session, timing, degraded);
+  const changes = experiment?.changes ?? {};
+  const model = await modelFor(env, changes.model_version, active, now, timing, degraded);
+  config = {
+    ...config,
+    scoreWeights: { ...config.scoreWeights, ...changes.score_weights },
+    maxCategoryShare: changes.max_category_share ?? config.maxCategoryShare,
+  };
+  req = { ...req, limit: changes.limit ?? req.limit };
+  const allowed = changes.candidate_sources ? new Set<string>(changes.candidate_sources) : null;
+  const fromAllowedSource = (c: { sources: readonly string[] }) => allowed === null || c.sources.some((s) => allowed.has(s));
   if (!session) degraded.push("session");
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
@@ -100,7 +116,7 @@ export async function recommendForUser(
         signals ? timing.measure("catalog", () => readItemRecords(redis, ids)) : Promise.resolve(new Map(Object.entries(snapshot?.records ?? {}))),
     });
     const records = learned.records ?? new Map<string, EdgeItemRecord>();
-    const final = applyRules(learned.candidates, {
+    const final = applyRules(learned.candidates.filter(fromAllowedSource), {
       excluded: learnedExclude,
       records,
       recordsKnown: learned.records !== null && (signals !== null || snapshot !== null),
@@ -109,13 +125,13 @@ export async function recommendForUser(
       maxCategoryShare: config.maxCategoryShare,
     });
     if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
-    return { model_version: model.version, items: final.map((c) => toItem(c, records)), degraded };
+    return { model_version: model.version, items: final.map((c) => toItem(c, records)), degraded, experiment };
   }
 
   const candidates = timing.measureSync("score", () =>
     scoreCandidates(anchors, signals ?? fallbackSignals(snapshot, req.category), config.scoreWeights),
   );
-  const shortlist = candidates.filter((c) => !excluded.has(c.item_id)).slice(0, req.limit * 4 + 20);
+  const shortlist = candidates.filter((c) => !excluded.has(c.item_id) && fromAllowedSource(c)).slice(0, req.limit * 4 + 20);
 
   let records: Map<string, EdgeItemRecord> = new Map(Object.entries(snapshot?.records ?? {}));
   let recordsKnown = snapshot !== null;
@@ -139,7 +155,43 @@ export async function recommendForUser(
     limit: req.limit,
     maxCategoryShare: config.maxCategoryShare,
   });
-  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), degraded };
+  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), degraded, experiment };
+}
+
+async function assignment(
+  env: Env,
+  req: RecsRequest,
+  session: Awaited<ReturnType<typeof readSession>>,
+  timing: Timing,
+  degraded: string[],
+): Promise<AssignedVariant | null> {
+  if (!req.experiment) return null;
+  try {
+    return await timing.measure("experiment", () => assignExperiment(env, req.userId, session, req.experiment!));
+  } catch (err) {
+    degraded.push("experiment");
+    logStage("experiment", err);
+    return null;
+  }
+}
+
+/**
+ * The model a variant asks for (`heuristic-v1` for none), else the active one. A variant
+ * version that cannot be served yet falls back to the active one, named in `degraded`.
+ */
+async function modelFor(
+  env: Env,
+  version: string | undefined,
+  active: LoadedModel | null,
+  now: number,
+  timing: Timing,
+  degraded: string[],
+): Promise<LoadedModel | null> {
+  if (version === undefined || version === active?.version) return active;
+  if (version === HEURISTIC_MODEL_VERSION) return null;
+  const loaded = await timing.measure("variant_model", () => variantModel(env, version, now));
+  if (!loaded) degraded.push("experiment_model");
+  return loaded ?? active;
 }
 
 /**

@@ -8,6 +8,9 @@ import { requireScope } from "../http/auth.js";
 import { BulkRequest, BulkResponse, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
 import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+import { runningExperiments } from "../experiments/experiment-set.js";
+import { targetingRequest } from "../experiments/request-targeting.js";
+import { ApiError } from "../../models/api-error.js";
 
 const BULK_CONCURRENCY = 16;
 
@@ -37,6 +40,9 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(recsRoute, async (c) => {
     const { userId } = c.req.valid("param");
     const q = c.req.valid("query");
+    if (q.variant !== undefined && q.experiment_id === undefined) {
+      throw new ApiError(400, "invalid_request", "variant needs experiment_id", "variant");
+    }
     const request: RecsRequest = {
       userId,
       limit: q.limit ?? 10,
@@ -44,11 +50,19 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
       itemId: q.item_id ?? null,
       category: q.category ?? null,
       exclude: q.exclude ?? [],
+      experiment: {
+        experiments: await runningExperiments(c.env),
+        targeting: targetingRequest(c.req.raw, q.context ?? null),
+        only: q.experiment_id ?? null,
+        forceVariant: q.variant ?? null,
+      },
     };
     const requestId = c.get("requestId");
     const result = await serve(c, request);
     logServed(c, [served(requestId, request, result)]);
-    return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment: null, items: result.items, degraded: result.degraded }, 200);
+    const experiment = result.experiment ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
+    if (experiment) c.header("X-Experiment", `${experiment.id}:${experiment.variant}`);
+    return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded }, 200);
   });
 
   app.openapi(bulkRoute, async (c) => {
@@ -93,6 +107,8 @@ function served(requestId: string, req: RecsRequest, result: RecsResult): Served
     items: result.items.map((i) => i.item_id),
     degraded: result.degraded,
     ts: Date.now(),
+    // QA overrides are served but never credited to a variant.
+    experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
   };
 }
 
