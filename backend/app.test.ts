@@ -2,11 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackendApp } from "./app.js";
 import { createLogger } from "./logger.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "./test-support/backend-harness.js";
+import { recordingExperimentPublisher } from "./test-support/experiment-stand-ins.js";
 
 let h: Harness;
 let down: Harness;
 beforeAll(async () => {
-  [h, down] = await Promise.all([startHarness(), startHarness({ redis: "unreachable" })]);
+  [h, down] = await Promise.all([
+    startHarness({ deps: { experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 } } }),
+    startHarness({ redis: "unreachable" }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([h?.close(), down?.close()]);
@@ -27,6 +31,14 @@ function routes() {
     { method: "GET", path: "/api/v1/users/{id}/interactions", headers: admin },
     { method: "POST", path: "/internal/v1/ingest", headers: service },
     { method: "DELETE", path: "/internal/v1/users/{id}", headers: service },
+    { method: "GET", path: "/api/v1/recs/experiments", headers: admin },
+    { method: "POST", path: "/api/v1/recs/experiments", headers: admin },
+    { method: "GET", path: "/api/v1/recs/experiments/{id}", headers: admin },
+    { method: "PUT", path: "/api/v1/recs/experiments/{id}", headers: admin },
+    { method: "GET", path: "/api/v1/recs/experiments/{id}/results", headers: admin },
+    // No body to read: left out of the body tests below.
+    { method: "POST", path: "/api/v1/recs/experiments/{id}/start", headers: admin, noBody: true },
+    { method: "POST", path: "/api/v1/recs/experiments/{id}/stop", headers: admin, noBody: true },
     { method: "GET", path: "/health", headers: {} },
     { method: "GET", path: "/health/ready", headers: {} },
     { method: "GET", path: "/metrics", headers: {} },
@@ -72,7 +84,7 @@ describe("no input produces a 5xx", () => {
   });
 
   it("survives hostile JSON bodies on every route, naming the field on 400", async () => {
-    for (const route of routes().filter((r) => r.method === "POST")) {
+    for (const route of routes().filter((r) => r.method === "POST" && !("noBody" in r))) {
       for (const body of HOSTILE_BODIES) {
         const response = await h.request(route.path, jsonRequest(route.method, body, route.headers));
         const label = `${route.path} ${JSON.stringify(body).slice(0, 80)}`;
@@ -87,7 +99,7 @@ describe("no input produces a 5xx", () => {
   });
 
   it("answers malformed JSON with 400 and a wrong or missing content type with 415", async () => {
-    for (const route of routes().filter((r) => r.method === "POST")) {
+    for (const route of routes().filter((r) => r.method === "POST" && !("noBody" in r))) {
       for (const raw of ["{", "{'a':1}", "[1,]", '{"items": [}', "\u0000", "", "nul"]) {
         const response = await h.request(route.path, { method: "POST", headers: { ...route.headers, "content-type": "application/json" }, body: raw });
         expect(response.status, `${route.path} ${JSON.stringify(raw)}`).toBe(400);
@@ -186,6 +198,11 @@ describe("documentation", () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/v1/catalog/items",
       "/api/v1/catalog/items/{itemId}",
+      "/api/v1/recs/experiments",
+      "/api/v1/recs/experiments/{id}",
+      "/api/v1/recs/experiments/{id}/results",
+      "/api/v1/recs/experiments/{id}/start",
+      "/api/v1/recs/experiments/{id}/stop",
       "/api/v1/users/{userId}/interactions",
       "/health",
       "/health/ready",

@@ -1,6 +1,7 @@
 /**
  * The backend HTTP app: the system of record's API (catalog, ingest, erase, debugging),
- * training and the model registry (when a runner is given), ops endpoints,
+ * training and the model registry (when a runner is given), experiments (when a
+ * publisher for them is given), ops endpoints,
  * /openapi.json generated from the route schemas, and /docs.
  *
  * Cross-cutting behaviour, outermost first: request id → request log + metrics → CORS
@@ -16,6 +17,7 @@ import { createCatalogSync, type CatalogSync } from "./catalog/catalog-sync.js";
 import type { Database } from "./db/client.js";
 import type { FeatureStore } from "./feature-store/feature-store.js";
 import type { AppEnv } from "./http/app-env.js";
+import type { ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { corsAllowList } from "./http/cors.js";
 import { errorHandler, notFound } from "./http/error-handling.js";
 import { limitBody, requireJsonBody } from "./http/json-body-guard.js";
@@ -26,6 +28,7 @@ import { mountSwaggerUi } from "./http/swagger-ui.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-metrics.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { experimentRoutes } from "./routes/experiment-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { trainingRoutes } from "./routes/training-routes.js";
@@ -53,6 +56,8 @@ export interface BackendDeps {
   maxBodyBytes?: number;
   /** The training and model registry API is mounted only when a runner is given. */
   training?: { runner: TrainingRunner; publisher: ModelPublisher };
+  /** The experiments API is mounted when a publisher (to the edge) is given. */
+  experiments?: { publisher: ExperimentSetPublisher; attributionWindowHours: number };
 }
 
 export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
@@ -75,6 +80,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
   if (deps.training) app.route("/", trainingRoutes({ db, ...deps.training, requireScope }));
+  if (deps.experiments) app.route("/", experimentRoutes({ db, ...deps.experiments, requireScope }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -64,6 +64,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ TRAIN_ON_START: "0", TRAIN_INTERVAL_HOURS: "1.5" })).toMatchObject({ trainOnStart: false, trainIntervalHours: 1.5 });
   });
 
+  it("reads the attribution window, 24 hours by default", () => {
+    expect(loadConfig({}).attributionWindowHours).toBe(24);
+    expect(loadConfig({ ATTRIBUTION_WINDOW_HOURS: "1.5" }).attributionWindowHours).toBe(1.5);
+    expect(() => loadConfig({ ATTRIBUTION_WINDOW_HOURS: "0" })).toThrow("ATTRIBUTION_WINDOW_HOURS must be more than 0 hours");
+    expect(() => loadConfig({ ATTRIBUTION_WINDOW_HOURS: "a day" })).toThrow("ATTRIBUTION_WINDOW_HOURS must be a number of hours");
+    expect(() => loadConfig({ ATTRIBUTION_WINDOW_HOURS: "1000" })).toThrow("ATTRIBUTION_WINDOW_HOURS must be at most 720 hours");
+  });
+
   it("requires the service tokens in production and never seeds local keys there", () => {
     expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN and EDGE_ADMIN_TOKEN must be set/);
     const config = loadConfig({

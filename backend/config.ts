@@ -35,6 +35,11 @@ export interface BackendConfig {
   trainIntervalHours: number;
   /** TRAIN_ON_START: train at start-up when there is no champion yet. */
   trainOnStart: boolean;
+  /**
+   * ATTRIBUTION_WINDOW_HOURS: an interaction that names no request is credited to the
+   * user's latest served list holding the item, if that list is at most this old.
+   */
+  attributionWindowHours: number;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +82,11 @@ const EnvSchema = z.object({
     .max(8760, "must be at most 8760 hours (a year)")
     .default(24),
   TRAIN_ON_START: flag.default(true),
+  ATTRIBUTION_WINDOW_HOURS: z.coerce
+    .number({ message: "must be a number of hours, e.g. 24" })
+    .gt(0, "must be more than 0 hours")
+    .max(720, "must be at most 720 hours (30 days)")
+    .default(24),
 });
 
 type Env = Record<string, string | undefined>;
@@ -112,6 +122,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     gateMaxRegression: e.GATE_MAX_REGRESSION,
     trainIntervalHours: e.TRAIN_INTERVAL_HOURS,
     trainOnStart: e.TRAIN_ON_START,
+    attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
   };
 }
 

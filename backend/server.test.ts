@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey, KeySetSchema } from "../models/api-keys.js";
+import { ExperimentSetSchema } from "../models/experiments/experiment.js";
 import { loadConfig } from "./config.js";
 import { generateDemoData } from "./demo/generate-demo-data.js";
 import { loadDemoData } from "./demo/load-demo-data.js";
@@ -72,6 +73,16 @@ describe("startBackend", () => {
     ]);
     const authed = await fetch(`${backend.url}/api/v1/catalog/items?limit=1`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
     expect(authed.status).toBe(200);
+  });
+
+  it("publishes the running experiments (none yet) to the edge in the background", async () => {
+    expect(await backend.experimentsPublished).toBe(true);
+    const puts = edge.requests.filter((r) => r.method === "PUT" && r.path === "/v1/admin/experiments");
+    expect(puts).toHaveLength(1);
+    expect(puts[0]?.authorization).toBe("Bearer edge-admin");
+    expect(ExperimentSetSchema.parse(puts[0]?.body)).toEqual({ experiments: [], published_at: expect.any(String) });
+    const listed = await fetch(`${backend.url}/api/v1/recs/experiments`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(listed.status).toBe(200);
   });
 
   it("loads demo data once: catalog to the backend, events to the edge", async () => {

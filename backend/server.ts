@@ -1,6 +1,7 @@
 /**
  * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
- * publish the key set to the edge and re-sync the feature store. Given a trainer and a
+ * publish the key set and the running experiments to the edge and re-sync the feature
+ * store. Given a trainer and a
  * publisher it also runs the training queue and its schedule. `tsx backend/server.ts`
  * runs it with configuration from the environment (see config.ts).
  */
@@ -16,6 +17,9 @@ import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
+import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
+import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
+import { describeError } from "./describe-error.js";
 import { createFeatureStore } from "./feature-store/feature-store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics } from "./metrics/backend-metrics.js";
@@ -30,6 +34,8 @@ export interface RunningBackend {
   database: Database;
   /** Settles when the first key-set publication has succeeded or given up. */
   keysPublished: Promise<boolean>;
+  /** Settles when the start-up publication of the running experiments has succeeded or given up. */
+  experimentsPublished: Promise<boolean>;
   /** The training queue, when a trainer was given. */
   training: TrainingRunner | null;
   close(): Promise<void>;
@@ -39,6 +45,10 @@ export interface StartBackendOptions {
   logger?: Logger;
   /** Default true. */
   publishKeys?: boolean;
+  /** Publish the running experiments at start-up; defaults to `publishKeys`. */
+  publishExperiments?: boolean;
+  /** Where experiment sets go; default the edge at EDGE_URL (`PUT /v1/admin/experiments`). */
+  experimentPublisher?: ExperimentSetPublisher;
   publishOptions?: PublishOptions;
   /** Re-send every item to the feature store once after start-up. Default true. */
   resyncOnStart?: boolean;
@@ -83,6 +93,8 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
   const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
   const training = options.training ? createTraining(config, database, options.training, logger) : null;
+  const experimentPublisher =
+    options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
   const app = createBackendApp({
     database,
     featureStore,
@@ -91,6 +103,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     metrics,
     catalogSync,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
+    experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
   });
   // Without http2/https options the adaptor makes a plain node:http Server.
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -107,6 +120,10 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
 
   const publishing = new AbortController();
   const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishInBackground(config, database, logger, publishing.signal, options.publishOptions);
+  const experimentsPublished =
+    (options.publishExperiments ?? options.publishKeys) === false
+      ? Promise.resolve(false)
+      : publishExperimentsInBackground(database, experimentPublisher, logger, publishing.signal, options.publishOptions);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -117,11 +134,12 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
       await training?.runner.stop();
       await closeServer(server);
       await keysPublished;
+      await experimentsPublished;
       await database.close();
     })();
     return closing;
   };
-  return { url, port, database, keysPublished, training: training?.runner ?? null, close };
+  return { url, port, database, keysPublished, experimentsPublished, training: training?.runner ?? null, close };
 }
 
 interface Training {
@@ -180,6 +198,36 @@ function publishInBackground(
     },
     (error: Error) => {
       if (!signal.aborted) logger.error("key set not published to the edge", { edge: config.edgeUrl, error: error.message });
+      return false;
+    },
+  );
+}
+
+/**
+ * The running set, once the edge answers: the edge may have missed a publication while
+ * the backend was down, or kept a set from before a database reset.
+ */
+function publishExperimentsInBackground(
+  database: Database,
+  publisher: ExperimentSetPublisher,
+  logger: Logger,
+  signal: AbortSignal,
+  options: PublishOptions = {},
+): Promise<boolean> {
+  return publishRunningSet({ db: database.db, publisher }, "backend:startup", {
+    attempts: 40,
+    baseDelayMs: 500,
+    maxDelayMs: 5000,
+    ...options,
+    signal,
+    onRetry: (attempt, reason, delayMs) => logger.info("edge not ready for the experiments; retrying", { attempt, reason, delay_ms: delayMs }),
+  }).then(
+    (result) => {
+      logger.info("running experiments published to the edge", { experiments: result.experiments.length, attempts: result.attempts });
+      return true;
+    },
+    (error: Error) => {
+      if (!signal.aborted) logger.error("running experiments not published to the edge", { error: describeError(error) });
       return false;
     },
   );

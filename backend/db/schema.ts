@@ -21,6 +21,8 @@ import {
 // Type-only imports: erased at run time, so drizzle-kit can load this file on its own.
 import type { MetricsRow } from "../evaluation/evaluate.js";
 import type { ArtifactRole } from "../../models/model-manifest.js";
+import type { Experiment, ExperimentStatus } from "../../models/experiments/experiment.js";
+import type { SequentialState } from "../../models/experiments/stats/verdict.js";
 import type { ModelType } from "../training-jobs/types.js";
 
 /**
@@ -101,8 +103,16 @@ export const servedLists = pgTable(
     items: text("items").array().notNull(),
     degraded: text("degraded").array().notNull(),
     ts: timestamptz("ts").notNull(),
+    /** The experiment and variant that served the list; null outside experiments (and before the edge sent them). */
+    experimentId: text("experiment_id"),
+    variant: text("variant"),
   },
-  (t) => [index("served_lists_user_id_idx").on(t.userId), index("served_lists_ts_idx").on(t.ts)],
+  (t) => [
+    index("served_lists_user_id_idx").on(t.userId),
+    index("served_lists_ts_idx").on(t.ts),
+    // An experiment's readout starts from its served lists, per variant.
+    index("served_lists_experiment_variant_idx").on(t.experimentId, t.variant),
+  ],
 );
 
 export const apiKeys = pgTable("api_keys", {
@@ -200,6 +210,53 @@ export const modelEvents = pgTable(
   ],
 );
 
+/**
+ * A/B experiments. `config` is the whole experiment as the edge receives it (the shared
+ * ExperimentSchema, id, salt and status included); the other columns repeat what lists
+ * and lifecycle checks filter on and are written together with it.
+ */
+export const experiments = pgTable(
+  "experiments",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    hypothesis: text("hypothesis"),
+    status: text("status").$type<ExperimentStatus>().notNull(),
+    config: jsonb("config").$type<Experiment>().notNull(),
+    /** The always-valid p-values of the last readout, carried into the next (stats/verdict.ts). */
+    sequentialState: jsonb("sequential_state").$type<SequentialState>().notNull().default({}),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    startedAt: timestamptz("started_at"),
+    stoppedAt: timestamptz("stopped_at"),
+  },
+  (t) => [
+    index("experiments_status_idx").on(t.status),
+    index("experiments_created_at_idx").on(t.createdAt),
+    check("experiments_status_check", sql`${t.status} in ('draft', 'running', 'stopped')`),
+  ],
+);
+
+/** Audit trail of the experiments: who created, changed, started, stopped or published what, and when. */
+export const experimentEvents = pgTable(
+  "experiment_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    experimentId: text("experiment_id")
+      .notNull()
+      .references(() => experiments.id),
+    action: text("action").$type<ExperimentAction>().notNull(),
+    actor: text("actor").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamptz("at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("experiment_events_experiment_idx").on(t.experimentId, t.id),
+    check("experiment_events_action_check", sql`${t.action} in ('created', 'updated', 'started', 'stopped', 'published')`),
+  ],
+);
+
+export type ExperimentAction = "created" | "updated" | "started" | "stopped" | "published";
+
 export type TrainingJobStatus = "queued" | "running" | "succeeded" | "failed";
 export type TrainingTrigger = "api" | "schedule" | "startup";
 export type ModelStatus = "candidate" | "champion" | "retired" | "rejected" | "failed";
@@ -232,3 +289,5 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type TrainingJobRow = typeof trainingJobs.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type ModelEventRow = typeof modelEvents.$inferSelect;
+export type ExperimentRow = typeof experiments.$inferSelect;
+export type ExperimentEventRow = typeof experimentEvents.$inferSelect;

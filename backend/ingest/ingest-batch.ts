@@ -138,6 +138,8 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<number
         items: s.items,
         degraded: s.degraded,
         ts: new Date(s.ts),
+        experimentId: s.experiment?.id ?? null,
+        variant: s.experiment?.variant ?? null,
       })),
     )
     .onConflictDoNothing({ target: servedLists.requestId })

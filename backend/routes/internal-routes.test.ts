@@ -129,6 +129,8 @@ describe("POST /internal/v1/ingest", () => {
     [{ feedback: [{ feedback_id: "f", request_id: "r", user_id: "u", item_id: "i", type: "like", ts: 1 }] }, "feedback.0.type"],
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: ["ok", "bad id"], degraded: [], ts: 1 }] }, "served.0.items.1"],
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v\u0000", context: null, items: [], degraded: [], ts: 1 }] }, "served.0.model_version"],
+    [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e", variant: "a:b" } }] }, "served.0.experiment.variant"],
+    [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e" } }] }, "served.0.experiment.variant"],
     [{ nope: [] }, "nope"],
     ["text", "body"],
   ])("rejects %j naming %s", async (body, field) => {

@@ -1,6 +1,7 @@
 /**
  * Test helper: a stand-in for the edge worker's endpoints the backend and the demo
- * loader call (PUT /v1/admin/keys, POST /v1/events, the model admin routes), recording
+ * loader call (PUT /v1/admin/keys, POST /v1/events, the model admin routes,
+ * PUT /v1/admin/experiments), recording
  * what it receives. Artifact uploads are recorded as their sha256 and size.
  */
 import { createHash } from "node:crypto";
@@ -19,12 +20,14 @@ export interface FakeEdge {
   requests: RecordedRequest[];
   /** Status codes to answer PUT /v1/admin/keys with, in turn; then 204. */
   keyAnswers: number[];
+  /** Status codes to answer PUT /v1/admin/experiments with, in turn; then 200. */
+  experimentAnswers: number[];
   close(): Promise<void>;
 }
 
 export async function startFakeEdge(): Promise<FakeEdge> {
   const requests: RecordedRequest[] = [];
-  const edge = { keyAnswers: [] as number[] };
+  const edge = { keyAnswers: [] as number[], experimentAnswers: [] as number[] };
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (req.headers["content-type"] === "application/octet-stream") {
@@ -38,6 +41,11 @@ export async function startFakeEdge(): Promise<FakeEdge> {
     requests.push({ method: req.method ?? "", path, authorization: req.headers.authorization, body });
     if (req.method === "PUT" && path === "/v1/admin/keys") {
       res.writeHead(edge.keyAnswers.shift() ?? 204).end();
+    } else if (req.method === "PUT" && path === "/v1/admin/experiments") {
+      const status = edge.experimentAnswers.shift() ?? 200;
+      const set = body as { experiments?: unknown[]; published_at?: string };
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(status === 200 ? { experiments: set.experiments?.length ?? 0, published_at: set.published_at } : { error: { code: "unavailable", message: "test" } }));
     } else if (req.method === "POST" && path === "/v1/events") {
       const events = (body as { events?: unknown[] }).events ?? [];
       res.writeHead(202, { "content-type": "application/json" });
