@@ -1,7 +1,7 @@
 /**
  * The backend HTTP app: the system of record's API (catalog, ingest, erase, debugging),
  * training and the model registry (when a runner is given), experiments (when a
- * publisher for them is given), ops endpoints,
+ * publisher for them is given), canary rollouts (when both are), ops endpoints,
  * /openapi.json generated from the route schemas, and /docs.
  *
  * Cross-cutting behaviour, outermost first: request id → request log + metrics → CORS
@@ -27,6 +27,7 @@ import { requestLog } from "./http/request-log.js";
 import { mountSwaggerUi } from "./http/swagger-ui.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-metrics.js";
+import { canaryRoutes } from "./routes/canary-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { experimentRoutes } from "./routes/experiment-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
@@ -79,6 +80,8 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
+  // Before the training routes, whose /models/{version} would take /models/canaries.
+  if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
   if (deps.training) app.route("/", trainingRoutes({ db, ...deps.training, requireScope }));
   if (deps.experiments) app.route("/", experimentRoutes({ db, ...deps.experiments, requireScope }));
 
@@ -96,6 +99,15 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.notFound(notFound());
   app.onError(errorHandler(logger));
   return app;
+}
+
+/** Canaries need both: the experiments publisher to reach the edge, the model publisher to activate a winner. */
+function canaryDeps(training: NonNullable<BackendDeps["training"]>, experiments: NonNullable<BackendDeps["experiments"]>) {
+  return {
+    experimentPublisher: experiments.publisher,
+    modelPublisher: training.publisher,
+    attributionWindowHours: experiments.attributionWindowHours,
+  };
 }
 
 function ttl(ms: number | undefined): { cacheTtlMs?: number } {

@@ -72,6 +72,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ATTRIBUTION_WINDOW_HOURS: "1000" })).toThrow("ATTRIBUTION_WINDOW_HOURS must be at most 720 hours");
   });
 
+  it("reads CANARY_CHECK_MINUTES (default 10, 0 disables)", () => {
+    expect(loadConfig({}).canaryCheckMinutes).toBe(10);
+    expect(loadConfig({ CANARY_CHECK_MINUTES: "0" }).canaryCheckMinutes).toBe(0);
+    expect(loadConfig({ CANARY_CHECK_MINUTES: "2.5" }).canaryCheckMinutes).toBe(2.5);
+    expect(() => loadConfig({ CANARY_CHECK_MINUTES: "-1" })).toThrow("CANARY_CHECK_MINUTES must be a number of minutes");
+    expect(() => loadConfig({ CANARY_CHECK_MINUTES: "2000" })).toThrow("CANARY_CHECK_MINUTES must be at most 1440 minutes");
+  });
+
   it("requires the service tokens in production and never seeds local keys there", () => {
     expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN and EDGE_ADMIN_TOKEN must be set/);
     const config = loadConfig({

@@ -40,6 +40,8 @@ export interface BackendConfig {
    * user's latest served list holding the item, if that list is at most this old.
    */
   attributionWindowHours: number;
+  /** CANARY_CHECK_MINUTES: how often running canaries are evaluated (promoted / rolled back); 0 disables the timer. */
+  canaryCheckMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +89,11 @@ const EnvSchema = z.object({
     .gt(0, "must be more than 0 hours")
     .max(720, "must be at most 720 hours (30 days)")
     .default(24),
+  CANARY_CHECK_MINUTES: z.coerce
+    .number({ message: "must be a number of minutes (0 disables the canary checks)" })
+    .min(0, "must be a number of minutes (0 disables the canary checks)")
+    .max(1440, "must be at most 1440 minutes (a day)")
+    .default(10),
 });
 
 type Env = Record<string, string | undefined>;
@@ -123,6 +130,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     trainIntervalHours: e.TRAIN_INTERVAL_HOURS,
     trainOnStart: e.TRAIN_ON_START,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
+    canaryCheckMinutes: e.CANARY_CHECK_MINUTES,
   };
 }
 

@@ -2,7 +2,8 @@
  * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
  * publish the key set and the running experiments to the edge and re-sync the feature
  * store. Given a trainer and a
- * publisher it also runs the training queue and its schedule. `tsx backend/server.ts`
+ * publisher it also runs the training queue and its schedule, and decides running
+ * canaries every CANARY_CHECK_MINUTES. `tsx backend/server.ts`
  * runs it with configuration from the environment (see config.ts).
  */
 import type { Server } from "node:http";
@@ -12,6 +13,8 @@ import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { createBackendApp } from "./app.js";
 import { seedLocalKeys } from "./auth/api-key-store.js";
+import { evaluateCanaries } from "./canary/canary.js";
+import { createCanaryScheduler, type CanaryScheduler } from "./canary/canary-scheduler.js";
 import { createCatalogSync } from "./catalog/catalog-sync.js";
 import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/client.js";
@@ -109,6 +112,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const port = await listen(server, config.port, config.host);
   if (training) await startTraining(training, server);
+  const canaries = training ? startCanaryChecks(config, database, experimentPublisher, training.publisher, logger) : null;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info("backend listening", { url, environment: config.environment });
 
@@ -130,6 +134,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     closing ??= (async () => {
       publishing.abort();
       catalogSync.stop();
+      canaries?.stop();
       training?.scheduler.stop();
       await training?.runner.stop();
       await closeServer(server);
@@ -165,6 +170,23 @@ function createTraining(
     logger,
   });
   return { runner, scheduler, publisher: injected.publisher };
+}
+
+/**
+ * Running canaries are decided every CANARY_CHECK_MINUTES, like the training schedule
+ * only when the backend trains (promoting a canary needs the model publisher).
+ */
+function startCanaryChecks(
+  config: BackendConfig,
+  database: Database,
+  experimentPublisher: ExperimentSetPublisher,
+  modelPublisher: ModelPublisher,
+  logger: Logger,
+): CanaryScheduler {
+  const deps = { db: database.db, experimentPublisher, modelPublisher, attributionWindowHours: config.attributionWindowHours };
+  const scheduler = createCanaryScheduler({ evaluate: () => evaluateCanaries(deps), intervalMinutes: config.canaryCheckMinutes, logger });
+  scheduler.start();
+  return scheduler;
 }
 
 /** After listen: a port already in use must not leave a training running behind the error. */

@@ -10,6 +10,7 @@ import {
   check,
   doublePrecision,
   index,
+  integer,
   jsonb,
   pgTable,
   real,
@@ -206,7 +207,10 @@ export const modelEvents = pgTable(
   },
   (t) => [
     index("model_events_version_idx").on(t.version, t.id),
-    check("model_events_action_check", sql`${t.action} in ('trained', 'published', 'promoted', 'rolled_back', 'rejected')`),
+    check(
+      "model_events_action_check",
+      sql`${t.action} in ('trained', 'published', 'promoted', 'rolled_back', 'rejected', 'canary_started', 'canary_rolled_back', 'canary_ended')`,
+    ),
   ],
 );
 
@@ -251,16 +255,75 @@ export const experimentEvents = pgTable(
   },
   (t) => [
     index("experiment_events_experiment_idx").on(t.experimentId, t.id),
-    check("experiment_events_action_check", sql`${t.action} in ('created', 'updated', 'started', 'stopped', 'published')`),
+    check(
+      "experiment_events_action_check",
+      sql`${t.action} in ('created', 'updated', 'started', 'stopped', 'published', 'canary_promoted', 'canary_rolled_back')`,
+    ),
   ],
 );
 
-export type ExperimentAction = "created" | "updated" | "started" | "stopped" | "published";
+/**
+ * Canary rollouts (backend/canary/): a published version served to a small share of
+ * traffic through an experiment ("control" = the champion, "canary" = the version), then
+ * promoted or rolled back automatically. At most one runs at a time: its experiment takes
+ * the whole traffic space, and two canaries would compare against each other's champion.
+ */
+export const canaries = pgTable(
+  "canaries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    version: text("version")
+      .notNull()
+      .references(() => modelVersions.version),
+    experimentId: text("experiment_id")
+      .notNull()
+      .unique()
+      .references(() => experiments.id),
+    /** The champion when the canary started: the control arm serves it explicitly. */
+    championVersion: text("champion_version")
+      .notNull()
+      .references(() => modelVersions.version),
+    trafficPercent: integer("traffic_percent").notNull(),
+    /** Impressions each arm needs before the canary may be promoted (a loss may roll it back sooner). */
+    minImpressions: integer("min_impressions").notNull(),
+    status: text("status").$type<CanaryStatus>().notNull(),
+    /** Why it ended: the verdict sentence, or what made the comparison moot. */
+    reason: text("reason"),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    decidedAt: timestamptz("decided_at"),
+  },
+  (t) => [
+    index("canaries_version_idx").on(t.version),
+    index("canaries_created_at_idx").on(t.createdAt),
+    uniqueIndex("canaries_one_running_idx").on(t.status).where(sql`${t.status} = 'running'`),
+    check("canaries_status_check", sql`${t.status} in ('running', 'promoted', 'rolled_back')`),
+    check("canaries_traffic_percent_check", sql`${t.trafficPercent} between 1 and 50`),
+    check("canaries_min_impressions_check", sql`${t.minImpressions} >= 1`),
+  ],
+);
+
+export type ExperimentAction = "created" | "updated" | "started" | "stopped" | "published" | "canary_promoted" | "canary_rolled_back";
+export type CanaryStatus = "running" | "promoted" | "rolled_back";
 
 export type TrainingJobStatus = "queued" | "running" | "succeeded" | "failed";
 export type TrainingTrigger = "api" | "schedule" | "startup";
 export type ModelStatus = "candidate" | "champion" | "retired" | "rejected" | "failed";
-export type ModelAction = "trained" | "published" | "promoted" | "rolled_back" | "rejected";
+/**
+ * canary_rolled_back is not rolled_back: a canary never became champion, so its end must
+ * not pop the promotion stack that registry rollbacks replay (model-registry.ts).
+ * canary_ended: stopped without a verdict (its experiment stopped by hand, or the
+ * champion changed underneath it); the version keeps its status.
+ */
+export type ModelAction =
+  | "trained"
+  | "published"
+  | "promoted"
+  | "rolled_back"
+  | "rejected"
+  | "canary_started"
+  | "canary_rolled_back"
+  | "canary_ended";
 
 /** The interactions a version was trained on (ISO-8601 bounds) and how many there were. */
 export interface DataWindow {
@@ -291,3 +354,4 @@ export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type ModelEventRow = typeof modelEvents.$inferSelect;
 export type ExperimentRow = typeof experiments.$inferSelect;
 export type ExperimentEventRow = typeof experimentEvents.$inferSelect;
+export type CanaryRow = typeof canaries.$inferSelect;

@@ -144,7 +144,8 @@ export async function startExperiment(deps: LifecycleDeps, id: string, actor: st
   });
 }
 
-export async function stopExperiment(deps: LifecycleDeps, id: string, actor: string): Promise<ExperimentRow> {
+/** `detail` goes into the "stopped" audit entry (a canary says why it stopped its experiment). */
+export async function stopExperiment(deps: LifecycleDeps, id: string, actor: string, detail: Record<string, unknown> = {}): Promise<ExperimentRow> {
   return deps.db.transaction(async (tx) => {
     await lockExperiments(tx);
     const row = await existing(tx, id);
@@ -152,7 +153,7 @@ export async function stopExperiment(deps: LifecycleDeps, id: string, actor: str
       throw new ExperimentError("conflict", `experiment "${id}" is not running (status ${row.status}); only a running experiment can be stopped`, [], "status");
     }
     await writeConfig(tx, { ...row.config, status: "stopped" }, { stopped: true });
-    await recordEvent(tx, id, "stopped", actor, {});
+    await recordEvent(tx, id, "stopped", actor, detail);
     await publishInTransaction(tx, deps.publisher, id, "stopped", actor);
     return (await getExperiment(tx, id))!;
   });

@@ -125,6 +125,22 @@ export async function markPublished(db: Db, version: string, manifestSha256: str
   });
 }
 
+/**
+ * A canary of the version lost against the champion with real users: it can no longer be
+ * promoted or named by an experiment (audit: canary_rolled_back, with the verdict).
+ */
+export async function rejectAfterCanary(db: Db, version: string, actor: string, detail: Record<string, unknown>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await setStatus(tx, version, "rejected");
+    await audit(tx, version, "canary_rolled_back", actor, detail);
+  });
+}
+
+/** An audit entry that changes nothing else (canary_started, canary_ended). */
+export async function recordModelEvent(db: Db, version: string, action: "canary_started" | "canary_ended", actor: string, detail: Record<string, unknown>): Promise<void> {
+  await audit(db, version, action, actor, detail);
+}
+
 /** The upload failed: the version cannot be served, and says so. */
 export async function markFailed(db: Db, version: string): Promise<void> {
   await db.update(modelVersions).set({ status: "failed" }).where(eq(modelVersions.version, version));
@@ -133,7 +149,10 @@ export async function markFailed(db: Db, version: string): Promise<void> {
 /** Throws unless the version may become champion: published, and neither rejected nor failed. */
 export function assertPromotable(row: ModelVersionRow): void {
   if (row.status === "rejected") {
-    throw new RegistryError("conflict", `version "${row.version}" was rejected by the gates: ${(row.gate?.reasons ?? []).join("; ")}`);
+    // Rejected by the offline gates, or later by a canary that lost against the champion.
+    const byGates = row.gate !== null && !row.gate.passed;
+    const why = byGates ? `by the gates: ${row.gate!.reasons.join("; ")}` : "after its canary lost against the champion (see its audit trail)";
+    throw new RegistryError("conflict", `version "${row.version}" was rejected ${why}`);
   }
   if (row.status === "failed") throw new RegistryError("conflict", `version "${row.version}" failed to publish`);
   if (row.publishedAt === null) throw new RegistryError("conflict", `version "${row.version}" was never published to the edge`);
@@ -143,7 +162,12 @@ export function assertPromotable(row: ModelVersionRow): void {
  * Makes the version the champion and retires the previous one (audit: promoted, with the
  * previous champion). Promoting the champion again changes nothing.
  */
-export async function promote(db: Db, version: string, actor: string): Promise<{ version: string; previous: string | null }> {
+export async function promote(
+  db: Db,
+  version: string,
+  actor: string,
+  detail: Record<string, unknown> = {},
+): Promise<{ version: string; previous: string | null }> {
   return db.transaction(async (tx) => {
     await lockRegistry(tx);
     const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.version, version));
@@ -153,7 +177,7 @@ export async function promote(db: Db, version: string, actor: string): Promise<{
     const previous = await currentChampion(tx);
     if (previous) await setStatus(tx, previous.version, "retired");
     await tx.update(modelVersions).set({ status: "champion", promotedAt: sql`now()` }).where(eq(modelVersions.version, version));
-    await audit(tx, version, "promoted", actor, { previous: previous?.version ?? null });
+    await audit(tx, version, "promoted", actor, { ...detail, previous: previous?.version ?? null });
     return { version, previous: previous?.version ?? null };
   });
 }

@@ -99,7 +99,7 @@ export const ExperimentListSchema = z.object({ experiments: z.array(ExperimentJs
 
 const ExperimentEventSchema = z
   .object({
-    action: z.enum(["created", "updated", "started", "stopped", "published"]),
+    action: z.enum(["created", "updated", "started", "stopped", "published", "canary_promoted", "canary_rolled_back"]),
     actor: z.string(),
     detail: z.record(z.string(), z.unknown()),
     at: isoTime(),
