@@ -4,9 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExperimentSet } from "../../models/experiments/experiment.js";
-import { createDatabase, type Database } from "../db/client.js";
-import { migrateDatabase } from "../db/migrate.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
+import type { Database } from "../db/client.js";
+import { createMigratedTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 import { recordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
 import { createExperiment, experimentId, publishRunningSet, startExperiment } from "./experiment-lifecycle.js";
 import type { ExperimentSetPublisher } from "./experiment-publisher.js";
@@ -16,9 +15,7 @@ let testDb: TestDatabase;
 let database: Database;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = await createDatabase({ url: testDb.url, maxConnections: 4 });
-  await migrateDatabase(database);
+  ({ testDb, database } = await createMigratedTestDatabase());
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../db/client.js";
-import { migrateDatabase } from "../db/migrate.js";
+import type { Database } from "../db/client.js";
 import { metricsRows } from "../test-support/training-stand-ins.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
+import { createMigratedTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 import {
   currentChampion,
   getVersion,
@@ -21,9 +20,7 @@ let testDb: TestDatabase;
 let database: Database;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = await createDatabase({ url: testDb.url, maxConnections: 4 });
-  await migrateDatabase(database);
+  ({ testDb, database } = await createMigratedTestDatabase());
 });
 
 afterAll(async () => {

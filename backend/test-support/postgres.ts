@@ -4,6 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { createDatabase, type Database } from "../db/client.js";
+import { migrateDatabase } from "../db/migrate.js";
 
 /** The server the tests use; TEST_DATABASE_ADMIN_URL overrides it (a database to connect through). */
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -34,4 +36,12 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   } finally {
     await client.end();
   }
+}
+
+/** A fresh database with the project's migrations applied, opened through the app's own client. */
+export async function createMigratedTestDatabase(): Promise<{ testDb: TestDatabase; database: Database }> {
+  const testDb = await createTestDatabase();
+  const database = await createDatabase({ url: testDb.url, maxConnections: 4 });
+  await migrateDatabase(database);
+  return { testDb, database };
 }

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../db/client.js";
-import { migrateDatabase } from "../db/migrate.js";
+import type { Database } from "../db/client.js";
 import { trainingJobs } from "../db/schema.js";
 import { currentChampion, getVersion, listEvents } from "../registry/model-registry.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
+import { createMigratedTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 import {
   deferred,
   makeCandidate,
@@ -22,9 +21,7 @@ let publisher: RecordingPublisher;
 let runner: TrainingRunner;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = await createDatabase({ url: testDb.url, maxConnections: 4 });
-  await migrateDatabase(database);
+  ({ testDb, database } = await createMigratedTestDatabase());
   script = scriptedTrainer();
   publisher = recordingPublisher();
   runner = createTrainingRunner({ db: database.db, trainer: script.trainer, publisher, progressIntervalMs: 20 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { upsertItems } from "../catalog/catalog-repository.js";
-import { createDatabase, type Database } from "../db/client.js";
-import { migrateDatabase } from "../db/migrate.js";
+import type { Database } from "../db/client.js";
 import { interactions } from "../db/schema.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
+import { createMigratedTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 import { loadTrainingData } from "./training-data.js";
 
 let testDb: TestDatabase;
@@ -14,9 +13,7 @@ const HOUR = 3_600_000;
 const TYPES = ["view", "click", "purchase", "dismiss"] as const;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = await createDatabase({ url: testDb.url, maxConnections: 4 });
-  await migrateDatabase(database);
+  ({ testDb, database } = await createMigratedTestDatabase());
   // 2,500 events over 250 hours, ten per hour sharing one timestamp, so keyset pages of
   // 1,000 split groups of equal ts; inserted in reverse time order, so id order ≠ ts order.
   const rows = Array.from({ length: 2500 }, (_, i) => ({

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../db/client.js";
-import { migrateDatabase } from "../db/migrate.js";
+import type { Database } from "../db/client.js";
 import { modelEvents, modelVersions, trainingJobs } from "../db/schema.js";
 import { insertCandidate, markPublished, promote } from "../registry/model-registry.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
+import { createMigratedTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 import { metricsRows } from "../test-support/training-stand-ins.js";
 import { finishJob, insertJob, listJobs, type NewTrainingJob } from "./job-store.js";
 import { createTrainingScheduler } from "./training-scheduler.js";
@@ -13,9 +12,7 @@ let database: Database;
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = await createDatabase({ url: testDb.url, maxConnections: 4 });
-  await migrateDatabase(database);
+  ({ testDb, database } = await createMigratedTestDatabase());
 });
 
 beforeEach(async () => {
