@@ -89,14 +89,19 @@ describe("learned models end to end", () => {
 
   it("trains and promotes a second model under load without a failed request, then rolls back the same way", async () => {
     const traffic = load(4);
+    // Keep requests flowing on each side of every switch, whatever the training takes.
+    const settle = () => new Promise((r) => setTimeout(r, 2_000));
     try {
+      await settle();
       const second = await trainAndWait(stack, { model_type: "pipeline" }, () => {});
       expect(second).not.toBe(first);
       await waitForServedVersion(stack, second);
+      await settle();
       const rolled = await admin("/api/v1/recs/models/rollback");
       expect(rolled.status).toBe(200);
       expect(((await rolled.json()) as { version: string }).version).toBe(first);
       await waitForServedVersion(stack, first);
+      await settle();
     } finally {
       await traffic.stop();
     }
