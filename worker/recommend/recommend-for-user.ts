@@ -21,7 +21,9 @@ import { variantModel } from "../models/variant-models.js";
 import { loadSnapshot, needsRefresh, storeSnapshot } from "./popular-cache.js";
 import { reasonText } from "./reasons.js";
 import { applyRules } from "./rules.js";
-import { anchorsFrom, scoreCandidates, type Candidate, type Source } from "./score.js";
+import { anchorsFrom, scoreCandidates, type Anchor, type Candidate, type Source } from "./score.js";
+import type { RecentInteraction } from "../../durable-objects/user-session.js";
+import type { VariantChanges } from "../../models/experiments/experiment.js";
 
 export const HEURISTIC_MODEL_VERSION = "heuristic-v1";
 const FEATURE_BUDGET_MS = 300;
@@ -56,106 +58,144 @@ export interface RecsResult {
 
 export async function recommendForUser(
   env: Env,
-  config: EdgeConfig,
+  baseConfig: EdgeConfig,
   timing: Timing,
-  req: RecsRequest,
+  baseRequest: RecsRequest,
   now: number,
   background: (p: Promise<unknown>) => void,
 ): Promise<RecsResult> {
   const degraded: string[] = [];
   const [session, active] = await Promise.all([
-    timing.measure("session", () => readSession(env, req.userId)),
+    timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
   ]);
-  const experiment = await assignment(env, req, session, timing, degraded);
+  const experiment = await assignment(env, baseRequest, session, timing, degraded);
   const changes = experiment?.changes ?? {};
   const model = await modelFor(env, changes.model_version, active, now, timing, degraded);
-  config = {
-    ...config,
-    scoreWeights: { ...config.scoreWeights, ...changes.score_weights },
-    maxCategoryShare: changes.max_category_share ?? config.maxCategoryShare,
-  };
-  req = { ...req, limit: changes.limit ?? req.limit };
-  const allowed = changes.candidate_sources ? new Set<string>(changes.candidate_sources) : null;
-  const fromAllowedSource = (c: { sources: readonly string[] }) => allowed === null || c.sources.some((s) => allowed.has(s));
+  const { config, req, fromAllowedSource } = withVariant(baseConfig, baseRequest, changes);
   if (!session) degraded.push("session");
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
   const anchors = anchorsFrom([...seed, ...recent], now);
   const redis = redisClient(env, FEATURE_BUDGET_MS);
-
-  let signals: ServingSignals | null = null;
-  try {
-    signals = await timing.measure("features", () =>
-      readServingSignals(redis, anchors.map((a) => a.item_id), now, req.category),
-    );
-  } catch (err) {
-    degraded.push("features");
-    logStage("features", err);
-  }
+  const signals = await readSignals(redis, anchors, req, now, timing, degraded);
   const snapshot = signals ? null : await loadSnapshot(env);
   if (!signals && !snapshot) degraded.push("popular_fallback");
   const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
   for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
 
-  if (model) {
-    // The ranker was trained on lists without the user's own history (next new items), so
-    // it has never scored an item the user already touched; the session's items stay out.
-    const learnedExclude = new Set([...excluded, ...recent.map((r) => r.item_id)]);
-    const learned = await learnedCandidates({
-      model,
-      recent: [...seed, ...recent],
-      signals: signals ?? fallbackSignals(snapshot, req.category),
-      context: req.context,
-      exclude: learnedExclude,
-      now,
-      vectorEnv: env,
-      timing,
-      degraded,
-      records: (ids) =>
-        signals ? timing.measure("catalog", () => readItemRecords(redis, ids)) : Promise.resolve(new Map(Object.entries(snapshot?.records ?? {}))),
-    });
-    const records = learned.records ?? new Map<string, EdgeItemRecord>();
-    const final = applyRules(learned.candidates.filter(fromAllowedSource), {
-      excluded: learnedExclude,
-      records,
-      recordsKnown: learned.records !== null && (signals !== null || snapshot !== null),
-      category: req.category,
-      limit: req.limit,
-      maxCategoryShare: config.maxCategoryShare,
-    });
-    if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
-    return { model_version: model.version, items: final.map((c) => toItem(c, records)), degraded, experiment };
+  const list: ListInput = { env, config, timing, req, now, degraded, recent, seed, anchors, redis, signals, snapshot, excluded, fromAllowedSource };
+  const served = model ? await learnedList(list, model) : await heuristicList(list);
+  if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
+  return { ...served, degraded, experiment };
+}
+
+/** What both list builders work from, after the session, the variant and the signals. */
+interface ListInput {
+  env: Env;
+  config: EdgeConfig;
+  timing: Timing;
+  req: RecsRequest;
+  now: number;
+  degraded: string[];
+  recent: readonly RecentInteraction[];
+  seed: RecentInteraction[];
+  anchors: Anchor[];
+  redis: ReturnType<typeof redisClient>;
+  signals: ServingSignals | null;
+  snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
+  excluded: Set<string>;
+  fromAllowedSource: (c: { sources: readonly string[] }) => boolean;
+}
+
+/** The request and configuration as the experiment variant changes them. */
+function withVariant(config: EdgeConfig, req: RecsRequest, changes: VariantChanges) {
+  const allowed = changes.candidate_sources ? new Set<string>(changes.candidate_sources) : null;
+  return {
+    config: {
+      ...config,
+      scoreWeights: { ...config.scoreWeights, ...changes.score_weights },
+      maxCategoryShare: changes.max_category_share ?? config.maxCategoryShare,
+    },
+    req: { ...req, limit: changes.limit ?? req.limit },
+    fromAllowedSource: (c: { sources: readonly string[] }) => allowed === null || c.sources.some((s) => allowed.has(s)),
+  };
+}
+
+async function readSignals(
+  redis: ReturnType<typeof redisClient>,
+  anchors: readonly Anchor[],
+  req: RecsRequest,
+  now: number,
+  timing: Timing,
+  degraded: string[],
+): Promise<ServingSignals | null> {
+  try {
+    return await timing.measure("features", () => readServingSignals(redis, anchors.map((a) => a.item_id), now, req.category));
+  } catch (err) {
+    degraded.push("features");
+    logStage("features", err);
+    return null;
   }
+}
 
-  const candidates = timing.measureSync("score", () =>
-    scoreCandidates(anchors, signals ?? fallbackSignals(snapshot, req.category), config.scoreWeights),
-  );
-  const shortlist = candidates.filter((c) => !excluded.has(c.item_id) && fromAllowedSource(c)).slice(0, req.limit * 4 + 20);
-
-  let records: Map<string, EdgeItemRecord> = new Map(Object.entries(snapshot?.records ?? {}));
-  let recordsKnown = snapshot !== null;
-  if (signals) {
-    try {
-      const ids = [...new Set([...shortlist.map((c) => c.item_id), ...anchors.map((a) => a.item_id)])];
-      records = await timing.measure("catalog", () => readItemRecords(redis, ids));
-      recordsKnown = true;
-    } catch (err) {
-      degraded.push("catalog");
-      logStage("catalog", err);
-    }
-    if (req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
-  }
-
-  const final = applyRules(shortlist, {
+async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items">> {
+  // The ranker was trained on lists without the user's own history (next new items), so
+  // it has never scored an item the user already touched; the session's items stay out.
+  const excluded = new Set([...l.excluded, ...l.recent.map((r) => r.item_id)]);
+  const learned = await learnedCandidates({
+    model,
+    recent: [...l.seed, ...l.recent],
+    signals: l.signals ?? fallbackSignals(l.snapshot, l.req.category),
+    context: l.req.context,
+    exclude: excluded,
+    now: l.now,
+    vectorEnv: l.env,
+    timing: l.timing,
+    degraded: l.degraded,
+    records: (ids) =>
+      l.signals
+        ? l.timing.measure("catalog", () => readItemRecords(l.redis, ids))
+        : Promise.resolve(new Map(Object.entries(l.snapshot?.records ?? {}))),
+  });
+  const records = learned.records ?? new Map<string, EdgeItemRecord>();
+  const final = applyRules(learned.candidates.filter(l.fromAllowedSource), {
     excluded,
     records,
-    recordsKnown,
-    category: req.category,
-    limit: req.limit,
-    maxCategoryShare: config.maxCategoryShare,
+    recordsKnown: learned.records !== null && (l.signals !== null || l.snapshot !== null),
+    category: l.req.category,
+    limit: l.req.limit,
+    maxCategoryShare: l.config.maxCategoryShare,
   });
-  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), degraded, experiment };
+  return { model_version: model.version, items: final.map((c) => toItem(c, records)) };
+}
+
+async function heuristicList(l: ListInput): Promise<Pick<RecsResult, "model_version" | "items">> {
+  const candidates = l.timing.measureSync("score", () =>
+    scoreCandidates(l.anchors, l.signals ?? fallbackSignals(l.snapshot, l.req.category), l.config.scoreWeights),
+  );
+  const shortlist = candidates.filter((c) => !l.excluded.has(c.item_id) && l.fromAllowedSource(c)).slice(0, l.req.limit * 4 + 20);
+  let records: Map<string, EdgeItemRecord> = new Map(Object.entries(l.snapshot?.records ?? {}));
+  let recordsKnown = l.snapshot !== null;
+  if (l.signals) {
+    try {
+      const ids = [...new Set([...shortlist.map((c) => c.item_id), ...l.anchors.map((a) => a.item_id)])];
+      records = await l.timing.measure("catalog", () => readItemRecords(l.redis, ids));
+      recordsKnown = true;
+    } catch (err) {
+      l.degraded.push("catalog");
+      logStage("catalog", err);
+    }
+  }
+  const final = applyRules(shortlist, {
+    excluded: l.excluded,
+    records,
+    recordsKnown,
+    category: l.req.category,
+    limit: l.req.limit,
+    maxCategoryShare: l.config.maxCategoryShare,
+  });
+  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)) };
 }
 
 async function assignment(
