@@ -23,6 +23,7 @@
  */
 import { isPositive, type Interaction } from "./interactions.js";
 import { topK } from "./top-k.js";
+import { itemCosineNeighbours } from "./item-cosine.js";
 import { toCsr, transpose, type Csr } from "./sparse-rows.js";
 import type { TestUser } from "./temporal-split.js";
 
@@ -136,35 +137,8 @@ export class ItemKnn implements Recommender {
   }
 
   private similarities(userItems: Csr, itemUsers: Csr): Csr {
-    const n = this.items.size;
-    const norms = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let p = itemUsers.ptr[i]!; p < itemUsers.ptr[i + 1]!; p++) s += itemUsers.vals[p]! ** 2;
-      norms[i] = Math.sqrt(s);
-    }
-    const dot = new Float64Array(n);
-    const touched = new Int32Array(n);
-    const rows: Map<number, number>[] = [];
-    for (let i = 0; i < n; i++) {
-      let count = 0;
-      for (let p = itemUsers.ptr[i]!; p < itemUsers.ptr[i + 1]!; p++) {
-        const u = itemUsers.cols[p]!;
-        const rui = itemUsers.vals[p]!;
-        for (let q = userItems.ptr[u]!; q < userItems.ptr[u + 1]!; q++) {
-          const j = userItems.cols[q]!;
-          if (j === i) continue;
-          // Weights are positive, so a zero accumulator means "first time seen".
-          if (dot[j] === 0) touched[count++] = j;
-          dot[j]! += rui * userItems.vals[q]!;
-        }
-      }
-      for (let c = 0; c < count; c++) dot[touched[c]!]! /= norms[i]! * norms[touched[c]!]!;
-      const best = topK(touched, count, dot, this.neighbours);
-      rows.push(new Map(best.map((j) => [j, dot[j]!])));
-      for (let c = 0; c < count; c++) dot[touched[c]!] = 0;
-    }
-    return toCsr(rows);
+    const { lists, scores } = itemCosineNeighbours(userItems, itemUsers, this.items.size, this.neighbours);
+    return toCsr(lists.map((list, i) => new Map(Array.from(list, (j, r) => [j, scores[i]![r]!]))));
   }
 
   /** The kept neighbours of an item with their cosine similarities, most similar first. */

@@ -72,6 +72,7 @@
  * ordered by item_id, and ids are indexed in sorted order, so the result does not
  * depend on the order of the input records.
  */
+import { itemCosineNeighbours } from "../evaluation/item-cosine.js";
 import { transpose, type Csr } from "../evaluation/sparse-rows.js";
 import type { CatalogItem } from "../../models/catalog.js";
 import { isPositive, type Interaction } from "../evaluation/interactions.js";
@@ -235,48 +236,8 @@ function coOccurrence(
   shrink: number,
 ): { lists: Int32Array[]; scores: Float64Array[]; support: Int32Array } {
   const itemUsers = transpose(userItems, nItems);
-  const norms = new Float64Array(nItems);
-  const support = new Int32Array(nItems);
-  for (let i = 0; i < nItems; i++) {
-    let s = 0;
-    for (let p = itemUsers.ptr[i]!; p < itemUsers.ptr[i + 1]!; p++) s += itemUsers.vals[p]! ** 2;
-    norms[i] = Math.sqrt(s);
-    support[i] = itemUsers.ptr[i + 1]! - itemUsers.ptr[i]!;
-  }
-  const dot = new Float64Array(nItems);
-  const together = new Int32Array(nItems);
-  const score = new Float64Array(nItems);
-  const touched = new Int32Array(nItems);
-  const lists: Int32Array[] = [];
-  const scores: Float64Array[] = [];
-  for (let i = 0; i < nItems; i++) {
-    let count = 0;
-    for (let p = itemUsers.ptr[i]!; p < itemUsers.ptr[i + 1]!; p++) {
-      const u = itemUsers.cols[p]!;
-      const rui = itemUsers.vals[p]!;
-      for (let q = userItems.ptr[u]!; q < userItems.ptr[u + 1]!; q++) {
-        const j = userItems.cols[q]!;
-        if (j === i) continue;
-        if (together[j] === 0) touched[count++] = j;
-        together[j]!++;
-        dot[j]! += rui * userItems.vals[q]!;
-      }
-    }
-    for (let c = 0; c < count; c++) {
-      const j = touched[c]!;
-      const n = together[j]!;
-      score[j] = (dot[j]! / (norms[i]! * norms[j]!)) * (n / (n + shrink));
-    }
-    const best = topK(touched, count, score, keep);
-    lists.push(Int32Array.from(best));
-    scores.push(Float64Array.from(best, (j) => score[j]!));
-    for (let c = 0; c < count; c++) {
-      const j = touched[c]!;
-      dot[j] = 0;
-      together[j] = 0;
-    }
-  }
-  return { lists, scores, support };
+  const support = Int32Array.from({ length: nItems }, (_, i) => itemUsers.ptr[i + 1]! - itemUsers.ptr[i]!);
+  return { ...itemCosineNeighbours(userItems, itemUsers, nItems, keep, shrink), support };
 }
 
 /** Lower-cased title words (letters and digits, ≥ 2 characters), `tag:` and `category:` tokens. */
