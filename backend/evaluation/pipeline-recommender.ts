@@ -6,7 +6,7 @@
  */
 import type { CatalogItem } from "../../models/catalog.js";
 import type { HistoryEvent } from "../../models/feature-spec.js";
-import { DEFAULT_PIPELINE, fitPipeline, rankForUser, type PipelineModel, type PipelineParams, type PipelineProgress } from "../training/pipeline.js";
+import { DEFAULT_PIPELINE, fitPipeline, historiesByUser, rankForUser, type PipelineModel, type PipelineParams, type PipelineProgress } from "../training/pipeline.js";
 import { popularityAt, type PopularitySnapshot } from "../training/popularity-snapshot.js";
 import type { Recommender } from "./baselines.js";
 import type { Interaction } from "./interactions.js";
@@ -30,12 +30,7 @@ export class PipelineRecommender implements Recommender {
 
   fit(train: readonly Interaction[]): void {
     this.model = fitPipeline(train, this.catalog, this.params, this.progress);
-    this.histories = new Map();
-    for (const e of train) {
-      let h = this.histories.get(e.user_id);
-      if (!h) this.histories.set(e.user_id, (h = []));
-      h.push({ item_id: e.item_id, ts: e.ts, weight: e.weight });
-    }
+    this.histories = historiesByUser(train);
     // Lists are asked for just after the newest training interaction: the cut.
     this.now = this.model.trainedUntil + 1;
     this.popularity = popularityAt(train, this.now);

@@ -27,6 +27,7 @@ import {
 } from "../../models/candidates.js";
 import { FEATURE_NAMES, rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import type { Interaction } from "../evaluation/interactions.js";
+import { ndcgAtK } from "../evaluation/metrics.js";
 import { cutTimestamp } from "../evaluation/temporal-split.js";
 import { boughtTogether, similarItems, type Neighbours } from "./item-neighbours.js";
 import { compileEnsemble, fitLambdaMart, ndcgOfQueries, predictCompiled, type CompiledEnsemble, type LambdaMartParams, type RankingDataset, type TreeEnsemble } from "./lambdamart.js";
@@ -186,7 +187,8 @@ export function rankForUser(model: PipelineModel, input: RankInput): Array<{ ite
     .sort((a, b) => b.score - a.score || (a.item_id < b.item_id ? -1 : 1));
 }
 
-function historiesByUser(log: readonly Interaction[]): Map<string, HistoryEvent[]> {
+/** Each user's interactions as feature-spec history, in log order. */
+export function historiesByUser(log: readonly Interaction[]): Map<string, HistoryEvent[]> {
   const byUser = new Map<string, HistoryEvent[]>();
   for (const e of log) {
     let h = byUser.get(e.user_id);
@@ -310,11 +312,7 @@ function retrievalNdcg(model: RetrievalModel, before: readonly Interaction[], af
     const v = foldIn(model, history);
     if (!v || relevant.size === 0) continue;
     const top = topByScore(model, allScores(model, v), 10, seen);
-    let dcg = 0;
-    top.forEach(([id], r) => (dcg += relevant.has(id) ? 1 / Math.log2(r + 2) : 0));
-    let ideal = 0;
-    for (let r = 0; r < Math.min(10, relevant.size); r++) ideal += 1 / Math.log2(r + 2);
-    total += dcg / ideal;
+    total += ndcgAtK(top.map(([id]) => id), relevant, 10);
     n++;
   }
   return n === 0 ? 0 : total / n;
