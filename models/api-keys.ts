@@ -6,7 +6,13 @@
 import { z } from "zod";
 import { sha256Hex } from "./hash.js";
 
-export const SCOPES = ["events:write", "recs:read", "admin"] as const;
+/**
+ * recs:read / events:write: browsers' and apps' calls; recs:bulk: lists for many users
+ * at once (email, push); models:publish: training, promotion, rollback, canaries and
+ * shadows; experiments:write: experiment lifecycle; admin: all of these plus keys and
+ * erasure.
+ */
+export const SCOPES = ["events:write", "recs:read", "recs:bulk", "models:publish", "experiments:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Keys for local development carry this prefix; production refuses them outright. */

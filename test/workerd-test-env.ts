@@ -1,15 +1,24 @@
-/** Addresses and secrets shared by the workerd test config and its Node-side setup. */
+/**
+ * Addresses and secrets shared by the workerd test config and its Node-side setup.
+ * WORKERD_TEST_SLOT (0–4, default 0) shifts the ports and the Redis database, so
+ * several workerd runs can share a machine (parallel work in separate checkouts).
+ */
+const slot = Number(process.env.WORKERD_TEST_SLOT ?? "0");
+if (!Number.isInteger(slot) || slot < 0 || slot > 4) throw new Error("WORKERD_TEST_SLOT must be an integer from 0 to 4");
+const shift = slot * 1000;
+const redisDb = [7, 12, 13, 14, 15][slot]!;
+
 export const WORKERD_TEST = {
-  redisUrl: "redis://127.0.0.1:6379/7",
-  gatewayPort: 18079,
-  vectorPort: 18790,
-  backendPort: 18788,
+  redisUrl: `redis://127.0.0.1:6379/${redisDb}`,
+  gatewayPort: 18079 + shift,
+  vectorPort: 18790 + shift,
+  backendPort: 18788 + shift,
   bindings: {
-    UPSTASH_REDIS_REST_URL: "http://127.0.0.1:18079",
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${18079 + shift}`,
     UPSTASH_REDIS_REST_TOKEN: "workerd-test-redis-token",
-    UPSTASH_VECTOR_REST_URL: "http://127.0.0.1:18790",
+    UPSTASH_VECTOR_REST_URL: `http://127.0.0.1:${18790 + shift}`,
     UPSTASH_VECTOR_REST_TOKEN: "workerd-test-vector-token",
-    BACKEND_URL: "http://127.0.0.1:18788",
+    BACKEND_URL: `http://127.0.0.1:${18788 + shift}`,
     BACKEND_TOKEN: "workerd-test-backend-token",
     EDGE_ADMIN_TOKEN: "workerd-test-edge-admin-token",
     RETRY_BASE_SECONDS: "1",

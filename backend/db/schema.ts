@@ -13,6 +13,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   real,
   text,
   timestamp,
@@ -107,6 +108,8 @@ export const servedLists = pgTable(
     /** The experiment and variant that served the list; null outside experiments (and before the edge sent them). */
     experimentId: text("experiment_id"),
     variant: text("variant"),
+    /** Edge time to build the list, for the latency guardrail; null from edges that did not send it. */
+    latencyMs: integer("latency_ms"),
   },
   (t) => [
     index("served_lists_user_id_idx").on(t.userId),
@@ -125,7 +128,86 @@ export const apiKeys = pgTable("api_keys", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   expiresAt: timestamptz("expires_at"),
   revokedAt: timestamptz("revoked_at"),
+  /** Who created the key (an API key id, or "bootstrap"), for the audit trail. */
+  createdBy: text("created_by"),
+  /** Set on rotation: the key that replaces this one (this one stays valid until its expiry grace). */
+  replacedBy: text("replaced_by"),
 });
+
+/**
+ * Every administrative action (keys, training, promotion, experiments, erasure): who,
+ * what, on which target, from which request. Append-only; never holds secrets or raw
+ * user ids (erasure targets are keyed hashes).
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamptz("at").notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    requestId: text("request_id"),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_action_idx").on(t.action, t.id)],
+);
+
+/**
+ * Erasure tombstones: a keyed hash of the erased user id and when. Ingest drops events
+ * for the user that the edge accepted before that instant, so events still in flight
+ * cannot bring erased data back.
+ */
+export const erasedUsers = pgTable("erased_users", {
+  userHash: text("user_hash").primaryKey(),
+  erasedAt: timestamptz("erased_at").notNull(),
+});
+
+/**
+ * Shadow rollouts: a published version scores a sample of live requests next to the
+ * champion; its lists are logged (shadow_lists) but never served. At most one runs.
+ */
+export const shadows = pgTable(
+  "shadows",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    version: text("version")
+      .notNull()
+      .references(() => modelVersions.version),
+    championVersion: text("champion_version")
+      .notNull()
+      .references(() => modelVersions.version),
+    samplePercent: integer("sample_percent").notNull(),
+    status: text("status").$type<ShadowStatus>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    stoppedAt: timestamptz("stopped_at"),
+  },
+  (t) => [
+    index("shadows_version_idx").on(t.version),
+    uniqueIndex("shadows_one_running_idx").on(t.status).where(sql`${t.status} = 'running'`),
+    check("shadows_status_check", sql`${t.status} in ('running', 'stopped')`),
+    check("shadows_sample_percent_check", sql`${t.samplePercent} between 1 and 100`),
+  ],
+);
+
+/** What a shadow version would have served for a request; joined to served_lists by request id. */
+export const shadowLists = pgTable(
+  "shadow_lists",
+  {
+    requestId: text("request_id").notNull(),
+    modelVersion: text("model_version").notNull(),
+    userId: text("user_id").notNull(),
+    items: text("items").array().notNull(),
+    latencyMs: integer("latency_ms"),
+    ts: timestamptz("ts").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.modelVersion] }),
+    index("shadow_lists_user_id_idx").on(t.userId),
+    index("shadow_lists_version_ts_idx").on(t.modelVersion, t.ts),
+  ],
+);
 
 /**
  * Training runs, queued and run one at a time. The table is the queue: it survives a
@@ -209,7 +291,7 @@ export const modelEvents = pgTable(
     index("model_events_version_idx").on(t.version, t.id),
     check(
       "model_events_action_check",
-      sql`${t.action} in ('trained', 'published', 'promoted', 'rolled_back', 'rejected', 'canary_started', 'canary_rolled_back', 'canary_ended')`,
+      sql`${t.action} in ('trained', 'published', 'promoted', 'rolled_back', 'rejected', 'canary_started', 'canary_rolled_back', 'canary_ended', 'shadow_started', 'shadow_stopped')`,
     ),
   ],
 );
@@ -305,6 +387,7 @@ export const canaries = pgTable(
 
 export type ExperimentAction = "created" | "updated" | "started" | "stopped" | "published" | "canary_promoted" | "canary_rolled_back";
 export type CanaryStatus = "running" | "promoted" | "rolled_back";
+export type ShadowStatus = "running" | "stopped";
 
 export type TrainingJobStatus = "queued" | "running" | "succeeded" | "failed";
 export type TrainingTrigger = "api" | "schedule" | "startup";
@@ -323,7 +406,9 @@ export type ModelAction =
   | "rejected"
   | "canary_started"
   | "canary_rolled_back"
-  | "canary_ended";
+  | "canary_ended"
+  | "shadow_started"
+  | "shadow_stopped";
 
 /** The interactions a version was trained on (ISO-8601 bounds) and how many there were. */
 export interface DataWindow {
