@@ -150,7 +150,7 @@ const ModelVersionSchemaOut = z
 const ModelEventSchema = z
   .object({
     version: z.string(),
-    action: z.enum(["trained", "published", "promoted", "rolled_back", "rejected", "canary_started", "canary_rolled_back", "canary_ended"]),
+    action: z.enum(["trained", "published", "promoted", "rolled_back", "rejected", "canary_started", "canary_rolled_back", "canary_ended", "shadow_started", "shadow_stopped"]),
     actor: z.string(),
     detail: z.record(z.string(), z.unknown()),
     at: isoTime(),
