@@ -109,6 +109,8 @@ export const StoredFeedbackSchema = z.strictObject({
 });
 export type StoredFeedback = z.infer<typeof StoredFeedbackSchema>;
 
+const LatencySchema = z.number().int().nonnegative().max(600_000);
+
 /** One recommendation list as served, logged so clicks can be attributed to it. */
 export const ServedListSchema = z.strictObject({
   request_id: IdSchema,
@@ -124,14 +126,28 @@ export const ServedListSchema = z.strictObject({
    * the request was in no experiment.
    */
   experiment: z.strictObject({ id: ExperimentIdSchema, variant: VariantKeySchema }).nullable().optional(),
+  /** Edge milliseconds from request to list, for the latency guardrail; absent from older edges. */
+  latency_ms: LatencySchema.optional(),
 });
 export type ServedList = z.infer<typeof ServedListSchema>;
+
+/** What a shadow model version would have served for a request (models/shadow.ts); never shown to anyone. */
+export const ShadowListSchema = z.strictObject({
+  request_id: IdSchema,
+  user_id: IdSchema,
+  model_version: z.string().max(128),
+  items: z.array(IdSchema).max(1000),
+  latency_ms: LatencySchema,
+  ts: z.number().int().nonnegative(),
+});
+export type ShadowList = z.infer<typeof ShadowListSchema>;
 
 /** What the edge forwards to the backend's internal ingest endpoint, one batch at a time. */
 export const IngestBatchSchema = z.strictObject({
   events: z.array(StoredEventSchema).max(1000).default([]),
   feedback: z.array(StoredFeedbackSchema).max(1000).default([]),
   served: z.array(ServedListSchema).max(1000).default([]),
+  shadow: z.array(ShadowListSchema).max(1000).default([]),
 });
 export type IngestBatch = z.infer<typeof IngestBatchSchema>;
 

@@ -13,6 +13,7 @@ import { ApiError, errorBody, onError, validationError } from "./http/errors.js"
 import { observability } from "./http/observability.js";
 import { isArtifactUpload, registerAdminModelRoutes } from "./routes/admin-models.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerAdminShadowRoutes } from "./routes/admin-shadow.js";
 import { registerDocRoutes } from "./routes/docs.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -58,6 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerItemRoutes(app);
   registerUserRoutes(app);
   registerAdminRoutes(app);
+  registerAdminShadowRoutes(app);
   registerAdminModelRoutes(app);
   registerHealthRoutes(app);
   registerDocRoutes(app);

@@ -1,13 +1,13 @@
 /**
- * Stores one batch forwarded by the edge's queue consumer: events, feedback and served
- * lists in a single transaction. Delivery is at least once, so every insert skips rows
+ * Stores one batch forwarded by the edge's queue consumer: events, feedback, served
+ * lists and shadow lists in a single transaction. Delivery is at least once, so every insert skips rows
  * already stored (event_id, feedback_id, request_id) and the user counters only count
  * events inserted now — replaying a batch changes nothing.
  */
 import { sql } from "drizzle-orm";
 import type { IngestBatch, StoredEvent } from "../../models/events.js";
 import type { Db } from "../db/client.js";
-import { feedback, interactions, servedLists, users } from "../db/schema.js";
+import { feedback, interactions, servedLists, shadowLists, users } from "../db/schema.js";
 
 export interface InsertCounts {
   inserted: number;
@@ -18,23 +18,26 @@ export interface IngestResult {
   events: InsertCounts;
   feedback: InsertCounts;
   served: InsertCounts;
+  shadow: InsertCounts;
   /** The events stored by this call (not the duplicates), for metrics. */
   insertedEvents: Array<Pick<StoredEvent, "type" | "ts">>;
 }
 
 export async function ingestBatch(db: Db, batch: IngestBatch): Promise<IngestResult> {
-  if (batch.events.length + batch.feedback.length + batch.served.length === 0) {
-    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), insertedEvents: [] };
+  if (batch.events.length + batch.feedback.length + batch.served.length + batch.shadow.length === 0) {
+    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [] };
   }
   return db.transaction(async (tx) => {
     const insertedEvents = await insertEvents(tx, batch.events);
     await upsertUsers(tx, insertedEvents);
     const feedbackInserted = await insertFeedback(tx, batch.feedback);
     const servedInserted = await insertServed(tx, batch.served);
+    const shadowInserted = await insertShadow(tx, batch.shadow);
     return {
       events: counts(batch.events.length, insertedEvents.length),
       feedback: counts(batch.feedback.length, feedbackInserted),
       served: counts(batch.served.length, servedInserted),
+      shadow: counts(batch.shadow.length, shadowInserted),
       insertedEvents: insertedEvents.map((e) => ({ type: e.type as StoredEvent["type"], ts: e.ts.getTime() })),
     };
   });
@@ -140,9 +143,29 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<number
         ts: new Date(s.ts),
         experimentId: s.experiment?.id ?? null,
         variant: s.experiment?.variant ?? null,
+        latencyMs: s.latency_ms ?? null,
       })),
     )
     .onConflictDoNothing({ target: servedLists.requestId })
     .returning({ id: servedLists.requestId });
+  return inserted.length;
+}
+
+async function insertShadow(tx: Tx, rows: IngestBatch["shadow"]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await tx
+    .insert(shadowLists)
+    .values(
+      byKey(rows, (s) => `${s.request_id} ${s.model_version}`).map((s) => ({
+        requestId: s.request_id,
+        modelVersion: s.model_version,
+        userId: s.user_id,
+        items: s.items,
+        latencyMs: s.latency_ms,
+        ts: new Date(s.ts),
+      })),
+    )
+    .onConflictDoNothing({ target: [shadowLists.requestId, shadowLists.modelVersion] })
+    .returning({ id: shadowLists.requestId });
   return inserted.length;
 }

@@ -10,7 +10,7 @@ import { rejectNulCharacters } from "../http/storable-text.js";
 export const MAX_STORABLE_TS_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 function timestampsInRange(batch: IngestBatch, ctx: z.core.$RefinementCtx): void {
-  for (const part of ["events", "feedback", "served"] as const) {
+  for (const part of ["events", "feedback", "served", "shadow"] as const) {
     batch[part].forEach((row, i) => {
       if (row.ts > MAX_STORABLE_TS_MS) {
         ctx.addIssue({ code: "custom", path: [part, i, "ts"], message: "must be before year 10000 (epoch milliseconds)" });
@@ -26,7 +26,7 @@ export const IngestBodySchema = IngestBatchSchema.superRefine(rejectNulCharacter
 const Counts = z.object({ inserted: z.number().int(), duplicates: z.number().int() });
 
 export const IngestResultSchema = z
-  .object({ events: Counts, feedback: Counts, served: Counts })
+  .object({ events: Counts, feedback: Counts, served: Counts, shadow: Counts })
   .openapi("IngestResult");
 
 export const UserParamsSchema = z.object({

@@ -42,7 +42,7 @@ export function internalRoutes(deps: InternalRouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const result = await ingestBatch(deps.db, c.req.valid("json"));
       deps.metrics.recordIngested(result.insertedEvents, result.events.duplicates, Date.now());
-      return c.json({ events: result.events, feedback: result.feedback, served: result.served }, 200);
+      return c.json({ events: result.events, feedback: result.feedback, served: result.served, shadow: result.shadow }, 200);
     },
   );
 

@@ -60,11 +60,12 @@ function parseMessages(messages: readonly Message<unknown>[]) {
 }
 
 export function toIngestBatch(messages: readonly QueueMessage[]): IngestBatch {
-  const batch: IngestBatch = { events: [], feedback: [], served: [] };
+  const batch: IngestBatch = { events: [], feedback: [], served: [], shadow: [] };
   for (const m of messages) {
     if (m.kind === "events") batch.events.push(...(m.events as StoredEvent[]));
     else if (m.kind === "feedback") batch.feedback.push(m.feedback);
-    else batch.served.push(...m.served);
+    else if (m.kind === "served") batch.served.push(...m.served);
+    else batch.shadow.push(...m.shadow);
   }
   return batch;
 }

@@ -38,6 +38,8 @@ export interface RecsRequest {
   exclude: string[];
   /** Running experiments and the request's targeting facts; null outside experiments (bulk). */
   experiment?: ExperimentInput | null;
+  /** Score with this version rather than the active or variant one (shadow scoring, shadow-scoring.ts). */
+  modelVersion?: string;
 }
 
 export interface RecItem {
@@ -71,7 +73,7 @@ export async function recommendForUser(
   ]);
   const experiment = await assignment(env, baseRequest, session, timing, degraded);
   const changes = experiment?.changes ?? {};
-  const model = await modelFor(env, changes.model_version, active, now, timing, degraded);
+  const model = await modelFor(env, baseRequest.modelVersion ?? changes.model_version, active, now, timing, degraded);
   const { config, req, fromAllowedSource } = withVariant(baseConfig, baseRequest, changes);
   if (!session) degraded.push("session");
   const recent = session?.recent ?? [];

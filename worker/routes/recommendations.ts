@@ -11,6 +11,7 @@ import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsR
 import { runningExperiments } from "../experiments/experiment-set.js";
 import { targetingRequest } from "../experiments/request-targeting.js";
 import { ApiError } from "../../models/api-error.js";
+import { scheduleShadow } from "../shadow/shadow-scoring.js";
 
 const BULK_CONCURRENCY = 16;
 
@@ -58,8 +59,12 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     };
     const requestId = c.get("requestId");
+    const started = performance.now();
     const result = await serve(c, request);
-    logServed(c, [served(requestId, request, result)]);
+    logServed(c, [served(requestId, request, result, started)]);
+    // After the answer, off its path: even the shadow's KV read costs the caller nothing.
+    const background = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+    background(scheduleShadow({ env: c.env, requestId, request, served: result, forced: q.experiment_id !== undefined, background }));
     const experiment = result.experiment ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
     if (experiment) c.header("X-Experiment", `${experiment.id}:${experiment.variant}`);
     return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded }, 200);
@@ -69,19 +74,20 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json");
     const requestId = c.get("requestId");
     const userIds = [...new Set(body.user_ids)];
-    const results: Array<{ user_id: string; request_id: string; result: RecsResult; request: RecsRequest }> = [];
+    const results: Array<{ user_id: string; request_id: string; result: RecsResult; request: RecsRequest; started: number }> = [];
     for (let i = 0; i < userIds.length; i += BULK_CONCURRENCY) {
       const chunk = userIds.slice(i, i + BULK_CONCURRENCY);
       results.push(
         ...(await Promise.all(
           chunk.map(async (userId, j) => {
             const request: RecsRequest = { userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] };
-            return { user_id: userId, request_id: `${requestId}.${i + j}`, request, result: await serve(c, request) };
+            const started = performance.now();
+            return { user_id: userId, request_id: `${requestId}.${i + j}`, request, started, result: await serve(c, request) };
           }),
         )),
       );
     }
-    logServed(c, results.map((r) => served(r.request_id, r.request, r.result)));
+    logServed(c, results.map((r) => served(r.request_id, r.request, r.result, r.started)));
     return c.json(
       {
         request_id: requestId,
@@ -98,7 +104,7 @@ function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
   return recommendForUser(c.env, edgeConfig(c.env), c.get("timing"), request, Date.now(), (p) => c.executionCtx.waitUntil(p));
 }
 
-function served(requestId: string, req: RecsRequest, result: RecsResult): ServedList {
+function served(requestId: string, req: RecsRequest, result: RecsResult, started: number): ServedList {
   return {
     request_id: requestId,
     user_id: req.userId,
@@ -109,6 +115,7 @@ function served(requestId: string, req: RecsRequest, result: RecsResult): Served
     ts: Date.now(),
     // QA overrides are served but never credited to a variant.
     experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
+    latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
   };
 }
 
