@@ -36,6 +36,9 @@ import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
 import type { TrainingRunner } from "./training-jobs/job-runner.js";
 import type { ModelPublisher } from "./training-jobs/types.js";
+import { shadowRoutes } from "./routes/shadow-routes.js";
+import type { ShadowPublisher } from "./shadow/shadow-publisher.js";
+import { DEFAULT_ATTRIBUTION_WINDOW_HOURS } from "./experiments/attribution.js";
 
 /**
  * A full catalog upsert (1000 items with maximal tags and attributes) is about 13 MB;
@@ -59,6 +62,8 @@ export interface BackendDeps {
   training?: { runner: TrainingRunner; publisher: ModelPublisher };
   /** The experiments API is mounted when a publisher (to the edge) is given. */
   experiments?: { publisher: ExperimentSetPublisher; attributionWindowHours: number };
+  /** The shadow rollout API is mounted with the training API when a shadow publisher is given. */
+  shadows?: { publisher: ShadowPublisher };
 }
 
 export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
@@ -82,6 +87,10 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
+  if (deps.training && deps.shadows) {
+    const attributionWindowHours = deps.experiments?.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS;
+    app.route("/", shadowRoutes({ db, shadowPublisher: deps.shadows.publisher, attributionWindowHours, requireScope }));
+  }
   if (deps.training) app.route("/", trainingRoutes({ db, ...deps.training, requireScope }));
   if (deps.experiments) app.route("/", experimentRoutes({ db, ...deps.experiments, requireScope }));
 

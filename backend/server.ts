@@ -22,6 +22,7 @@ import { migrateDatabase } from "./db/migrate.js";
 import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
 import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
 import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
+import { createEdgeShadowPublisher, type ShadowPublisher } from "./shadow/shadow-publisher.js";
 import { describeError } from "./describe-error.js";
 import { createFeatureStore } from "./feature-store/feature-store.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -52,6 +53,7 @@ export interface StartBackendOptions {
   publishExperiments?: boolean;
   /** Where experiment sets go; default the edge at EDGE_URL (`PUT /v1/admin/experiments`). */
   experimentPublisher?: ExperimentSetPublisher;
+  shadowPublisher?: ShadowPublisher;
   publishOptions?: PublishOptions;
   /** Re-send every item to the feature store once after start-up. Default true. */
   resyncOnStart?: boolean;
@@ -107,6 +109,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     catalogSync,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
     experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
+    shadows: { publisher: options.shadowPublisher ?? createEdgeShadowPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken }) },
   });
   // Without http2/https options the adaptor makes a plain node:http Server.
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

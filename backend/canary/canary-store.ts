@@ -9,6 +9,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { canaries, type CanaryRow, type CanaryStatus } from "../db/schema.js";
+import { resultRows } from "../db/result-rows.js";
 
 export type { CanaryRow, CanaryStatus };
 
@@ -23,7 +24,7 @@ export async function lockCanaries(tx: Db): Promise<void> {
 /** Takes the lock if free; false when another evaluation holds it (that one decides). */
 export async function tryLockCanaries(tx: Db): Promise<boolean> {
   const result = await tx.execute(sql`select pg_try_advisory_xact_lock(${CANARIES_LOCK}) as locked`);
-  return rowsOf<{ locked: boolean }>(result)[0]?.locked === true;
+  return resultRows<{ locked: boolean }>(result)[0]?.locked === true;
 }
 
 export interface NewCanary {
@@ -59,9 +60,4 @@ export async function finishCanary(db: Db, id: number, status: Exclude<CanarySta
     .where(eq(canaries.id, id))
     .returning();
   return row!;
-}
-
-/** node-postgres returns a result with `rows`; PGlite likewise; both through drizzle's execute. */
-function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }

@@ -31,6 +31,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "./experiment-store.js";
+import { resultRows } from "../db/result-rows.js";
 
 export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24;
 
@@ -129,15 +130,8 @@ export async function attributedCounts(db: Queryable, experimentId: string, wind
     group by variant
     order by variant
   `);
-  return rowsOf(result).map((raw) => {
+  return resultRows(result).map((raw) => {
     const r = CountRow.parse(raw);
     return { variant: r.variant, users: r.users, lists: r.lists, impressions: r.impressions, clicks: r.clicks, addToCarts: r.add_to_carts, conversions: r.conversions };
   });
-}
-
-/** node-postgres, PGlite and Neon all answer a raw query with `{ rows }`. */
-function rowsOf(result: unknown): unknown[] {
-  const rows = (result as { rows?: unknown } | null)?.rows;
-  if (!Array.isArray(rows)) throw new Error("unexpected query result: no rows");
-  return rows;
 }

@@ -137,7 +137,7 @@ export async function rejectAfterCanary(db: Db, version: string, actor: string, 
 }
 
 /** An audit entry that changes nothing else (canary_started, canary_ended). */
-export async function recordModelEvent(db: Db, version: string, action: "canary_started" | "canary_ended", actor: string, detail: Record<string, unknown>): Promise<void> {
+export async function recordModelEvent(db: Db, version: string, action: "canary_started" | "canary_ended" | "shadow_started" | "shadow_stopped", actor: string, detail: Record<string, unknown>): Promise<void> {
   await audit(db, version, action, actor, detail);
 }
 

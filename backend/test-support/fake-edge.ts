@@ -1,7 +1,7 @@
 /**
  * Test helper: a stand-in for the edge worker's endpoints the backend and the demo
  * loader call (PUT /v1/admin/keys, POST /v1/events, the model admin routes,
- * PUT /v1/admin/experiments), recording
+ * PUT /v1/admin/experiments, PUT|DELETE /v1/admin/models/shadow), recording
  * what it receives. Artifact uploads are recorded as their sha256 and size.
  */
 import { createHash } from "node:crypto";
@@ -53,6 +53,8 @@ export async function startFakeEdge(): Promise<FakeEdge> {
     } else if (req.method === "PUT" && /^\/v1\/admin\/models\/[^/]+\/manifest$/.test(path)) {
       const sha = createHash("sha256").update(JSON.stringify(body)).digest("hex");
       res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ manifest_sha256: sha }));
+    } else if (path === "/v1/admin/models/shadow" && (req.method === "PUT" || req.method === "DELETE")) {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(req.method === "PUT" ? body : { shadow: null }));
     } else if (req.method === "PUT" && path === "/v1/admin/models/active") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     } else {
