@@ -102,13 +102,44 @@ async function plant(experimentId: string, users: number, ctr: { A: number; B: n
 }
 
 describe("experiment results on planted data", () => {
+  it("measures the guardrails per variant from the served lists and names each breach", async () => {
+    const id = await createExperiment("Guarded", { guardrails: [{ metric: "latency_p95_ms", threshold: 100 }, { metric: "error_rate", threshold: 0.05 }] });
+    const lists: ServedList[] = [];
+    for (let i = 0; i < 200; i++) {
+      // A: 190 lists at 50 ms and 10 at 500 ms, 4 degraded; B: all at 150 ms, 20 degraded.
+      const a = served(`${id}-a${i}`, `${id}-ua${i}`, ["x"], T0 + i, { id, variant: "A" });
+      lists.push({ ...a, latency_ms: i < 190 ? 50 : 500, degraded: i < 4 ? ["ranker"] : [] });
+      const b = served(`${id}-b${i}`, `${id}-ub${i}`, ["x"], T0 + i, { id, variant: "B" });
+      lists.push({ ...b, latency_ms: 150, degraded: i < 20 ? ["model"] : [] });
+    }
+    // A list from an edge that did not report latency counts for the error rate only.
+    lists.push(served(`${id}-old`, `${id}-uold`, ["x"], T0, { id, variant: "A" }));
+    await ingestAll({ served: lists, feedback: [], events: [] });
+
+    const r = await results(id);
+    // numpy.percentile([50]*190 + [500]*10, 95) = 72.5
+    expect(r.guardrails.variants).toEqual([
+      { variant: "A", lists: 201, latency_measured: 200, latency_p95_ms: 72.5, error_rate: 0.0199 },
+      { variant: "B", lists: 200, latency_measured: 200, latency_p95_ms: 150, error_rate: 0.1 },
+    ]);
+    expect(r.guardrails.checks.map((c: { variant: string; metric: string; status: string }) => `${c.metric}:${c.variant}:${c.status}`)).toEqual([
+      "latency_p95_ms:A:holds",
+      "latency_p95_ms:B:breached",
+      "error_rate:A:holds",
+      "error_rate:B:breached",
+    ]);
+    expect(r.guardrails.breached).toBe(true);
+    expect(r.guardrails_note).toBe("guardrail breached: B latency p95 150 ms > 100 ms; B error rate 10.00% > 5.00%");
+  });
+
   it("finds B's 20% higher click probability and says B beats A", async () => {
     const id = await createExperiment("Planted lift");
     const planted = await plant(id, 4000, { A: 0.1, B: 0.12 }, 20260601);
     const r = await results(id);
 
-    expect(r).toMatchObject({ experiment_id: id, status: "draft", primary_metric: "ctr", control: "A", attribution_window_hours: 24, guardrails: null, unknown_variants: [] });
-    expect(r.guardrails_note).toMatch(/not computed/);
+    expect(r).toMatchObject({ experiment_id: id, status: "draft", primary_metric: "ctr", control: "A", attribution_window_hours: 24, unknown_variants: [] });
+    expect(r.guardrails).toMatchObject({ checks: [], breached: false });
+    expect(r.guardrails_note).toBe("no guardrails configured");
     for (const [i, key] of (["A", "B"] as const).entries()) {
       // Every planted click and conversion is attributed once; impressions are the served items.
       expect(r.variants[i]).toMatchObject({ variant: key, weight: 50, lists: planted[key].users * 2, add_to_carts: 0, ...planted[key] });

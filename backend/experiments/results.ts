@@ -9,15 +9,16 @@
  * look runs with the experiment's row locked, so two readouts at once cannot lose each
  * other's state.
  *
- * Guardrails (latency p95, error rate) need per-request latency and errors, which the
- * served lists do not carry yet; they are reported as null with a note saying so rather
- * than as numbers that would look measured.
+ * Guardrails (latency p95, error rate; stats/guardrails.ts) are measured per variant
+ * from the served lists and checked against the experiment's thresholds.
  */
 import type { Experiment } from "../../models/experiments/experiment.js";
+import { checkGuardrails, type GuardrailReadout, type VariantGuardrailMetrics } from "../../models/experiments/stats/guardrails.js";
 import { experimentVerdict, type Verdict, type VariantTally, type VerdictOptions } from "../../models/experiments/stats/verdict.js";
 import type { Db } from "../db/client.js";
 import { attributedCounts, type VariantCounts } from "./attribution.js";
 import { getExperiment, saveSequentialState, type ExperimentRow } from "./experiment-store.js";
+import { variantGuardrailMetrics } from "./guardrail-metrics.js";
 
 export interface ResultsOptions {
   attributionWindowHours: number;
@@ -37,17 +38,14 @@ export interface ExperimentResults {
   unknownVariants: VariantCounts[];
   verdict: Verdict;
   attributionWindowHours: number;
-  guardrails: null;
-  guardrailsNote: string;
+  guardrails: GuardrailReadout;
 }
-
-export const GUARDRAILS_NOTE =
-  "guardrails (latency_p95_ms, error_rate) are not computed: served lists do not carry per-request latency or errors yet";
 
 export async function experimentResults(db: Db, id: string, options: ResultsOptions): Promise<ExperimentResults | null> {
   if (!(await getExperiment(db, id))) return null;
   // Counting may take a while on a big experiment; it runs before the row is locked.
   const counts = await attributedCounts(db, id, options.attributionWindowHours);
+  const guardrailMetrics = await variantGuardrailMetrics(db, id);
   return db.transaction(async (tx) => {
     const row = await getExperiment(tx, id, { forUpdate: true });
     if (!row) return null;
@@ -66,8 +64,7 @@ export async function experimentResults(db: Db, id: string, options: ResultsOpti
       unknownVariants,
       verdict,
       attributionWindowHours: options.attributionWindowHours,
-      guardrails: null,
-      guardrailsNote: GUARDRAILS_NOTE,
+      guardrails: checkGuardrails(row.config.guardrails, configuredOnly(row.config, guardrailMetrics)),
     };
   });
 }
@@ -80,6 +77,12 @@ function byConfiguredVariant(config: Experiment, counts: readonly VariantCounts[
   }));
   const configured = new Set(config.variants.map((v) => v.key));
   return { variants, unknownVariants: counts.filter((c) => !configured.has(c.variant)) };
+}
+
+/** Every configured variant, in config order, with nothing measured where nothing was served. */
+function configuredOnly(config: Experiment, metrics: readonly VariantGuardrailMetrics[]): VariantGuardrailMetrics[] {
+  const byKey = new Map(metrics.map((m) => [m.variant, m]));
+  return config.variants.map((v) => byKey.get(v.key) ?? { variant: v.key, lists: 0, latencyMeasured: 0, latencyP95Ms: null, errorRate: null });
 }
 
 function tallyOf(v: VariantResult): VariantTally {

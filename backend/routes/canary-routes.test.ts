@@ -231,7 +231,7 @@ describe("a canary with a better model", () => {
   it("is promoted when its CTR is 20% higher: champion, activated at the edge, in both audit trails", async () => {
     const [e] = await evaluate();
     expect(e).toMatchObject({ version: "better-1", outcome: "promoted" });
-    expect(e.reason).toMatch(/^canary beats control on CTR by \+\d+\.\d% .*; guardrails not checked/);
+    expect(e.reason).toMatch(/^canary beats control on CTR by \+\d+\.\d% .*; error rate holds \(0\.00% vs 0\.00%\); latency not measured/);
 
     expect(await champion()).toBe("better-1");
     expect(models.activated).toEqual(["better-1"]);

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import {
   EXPERIMENT_STATUSES,
   ExperimentIdSchema,
+  GUARDRAIL_METRICS,
   ExperimentSchema,
   PRIMARY_METRICS,
 } from "../../models/experiments/experiment.js";
@@ -179,8 +180,28 @@ export const ExperimentResultsSchema = z
       mismatch: z.boolean(),
       cells: z.array(z.object({ variant: z.string(), observed: z.number(), expected: z.number(), expected_share: z.number() })),
     }),
-    guardrails: z.null(),
-    guardrails_note: z.string(),
+    guardrails: z.object({
+      variants: z.array(
+        z.object({
+          variant: z.string(),
+          lists: z.number().int(),
+          latency_measured: z.number().int().openapi({ description: "Lists that carried the edge's latency" }),
+          latency_p95_ms: z.number().nullable(),
+          error_rate: z.number().nullable().openapi({ description: "Share of lists that degraded in any stage" }),
+        }),
+      ),
+      checks: z.array(
+        z.object({
+          metric: z.enum(GUARDRAIL_METRICS),
+          variant: z.string(),
+          threshold: z.number(),
+          value: z.number().nullable(),
+          status: z.enum(["holds", "breached", "not_enough_data"]),
+        }),
+      ),
+      breached: z.boolean(),
+    }),
+    guardrails_note: z.string().openapi({ example: "guardrail breached: b latency p95 212 ms > 150 ms" }),
     verdict: z.string().openapi({ example: "B beats A on CTR by +4.1% (95% CI +1.2% to +7.0%), sequential p = 0.01" }),
     computed_at: isoTime(),
   })
@@ -267,8 +288,18 @@ export function toResultsJson(r: ExperimentResults, now: Date = new Date()): z.i
       mismatch: v.srm.mismatch,
       cells: v.srm.cells.map((c) => ({ variant: c.variant, observed: c.observed, expected: c.expected, expected_share: c.expectedShare })),
     },
-    guardrails: r.guardrails,
-    guardrails_note: r.guardrailsNote,
+    guardrails: {
+      variants: r.guardrails.variants.map((g) => ({
+        variant: g.variant,
+        lists: g.lists,
+        latency_measured: g.latencyMeasured,
+        latency_p95_ms: g.latencyP95Ms,
+        error_rate: g.errorRate,
+      })),
+      checks: r.guardrails.checks,
+      breached: r.guardrails.breached,
+    },
+    guardrails_note: r.guardrails.sentence,
     verdict: v.sentence,
     computed_at: now.toISOString(),
   };

@@ -40,6 +40,7 @@ export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
 export const PRIMARY_METRICS = ["ctr", "conversion_rate"] as const;
 export const GUARDRAIL_METRICS = ["latency_p95_ms", "error_rate"] as const;
+export type GuardrailMetric = (typeof GUARDRAIL_METRICS)[number];
 export const DEVICE_TYPES = ["desktop", "mobile", "tablet"] as const;
 export const AUDIENCES = ["new", "returning", "all"] as const;
 
