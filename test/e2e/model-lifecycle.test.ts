@@ -3,7 +3,8 @@
  * backend with its training queue, PostgreSQL, Redis): the first model is trained from
  * the demo data and served; a second one is trained and promoted while requests keep
  * coming, without a failed request; rollback works the same way; a corrupted artifact is
- * refused and the serving version stays.
+ * refused and the serving version stays; the second version, shadowed, scores live
+ * requests whose answers stay on the champion, and its lists are compared.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
@@ -17,9 +18,16 @@ interface Recs {
   degraded: string[];
 }
 
+interface ShadowComparison {
+  requests: number;
+  mean_overlap_at_k: number | null;
+  shadow_latency_p95_ms: number | null;
+}
+
 let stack: IsolatedStack;
 let demo: DemoData;
 let first: string;
+let second: string;
 
 beforeAll(async () => {
   stack = await startIsolatedStack(30787, 10);
@@ -93,7 +101,7 @@ describe("learned models end to end", () => {
     const settle = () => new Promise((r) => setTimeout(r, 2_000));
     try {
       await settle();
-      const second = await trainAndWait(stack, { model_type: "pipeline" }, () => {});
+      second = await trainAndWait(stack, { model_type: "pipeline" }, () => {});
       expect(second).not.toBe(first);
       await waitForServedVersion(stack, second);
       await settle();
@@ -110,6 +118,40 @@ describe("learned models end to end", () => {
     expect([...traffic.statuses.keys()], JSON.stringify([...traffic.statuses])).toEqual([200]);
     expect(traffic.versions.size).toBe(2);
   }, 240_000);
+
+  it("shadows the second version: answers stay on the champion, its lists for the same requests are logged and compared", async () => {
+    const start = await admin(`/api/v1/recs/models/${second}/shadow`, "POST", { sample_percent: 100 });
+    expect(start.status, await start.clone().text()).toBe(201);
+    try {
+      // The edge picks the configuration up within its 5 s cache.
+      await new Promise((r) => setTimeout(r, 5_500));
+      const [, ids] = Object.entries(demo.clusters)[1]!;
+      for (let u = 0; u < 30; u++) {
+        const user = `shadowed-${u}`;
+        const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events: [{ user_id: user, item_id: ids[u % ids.length]!, type: "view" }] }));
+        expect(post.status).toBe(202);
+        const { status, body } = await recs(user);
+        expect(status).toBe(200);
+        expect(body!.model_version).toBe(first);
+      }
+      const readout = async (): Promise<ShadowComparison> => {
+        const res = await admin(`/api/v1/recs/models/${second}/shadow`, "GET");
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { comparison: ShadowComparison }).comparison;
+      };
+      let comparison = await readout();
+      for (let attempt = 0; attempt < 60 && comparison.requests < 30; attempt++) {
+        await new Promise((r) => setTimeout(r, 500));
+        comparison = await readout();
+      }
+      expect(comparison.requests).toBe(30);
+      // Two versions trained on the same data agree on much.
+      expect(comparison.mean_overlap_at_k).toBeGreaterThan(0);
+      expect(comparison.shadow_latency_p95_ms).not.toBeNull();
+    } finally {
+      expect((await admin(`/api/v1/recs/models/${second}/shadow/stop`)).status).toBe(200);
+    }
+  }, 120_000);
 
   it("refuses a version with a corrupted artifact and keeps serving the current one", async () => {
     const edgeAdmin = { authorization: `Bearer ${stack.secrets.edgeAdminToken}` };
