@@ -27,6 +27,8 @@
  *    Either way clicks and conversions of a list are a subset of its impressions, so the
  *    rates are proportions, as the statistics require.
  * 5. Users: distinct user ids among the variant's lists.
+ * 6. Per-user second moments (Σi², Σc², Σc·i, and for conversions), for the user-level
+ *    variance of the rates (stats/delta-method.ts).
  */
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -44,6 +46,8 @@ export interface VariantCounts {
   clicks: number;
   addToCarts: number;
   conversions: number;
+  /** Per-user sums of squares and products: Σi², Σc², Σc·i, Σv², Σv·i. */
+  moments: { impressionsSq: number; clicksSq: number; clicksXImpressions: number; conversionsSq: number; conversionsXImpressions: number };
 }
 
 const CountRow = z.object({
@@ -54,6 +58,11 @@ const CountRow = z.object({
   clicks: z.coerce.number().int(),
   add_to_carts: z.coerce.number().int(),
   conversions: z.coerce.number().int(),
+  impressions_sq: z.coerce.number(),
+  clicks_sq: z.coerce.number(),
+  clicks_x_impressions: z.coerce.number(),
+  conversions_sq: z.coerce.number(),
+  conversions_x_impressions: z.coerce.number(),
 });
 
 export async function attributedCounts(db: Queryable, experimentId: string, windowHours = DEFAULT_ATTRIBUTION_WINDOW_HOURS): Promise<VariantCounts[]> {
@@ -117,21 +126,47 @@ export async function attributedCounts(db: Queryable, experimentId: string, wind
         coalesce(p.conversions, 0) as conversions
       from lists l
       left join per_request p on p.request_id = l.request_id
+    ),
+    per_user as (
+      select variant, user_id, count(*) as lists,
+        sum(impressions)::float8 as i, sum(clicks)::float8 as c, sum(add_to_carts)::float8 as a, sum(conversions)::float8 as v
+      from per_list
+      group by variant, user_id
     )
     select
       variant,
-      count(distinct user_id) as users,
-      count(*) as lists,
-      coalesce(sum(impressions), 0) as impressions,
-      coalesce(sum(clicks), 0) as clicks,
-      coalesce(sum(add_to_carts), 0) as add_to_carts,
-      coalesce(sum(conversions), 0) as conversions
-    from per_list
+      count(*) as users,
+      sum(lists) as lists,
+      coalesce(sum(i), 0) as impressions,
+      coalesce(sum(c), 0) as clicks,
+      coalesce(sum(a), 0) as add_to_carts,
+      coalesce(sum(v), 0) as conversions,
+      coalesce(sum(i * i), 0) as impressions_sq,
+      coalesce(sum(c * c), 0) as clicks_sq,
+      coalesce(sum(c * i), 0) as clicks_x_impressions,
+      coalesce(sum(v * v), 0) as conversions_sq,
+      coalesce(sum(v * i), 0) as conversions_x_impressions
+    from per_user
     group by variant
     order by variant
   `);
   return resultRows(result).map((raw) => {
     const r = CountRow.parse(raw);
-    return { variant: r.variant, users: r.users, lists: r.lists, impressions: r.impressions, clicks: r.clicks, addToCarts: r.add_to_carts, conversions: r.conversions };
+    return {
+      variant: r.variant,
+      users: r.users,
+      lists: r.lists,
+      impressions: r.impressions,
+      clicks: r.clicks,
+      addToCarts: r.add_to_carts,
+      conversions: r.conversions,
+      moments: {
+        impressionsSq: r.impressions_sq,
+        clicksSq: r.clicks_sq,
+        clicksXImpressions: r.clicks_x_impressions,
+        conversionsSq: r.conversions_sq,
+        conversionsXImpressions: r.conversions_x_impressions,
+      },
+    };
   });
 }

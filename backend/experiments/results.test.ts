@@ -145,6 +145,8 @@ describe("experiment results on planted data", () => {
       expect(r.variants[i]).toMatchObject({ variant: key, weight: 50, lists: planted[key].users * 2, add_to_carts: 0, ...planted[key] });
     }
     expect(r.srm.mismatch).toBe(false);
+    // Clicks were planted independently per impression: little user-level clustering to correct for.
+    for (const variant of r.variants) expect(variant.design_effect.ctr).toBeLessThan(1.3);
     const [comparison] = r.comparisons;
     expect(comparison).toMatchObject({ control: "A", treatment: "B", metric: "ctr", status: "winner", winner: "B", reason: null });
     expect(comparison.metrics.ctr.lift.lift).toBeGreaterThan(0.1);
@@ -250,8 +252,15 @@ describe("attribution", () => {
 
   it("counts each (request, item, outcome) once, inside the window only", async () => {
     const counts = byVariant(await attributedCounts(h.database.db, exp, 24));
-    expect(counts.A).toEqual({ variant: "A", users: 1, lists: 2, impressions: 4, clicks: 2, addToCarts: 1, conversions: 1 });
-    expect(counts.B).toEqual({ variant: "B", users: 1, lists: 1, impressions: 3, clicks: 1, addToCarts: 0, conversions: 1 });
+    // One user per variant, so the per-user moments are the squares and products of the totals.
+    expect(counts.A).toEqual({
+      variant: "A", users: 1, lists: 2, impressions: 4, clicks: 2, addToCarts: 1, conversions: 1,
+      moments: { impressionsSq: 16, clicksSq: 4, clicksXImpressions: 8, conversionsSq: 1, conversionsXImpressions: 4 },
+    });
+    expect(counts.B).toEqual({
+      variant: "B", users: 1, lists: 1, impressions: 3, clicks: 1, addToCarts: 0, conversions: 1,
+      moments: { impressionsSq: 9, clicksSq: 1, clicksXImpressions: 3, conversionsSq: 1, conversionsXImpressions: 3 },
+    });
   });
 
   it("credits the click outside the default window when the window is wider", async () => {

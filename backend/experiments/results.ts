@@ -14,7 +14,8 @@
  */
 import type { Experiment } from "../../models/experiments/experiment.js";
 import { checkGuardrails, type GuardrailReadout, type VariantGuardrailMetrics } from "../../models/experiments/stats/guardrails.js";
-import { experimentVerdict, type Verdict, type VariantTally, type VerdictOptions } from "../../models/experiments/stats/verdict.js";
+import { designEffect } from "../../models/experiments/stats/delta-method.js";
+import { experimentVerdict, type Metric, type Verdict, type VariantTally, type VerdictOptions } from "../../models/experiments/stats/verdict.js";
 import type { Db } from "../db/client.js";
 import { attributedCounts, type VariantCounts } from "./attribution.js";
 import { getExperiment, saveSequentialState, type ExperimentRow } from "./experiment-store.js";
@@ -72,7 +73,7 @@ export async function experimentResults(db: Db, id: string, options: ResultsOpti
 function byConfiguredVariant(config: Experiment, counts: readonly VariantCounts[]): { variants: VariantResult[]; unknownVariants: VariantCounts[] } {
   const byKey = new Map(counts.map((c) => [c.variant, c]));
   const variants = config.variants.map((v) => ({
-    ...(byKey.get(v.key) ?? { variant: v.key, users: 0, lists: 0, impressions: 0, clicks: 0, addToCarts: 0, conversions: 0 }),
+    ...(byKey.get(v.key) ?? { variant: v.key, users: 0, lists: 0, impressions: 0, clicks: 0, addToCarts: 0, conversions: 0, moments: NO_MOMENTS }),
     weight: v.weight,
   }));
   const configured = new Set(config.variants.map((v) => v.key));
@@ -85,6 +86,18 @@ function configuredOnly(config: Experiment, metrics: readonly VariantGuardrailMe
   return config.variants.map((v) => byKey.get(v.key) ?? { variant: v.key, lists: 0, latencyMeasured: 0, latencyP95Ms: null, errorRate: null });
 }
 
+const NO_MOMENTS: VariantCounts["moments"] = { impressionsSq: 0, clicksSq: 0, clicksXImpressions: 0, conversionsSq: 0, conversionsXImpressions: 0 };
+
 function tallyOf(v: VariantResult): VariantTally {
-  return { variant: v.variant, weight: v.weight, users: v.users, impressions: v.impressions, clicks: v.clicks, conversions: v.conversions };
+  return { variant: v.variant, weight: v.weight, users: v.users, impressions: v.impressions, clicks: v.clicks, conversions: v.conversions, designEffect: designEffects(v) };
+}
+
+/** How much each rate's variance grows because users, not impressions, are randomised. */
+export function designEffects(v: VariantCounts): Record<Metric, number> {
+  const m = v.moments;
+  const base = { users: v.users, sumY: v.impressions, sumYY: m.impressionsSq };
+  return {
+    ctr: designEffect({ ...base, sumX: v.clicks, sumXX: m.clicksSq, sumXY: m.clicksXImpressions }),
+    conversion_rate: designEffect({ ...base, sumX: v.conversions, sumXX: m.conversionsSq, sumXY: m.conversionsXImpressions }),
+  };
 }

@@ -10,7 +10,7 @@ import {
 import type { MetricComparison, Verdict } from "../../models/experiments/stats/verdict.js";
 import type { ExperimentEventRow, ExperimentRow } from "../db/schema.js";
 import type { Placement } from "../experiments/experiment-lifecycle.js";
-import type { ExperimentResults } from "../experiments/results.js";
+import { designEffects, type ExperimentResults } from "../experiments/results.js";
 import { limitParam } from "../http/query-params.js";
 
 // The shared model's field schemas, so the API accepts exactly what the edge can run.
@@ -148,6 +148,10 @@ const CountsSchema = z.object({
   clicks: z.number().int(),
   add_to_carts: z.number().int(),
   conversions: z.number().int(),
+  design_effect: z.object({ ctr: z.number(), conversion_rate: z.number() }).openapi({
+    description:
+      "How much the rate's variance exceeds the binomial one because users (not impressions) are randomised (delta method, ≥ 1); the tests use impressions and outcomes divided by it",
+  }),
 });
 
 export const ExperimentResultsSchema = z
@@ -252,7 +256,12 @@ function countsJson(c: ExperimentResults["unknownVariants"][number]): z.infer<ty
     clicks: c.clicks,
     add_to_carts: c.addToCarts,
     conversions: c.conversions,
+    design_effect: roundedEffects(designEffects(c)),
   };
+}
+
+function roundedEffects(d: Record<"ctr" | "conversion_rate", number>) {
+  return { ctr: Math.round(d.ctr * 1000) / 1000, conversion_rate: Math.round(d.conversion_rate * 1000) / 1000 };
 }
 
 export function toResultsJson(r: ExperimentResults, now: Date = new Date()): z.infer<typeof ExperimentResultsSchema> {

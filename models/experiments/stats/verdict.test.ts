@@ -28,6 +28,19 @@ describe("experimentVerdict", () => {
     expect(v.variants.map((s) => s.ctr.rate)).toEqual([0.05, 0.0575]);
   });
 
+  it("user-level clustering: the same counts with a design effect of 4 are no longer a winner", () => {
+    // scipy/numpy on the effective counts 250/5000 vs 287.5/5000 (the formulas above):
+    //   1/Λ → 0.7710784121356854; z-test p = 2*norm.sf(|θ̂|/√V) → 0.09635318861541703
+    const clustered = (t: VariantTally): VariantTally => ({ ...t, designEffect: { ctr: 4 } });
+    const v = experimentVerdict({ variants: [clustered(A), clustered(B_WINS)], control: "A", primaryMetric: "ctr" });
+    const c = v.comparisons[0]!;
+    expect(c.status).toBe("not_enough_data");
+    expect(c.metrics.ctr.sequentialP).toBeCloseTo(0.7710784121356854, 12);
+    expect(c.metrics.ctr.zTest.pValue).toBeCloseTo(0.09635318861541703, 12);
+    // The rates and the counts shown are the observed ones.
+    expect(v.variants.map((s) => [s.impressions, s.clicks, s.ctr.rate])).toEqual([[20000, 1000, 0.05], [20000, 1150, 0.0575]]);
+  });
+
   it("loser: when the treatment is worse the sentence turns round, with A's lift over B", () => {
     const v = experimentVerdict({ variants: [tally("A", 5000, 20000, 1150, 80), tally("B", 5000, 20000, 1000, 95)], control: "A", primaryMetric: "ctr" });
     expect(v.sentence).toBe("A beats B on CTR by +15.0% (95% CI +5.9% to +24.9%), sequential p = 0.024");

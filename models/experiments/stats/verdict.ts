@@ -23,6 +23,10 @@
  * mapped exactly (1/(1 + bound) − 1). When the loser's rate is 0 the ratio is undefined
  * and the sentence gives the difference in percentage points.
  *
+ * User-level variance: when a tally carries its design effect (delta-method.ts), every
+ * test and interval runs on the effective counts (impressions and outcomes divided by
+ * it), because users, not impressions, are what the experiment randomises.
+ *
  * Sequential state: pass back `sequentialState` from the previous readout as
  * `previousSequentialP` (per treatment, per metric); p_n = min(p_{n−1}, 1/Λ_n).
  */
@@ -49,6 +53,13 @@ export interface VariantTally {
   readonly impressions: number;
   readonly clicks: number;
   readonly conversions: number;
+  /**
+   * Per metric, how much user-level clustering inflates the binomial variance
+   * (delta-method.ts; ≥ 1). Impressions and outcomes are divided by it before any test,
+   * so intervals and p-values account for users, not impressions, being randomised.
+   * Absent: impressions are treated as independent.
+   */
+  readonly designEffect?: Partial<Readonly<Record<Metric, number>>>;
 }
 
 export interface VerdictOptions {
@@ -149,7 +160,9 @@ function settingsOf(o: VerdictOptions | undefined): Settings {
 }
 
 function countsOf(t: VariantTally, metric: Metric): BinomialCounts {
-  return { successes: metric === "ctr" ? t.clicks : t.conversions, trials: t.impressions };
+  const successes = metric === "ctr" ? t.clicks : t.conversions;
+  const deff = Math.max(1, t.designEffect?.[metric] ?? 1);
+  return { successes: successes / deff, trials: t.impressions / deff };
 }
 
 function summarize(t: VariantTally, confidence: number): VariantSummary {
