@@ -5,3 +5,5 @@ export * from "./proportions.js";
 export * from "./msprt.js";
 export * from "./srm.js";
 export * from "./verdict.js";
+export * from "./delta-method.js";
+export * from "./guardrails.js";
