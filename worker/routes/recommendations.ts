@@ -59,10 +59,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     };
     const requestId = c.get("requestId");
     const result = await serve(c, request);
-    logServed(c, [served(requestId, request, result)]);
+    logServed(c, servedLists([{ requestId, request, result }]));
     const experiment = result.experiment ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
     if (experiment) c.header("X-Experiment", `${experiment.id}:${experiment.variant}`);
-    return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded }, 200);
+    return c.json(
+      { request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded, personalised: result.personalised },
+      200,
+    );
   });
 
   app.openapi(bulkRoute, async (c) => {
@@ -81,13 +84,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
         )),
       );
     }
-    logServed(c, results.map((r) => served(r.request_id, r.request, r.result)));
+    logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result }))));
     return c.json(
       {
         request_id: requestId,
         model_version: results[0]?.result.model_version ?? HEURISTIC_MODEL_VERSION,
         experiment: null,
-        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded })),
+        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded, personalised: r.result.personalised })),
       },
       200,
     );
@@ -96,6 +99,17 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
 
 function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
   return recommendForUser(c.env, edgeConfig(c.env), c.get("timing"), request, Date.now(), (p) => c.executionCtx.waitUntil(p));
+}
+
+/**
+ * The lists to log. Lists of users who turned personalisation off are not logged: a
+ * served list names its user, and their feedback is not stored to attribute anyway.
+ * (An unreadable session is no such choice, so those lists are logged.)
+ */
+function servedLists(lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult }>): ServedList[] {
+  return lists
+    .filter((l) => l.result.personalised || l.result.degraded.includes("session"))
+    .map((l) => served(l.requestId, l.request, l.result));
 }
 
 function served(requestId: string, req: RecsRequest, result: RecsResult): ServedList {
@@ -114,6 +128,7 @@ function served(requestId: string, req: RecsRequest, result: RecsResult): Served
 
 /** The served list goes on the queue after the answer, so clicks can be attributed to it later. */
 function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
+  if (lists.length === 0) return;
   c.executionCtx.waitUntil(
     sendAll(c.env.EVENTS_QUEUE, chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served }))).catch((err) =>
       console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) })),
