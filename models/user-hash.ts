@@ -13,9 +13,12 @@ export const USER_ID_HASH_KEY_VAR = "USER_ID_HASH_KEY";
  */
 export const DEV_USER_ID_HASH_KEY = "dev-only-user-id-hash-key";
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+/** WebCrypto's key type, named without the DOM lib (the Node build does not load it). */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
-function importKey(secret: string): Promise<CryptoKey> {
+const keyCache = new Map<string, Promise<HmacKey>>();
+
+function importKey(secret: string): Promise<HmacKey> {
   let key = keyCache.get(secret);
   if (!key) {
     key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
