@@ -13,6 +13,7 @@ import { ApiError, errorBody, onError, validationError } from "./http/errors.js"
 import { observability } from "./http/observability.js";
 import { isArtifactUpload, registerAdminModelRoutes } from "./routes/admin-models.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerConsentRoutes } from "./routes/consent.js";
 import { registerDocRoutes } from "./routes/docs.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -57,6 +58,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerRecommendationRoutes(app);
   registerItemRoutes(app);
   registerUserRoutes(app);
+  registerConsentRoutes(app);
   registerAdminRoutes(app);
   registerAdminModelRoutes(app);
   registerHealthRoutes(app);

@@ -143,7 +143,16 @@ export const FeedbackResponse = z
   .openapi("FeedbackAccepted");
 
 export const EraseResponse = z
-  .object({ user_id: z.string(), erased: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])), degraded: z.array(z.string()) })
+  .object({
+    user_id: z.string(),
+    user_hash: z.string().openapi({ description: "Keyed hash of the user id: what tombstones and logs hold instead of the id" }),
+    erased_at: z.string().openapi({ format: "date-time", description: "The erasure time; rows accepted at or before it are dropped wherever they arrive" }),
+    erased: z.record(z.string(), z.record(z.string(), z.number())).openapi({
+      description: "Per store that answered (session, redis, postgres, dead_letters): counts of what it removed",
+    }),
+    tombstones: z.array(z.string()).openapi({ description: "Stores now holding the tombstone (session, redis, postgres)" }),
+    degraded: z.array(z.string()).openapi({ description: "Stores that could not be reached or failed: call again (idempotent)" }),
+  })
   .openapi("UserErased");
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
