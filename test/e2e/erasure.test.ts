@@ -1,8 +1,9 @@
 /**
  * Erasure end to end: a user's events, served lists and feedback reach the session
  * object, Redis and Postgres; DELETE /v1/users/{id}; then every store is searched for the
- * raw user id (every Redis key and value, every row of every Postgres table, the edge's
- * persisted KV, our JSON log lines) and nothing is found. Replaying the user's earlier
+ * raw user id (every Redis key and value, every row of every Postgres table, every file
+ * of the edge's persisted KV, R2 and Durable Objects, our JSON log lines) and nothing is
+ * found. Replaying the user's earlier
  * batch with its original acceptance time stores nothing; the user's next list is
  * non-personal. Own ports (32787…) and Redis database 3.
  */
@@ -96,7 +97,7 @@ async function postgresMentions(needle: string): Promise<string[]> {
   return found;
 }
 
-/** Files under a folder (the edge's persisted KV) whose bytes contain `needle`. */
+/** Files under a folder whose bytes contain `needle` (every file for ""). */
 function filesMentioning(dir: string, needle: string): string[] {
   const found: string[] = [];
   const walk = (d: string) => {
@@ -161,7 +162,11 @@ describe("erasure end to end", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await redisMentions(user)).toEqual([]);
     expect(await postgresMentions(user)).toEqual([]);
-    expect(filesMentioning(join(stack.dataDir, "wrangler"), user).filter((p) => p.includes("kv"))).toEqual([]);
+    // The edge's persisted state: KV, R2 and every Durable Object's SQLite file.
+    const persisted = join(stack.dataDir, "wrangler");
+    const all = filesMentioning(persisted, "");
+    for (const kind of ["/kv/", "/r2/", "/do/"]) expect(all.some((p) => p.includes(kind))).toBe(true);
+    expect(filesMentioning(persisted, user)).toEqual([]);
     const tombs = await sql<{ user_hash: string }>("SELECT user_hash FROM erased_users WHERE user_hash = $1", [hash]);
     expect(tombs).toHaveLength(1);
     expect(Number(await redis.get(`recs:tomb:${hash}`))).toBe(erasedAt);
