@@ -1,10 +1,11 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, KEYS, seedKeys, uniq } from "../test-support/fixtures.js";
 import { plantWorld, type PlantedWorld } from "../test-support/planted-world.js";
 import type { StoredEvent } from "../../models/events.js";
 import { keys } from "../../models/feature-keys.js";
 import { DEV_USER_ID_HASH_KEY, hashUserId } from "../../models/user-hash.js";
+import { createApp } from "../app.js";
 import type { Env } from "../env.js";
 import { redisClient } from "../features/redis-client.js";
 import { EVENTS_QUEUE_NAME, handleQueue } from "../queue/consumer.js";
@@ -84,6 +85,38 @@ describe("consent", () => {
     // Nothing new in the object: only the one event from before consent was withdrawn.
     await session(user).setConsent(true, Date.now());
     expect((await session(user).context()).recent.map((r) => r.item_id)).toEqual([x]);
+  });
+});
+
+describe("served lists and consent", () => {
+  /** Runs one request with a queue that records what is sent to it. */
+  async function withRecordingQueue(request: Request): Promise<{ status: number; sent: unknown[] }> {
+    const sent: unknown[] = [];
+    const queue = { send: async (b: unknown) => void sent.push(b), sendBatch: async (bs: Array<{ body: unknown }>) => void sent.push(...bs.map((b) => b.body)) };
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(request, { ...env, EVENTS_QUEUE: queue as unknown as Queue<unknown> }, ctx);
+    await waitOnExecutionContext(ctx);
+    await res.body?.cancel();
+    return { status: res.status, sent };
+  }
+  const get = (path: string, body?: unknown) =>
+    new Request(`http://edge.test${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${KEYS.client}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it("logs no served list for a user who turned personalisation off, single or bulk", async () => {
+    const [on, off] = [uniq("on"), uniq("off")];
+    await session(off).setConsent(false, Date.now());
+    const single = await withRecordingQueue(get(`/v1/recommendations/${off}`));
+    expect(single.status).toBe(200);
+    expect(single.sent).toEqual([]);
+    const bulk = await withRecordingQueue(get("/v1/recommendations/bulk", { user_ids: [on, off] }));
+    const logged = bulk.sent.flatMap((m) => (m as { served: Array<{ user_id: string }> }).served.map((l) => l.user_id));
+    expect(logged).toEqual([on]);
+    const answer = await (await api("/v1/recommendations/bulk", { method: "POST", json: { user_ids: [on, off] } })).json<{ results: Array<{ personalised: boolean }> }>();
+    expect(answer.results.map((r) => r.personalised)).toEqual([true, false]);
   });
 });
 
