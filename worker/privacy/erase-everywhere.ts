@@ -53,7 +53,8 @@ export async function eraseEverywhere(env: Env, userId: string, userHash: string
       console.warn(JSON.stringify({ level: "warn", msg: `erase in ${store} failed`, user_hash: userHash, error: String(err) }));
     }
   };
-  const session: Promise<SessionErasure> = sessionStub(env, userId).erase(erasedAt);
+  // Started once and shared: the Redis step needs the event ids the object held.
+  const session: Promise<SessionErasure> = Promise.resolve().then(() => sessionStub(env, userId).erase(erasedAt));
   // The Redis step waits for the session's event ids but must not fail with it.
   const heldEventIds = session.then((s) => s.event_ids, () => []);
   await Promise.all([
