@@ -10,6 +10,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BackendConfig } from "./config.js";
+import { resolveUserIdHashKey } from "../models/user-hash.js";
 import { createApiKeyVerifier, type ApiKeyVerifier } from "./auth/api-key-verifier.js";
 import { createScopeGuard } from "./auth/require-scope.js";
 import { countItems } from "./catalog/catalog-repository.js";
@@ -49,7 +50,9 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export interface BackendDeps {
   database: Database;
   featureStore: FeatureStore;
-  config: Pick<BackendConfig, "backendToken" | "corsOrigins" | "isProduction">;
+  config: Pick<BackendConfig, "backendToken" | "corsOrigins" | "isProduction"> &
+    /** Absent (tests): the development key, refused in production. */
+    Partial<Pick<BackendConfig, "userIdHashKey">>;
   logger?: Logger;
   metrics?: BackendMetrics;
   /** Created (not started) when absent; the server starts its retry loop. */
@@ -76,15 +79,16 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
     deps.verifier ??
     createApiKeyVerifier({ db, isProduction: deps.config.isProduction, ...ttl(deps.authCacheTtlMs) });
   const requireScope = createScopeGuard(verifier);
+  const userIdHashKey = resolveUserIdHashKey(deps.config.userIdHashKey, deps.config.isProduction);
 
   const app = openApiApp();
-  app.use("*", requestId(), requestLog(logger, metrics), corsAllowList(deps.config.corsOrigins));
+  app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins));
   app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody());
 
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
   app.route("/", userRoutes({ db, requireScope }));
-  app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics }));
+  app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
   if (deps.training && deps.shadows) {

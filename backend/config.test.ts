@@ -1,3 +1,4 @@
+import { DEV_USER_ID_HASH_KEY } from "../models/user-hash.js";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 
@@ -86,9 +87,17 @@ describe("loadConfig", () => {
       ENVIRONMENT: "production",
       BACKEND_TOKEN: "b".repeat(32),
       EDGE_ADMIN_TOKEN: "e".repeat(32),
+      USER_ID_HASH_KEY: "h".repeat(32),
       RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
     });
     expect(config.isProduction).toBe(true);
     expect(config.localAdminKey).toBeNull();
+  });
+
+  it("requires the user-id hash key in production and defaults it elsewhere", () => {
+    const secrets = { ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32) };
+    expect(() => loadConfig(secrets)).toThrow(/USER_ID_HASH_KEY must be set/);
+    expect(loadConfig({}).userIdHashKey).toBe(DEV_USER_ID_HASH_KEY);
+    expect(loadConfig({ USER_ID_HASH_KEY: "k".repeat(32) }).userIdHashKey).toBe("k".repeat(32));
   });
 });

@@ -4,6 +4,7 @@
  * from deep inside a driver later on.
  */
 import { z } from "zod";
+import { resolveUserIdHashKey } from "../models/user-hash.js";
 import { resolveDatabaseTarget } from "./db/database-target.js";
 
 export interface BackendConfig {
@@ -21,6 +22,8 @@ export interface BackendConfig {
   edgeAdminToken: string;
   /** Empty outside production: the internal endpoints are then open (local development only). */
   backendToken: string;
+  /** USER_ID_HASH_KEY: key of the user-id hash in logs and erasure tombstones (same secret as the edge's); required in production. */
+  userIdHashKey: string;
   environment: string;
   isProduction: boolean;
   /** Exact origins, or ["*"] for any. */
@@ -66,6 +69,7 @@ const EnvSchema = z.object({
   EDGE_URL: httpUrl.default("http://127.0.0.1:8787"),
   EDGE_ADMIN_TOKEN: token.default(""),
   BACKEND_TOKEN: token.default(""),
+  USER_ID_HASH_KEY: token.default(""),
   ENVIRONMENT: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a lower-case name such as development, staging or production")
@@ -110,6 +114,9 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
   if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN);
+  if (isProduction && e.USER_ID_HASH_KEY === "") {
+    throw new ConfigError("Invalid configuration: USER_ID_HASH_KEY must be set when ENVIRONMENT=production");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -121,6 +128,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     edgeUrl: e.EDGE_URL,
     edgeAdminToken: e.EDGE_ADMIN_TOKEN,
     backendToken: e.BACKEND_TOKEN,
+    userIdHashKey: resolveUserIdHashKey(e.USER_ID_HASH_KEY, isProduction),
     environment: e.ENVIRONMENT,
     isProduction,
     corsOrigins,

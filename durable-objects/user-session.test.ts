@@ -12,9 +12,9 @@ describe("UserSession", () => {
       ],
       ["purchase"],
     );
-    expect(r1).toEqual({ inserted: 2, duplicates: [] });
+    expect(r1).toEqual({ inserted: 2, duplicates: [], consent: true });
     const r2 = await stub.append([{ event_id: "e1", item_id: "a", type: "view", ts: 1000, session_id: null }], ["purchase"]);
-    expect(r2).toEqual({ inserted: 0, duplicates: ["e1"] });
+    expect(r2).toEqual({ inserted: 0, duplicates: ["e1"], consent: true });
     const ctx = await stub.context();
     expect(ctx.recent.map((r) => r.item_id)).toEqual(["b", "a"]);
     expect(ctx.consumed).toEqual(["b"]);

@@ -7,6 +7,10 @@
  * exposure is stored here and wins over later bucketing, so a weight change (or a login,
  * see `linkAnonymous`) does not reshuffle users already in an experiment.
  *
+ * And the user's consent to personalisation (default on). While it is off the object
+ * stores nothing new and hands out no history, and erasure leaves only a tombstone
+ * (erased_at) behind; see README.md, "Privacy".
+ *
  * SQLite storage; every table is bounded so a hyperactive user (or a bot) cannot
  * grow an object without limit.
  */
@@ -42,6 +46,24 @@ export interface SessionContext {
   consumed: string[];
   /** Sticky experiment assignments, so serving needs no second round trip to read them. */
   assignments: StoredAssignment[];
+  /** False when the user turned personalisation off: the lists above are then empty. */
+  personalisation: boolean;
+}
+
+export interface Consent {
+  personalisation: boolean;
+  /** Epoch milliseconds of the last change; null while the default (on) was never changed. */
+  updated_at: number | null;
+}
+
+/** What erasure removed from the object, for the DELETE answer. */
+export interface SessionErasure {
+  events: number;
+  consumed: number;
+  assignments: number;
+  /** Event ids held, so the caller can remove their idempotency marks elsewhere. */
+  event_ids: string[];
+  erased_at: number;
 }
 
 export interface StoredAssignment {
@@ -54,6 +76,8 @@ export interface StoredAssignment {
 export interface AppendResult {
   inserted: number;
   duplicates: string[];
+  /** False when personalisation is off: nothing was stored and the caller must not pass the events on. */
+  consent: boolean;
 }
 
 export class UserSession extends DurableObject<Env> {
@@ -90,11 +114,26 @@ export class UserSession extends DurableObject<Env> {
         unit_id TEXT PRIMARY KEY,
         linked_at INTEGER NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS settings (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
     `);
   }
 
-  /** Adds events; ones whose event_id is already held are reported, not re-applied. */
-  append(events: SessionEvent[], consumedTypes: string[]): AppendResult {
+  /**
+   * Adds events; ones whose event_id is already held are reported, not re-applied.
+   * With personalisation off nothing is stored (consent: false). `receivedAt` is the
+   * edge's acceptance time: events accepted before an erasure that overtook them on
+   * the way here are not stored either (the queue consumer drops them as well).
+   */
+  append(events: SessionEvent[], consumedTypes: string[], receivedAt?: number): AppendResult {
+    if (!this.personalisationOn()) return { inserted: 0, duplicates: [], consent: false };
+    const erasedAt = this.setting("erased_at");
+    if (receivedAt !== undefined && erasedAt !== null && receivedAt <= erasedAt.value) {
+      return { inserted: 0, duplicates: [], consent: true };
+    }
     const consumed = new Set(consumedTypes);
     const duplicates: string[] = [];
     let inserted = 0;
@@ -119,10 +158,12 @@ export class UserSession extends DurableObject<Env> {
       this.trim("events", RECENT_WINDOW);
       this.trim("consumed", CONSUMED_LIMIT);
     });
-    return { inserted, duplicates };
+    return { inserted, duplicates, consent: true };
   }
 
+  /** Recent history and exclusions; none of it (and no assignments) while personalisation is off. */
   context(limit = 50): SessionContext {
+    if (!this.personalisationOn()) return { recent: [], consumed: [], assignments: [], personalisation: false };
     const recent = this.sql
       .exec<{ item_id: string; type: string; ts: number }>(
         "SELECT item_id, type, ts FROM events ORDER BY ts DESC, rowid DESC LIMIT ?",
@@ -134,7 +175,7 @@ export class UserSession extends DurableObject<Env> {
       .exec<{ item_id: string }>("SELECT item_id FROM consumed ORDER BY ts DESC")
       .toArray()
       .map((r) => r.item_id);
-    return { recent, consumed, assignments: this.assignments() };
+    return { recent, consumed, assignments: this.assignments(), personalisation: true };
   }
 
   /**
@@ -201,10 +242,59 @@ export class UserSession extends DurableObject<Env> {
     });
   }
 
-  /** Erasure: nothing of the user stays in this object (events, consumed, assignments, links). */
-  async erase(): Promise<void> {
+  consent(): Consent {
+    const row = this.setting("personalisation");
+    return row ? { personalisation: row.value === 1, updated_at: row.updated_at } : { personalisation: true, updated_at: null };
+  }
+
+  /**
+   * Turning personalisation off stops collection and use from now on; history already
+   * held stays untouched (and unread) until it is turned back on or the user is erased.
+   */
+  setConsent(personalisation: boolean, now: number): Consent {
+    this.putSetting("personalisation", personalisation ? 1 : 0, now);
+    return { personalisation, updated_at: now };
+  }
+
+  /** When the user was last erased (epoch ms), or null. */
+  erasedAt(): number | null {
+    return this.setting("erased_at")?.value ?? null;
+  }
+
+  /**
+   * Erasure: nothing of the user stays in this object (events, consumed, assignments,
+   * links, consent) except the tombstone `erased_at`, kept so an intake request racing
+   * the erasure cannot put events accepted before it back. Idempotent; a later erasure
+   * moves the tombstone forward.
+   */
+  async erase(erasedAt: number = Date.now()): Promise<SessionErasure> {
+    const count = (table: string) => this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
+    const held = {
+      events: count("events"),
+      consumed: count("consumed"),
+      assignments: count("assignments"),
+      event_ids: this.sql.exec<{ event_id: string }>("SELECT event_id FROM events").toArray().map((r) => r.event_id),
+    };
+    const tombstone = Math.max(erasedAt, this.erasedAt() ?? 0);
     await this.ctx.storage.deleteAll();
     this.createTables();
+    this.putSetting("erased_at", tombstone, tombstone);
+    return { ...held, erased_at: tombstone };
+  }
+
+  private personalisationOn(): boolean {
+    return this.setting("personalisation")?.value !== 0;
+  }
+
+  private setting(name: string): { value: number; updated_at: number } | null {
+    return this.sql.exec<{ value: number; updated_at: number }>("SELECT value, updated_at FROM settings WHERE name = ?", name).toArray()[0] ?? null;
+  }
+
+  private putSetting(name: string, value: number, now: number): void {
+    this.sql.exec(
+      "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      name, value, now,
+    );
   }
 
   private trim(table: keyof typeof TIME_COLUMN, keep: number): void {

@@ -84,6 +84,12 @@ export const StoredEventSchema = z.strictObject({
   value: z.number().finite().nullable(),
   ts: z.number().int().nonnegative(),
   context: ContextSchema.nullable(),
+  /**
+   * When the edge accepted the event (epoch ms), set at intake. Erasure compares it with
+   * the user's tombstone: an event accepted before the erasure is dropped wherever it
+   * arrives later (queue consumer, backend ingest). Absent from edges that predate it.
+   */
+  received_at: z.number().int().nonnegative().optional(),
 });
 export type StoredEvent = z.infer<typeof StoredEventSchema>;
 
@@ -106,6 +112,8 @@ export const StoredFeedbackSchema = z.strictObject({
   item_id: IdSchema,
   type: z.enum(FEEDBACK_TYPES),
   ts: z.number().int().nonnegative(),
+  /** When the edge accepted the feedback (epoch ms); see StoredEvent.received_at. */
+  received_at: z.number().int().nonnegative().optional(),
 });
 export type StoredFeedback = z.infer<typeof StoredFeedbackSchema>;
 

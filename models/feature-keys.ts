@@ -31,4 +31,6 @@ export const keys = {
   userRecent: (userId: string) => `${P}:ur:${userId}`,
   userPurchases: (userId: string) => `${P}:up:${userId}`,
   eventSeen: (eventId: string) => `${P}:evt:${eventId}`,
+  /** Erasure tombstone: erased_at (epoch ms) under the keyed hash of the user id, never the id. */
+  tombstone: (userHash: string) => `${P}:tomb:${userHash}`,
 } as const;

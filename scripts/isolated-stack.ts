@@ -13,6 +13,8 @@ import { waitForKeys } from "./stack-readiness.js";
 
 export interface IsolatedStack extends LocalStack {
   database: TestDatabase;
+  /** The stack's data folder (the edge's persisted KV, R2 and Durable Objects under `wrangler/`). */
+  dataDir: string;
   logs: string[];
   teardown(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startIsolatedStack(portBase: number, redisDb: number, log?
   return {
     ...stack,
     database,
+    dataDir,
     logs,
     teardown: async () => {
       await stack.stop();

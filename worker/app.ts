@@ -14,6 +14,7 @@ import { observability } from "./http/observability.js";
 import { isArtifactUpload, registerAdminModelRoutes } from "./routes/admin-models.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerAdminShadowRoutes } from "./routes/admin-shadow.js";
+import { registerConsentRoutes } from "./routes/consent.js";
 import { registerDocRoutes } from "./routes/docs.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -58,6 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerRecommendationRoutes(app);
   registerItemRoutes(app);
   registerUserRoutes(app);
+  registerConsentRoutes(app);
   registerAdminRoutes(app);
   registerAdminShadowRoutes(app);
   registerAdminModelRoutes(app);

@@ -15,6 +15,8 @@ export interface Env {
   BACKEND_URL: string;
   BACKEND_TOKEN?: string;
   EDGE_ADMIN_TOKEN?: string;
+  /** Secret for the keyed hash of user ids in logs and erasure tombstones; required in production. */
+  USER_ID_HASH_KEY?: string;
   CORS_ORIGINS: string;
   EVENT_WEIGHTS: string;
   CONSUMED_EVENT_TYPES: string;

@@ -1,17 +1,20 @@
 /**
  * One structured log line per request (method, path, status, ms, request_id) and the
- * HTTP metrics. Runs outermost, after the request id is known.
+ * HTTP metrics. A user id in the path is logged as its keyed hash. Runs outermost, after the request id is known.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../logger.js";
 import type { BackendMetrics } from "../metrics/backend-metrics.js";
 import type { AuthVariables } from "../auth/require-scope.js";
 import type { RequestIdVariables } from "./request-id.js";
+import { redactUserPath } from "../../models/redact-user-path.js";
 import { routeLabel } from "./route-label.js";
 
 export function requestLog(
   logger: Logger,
   metrics: BackendMetrics,
+  /** Key of the user-id hash: user ids in paths are logged hashed, never raw. */
+  userIdHashKey: string,
 ): MiddlewareHandler<{ Variables: RequestIdVariables & AuthVariables }> {
   return async (c, next) => {
     const started = performance.now();
@@ -22,7 +25,7 @@ export function requestLog(
     metrics.observeHttp(c.req.method, route, status, ms / 1000);
     const fields = {
       method: c.req.method,
-      path: c.req.path,
+      path: await redactUserPath(c.req.path, userIdHashKey),
       route,
       status,
       ms: Math.round(ms * 10) / 10,

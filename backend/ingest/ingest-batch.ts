@@ -3,11 +3,19 @@
  * lists and shadow lists in a single transaction. Delivery is at least once, so every insert skips rows
  * already stored (event_id, feedback_id, request_id) and the user counters only count
  * events inserted now — replaying a batch changes nothing.
+ *
+ * Erased users: rows of a user with a tombstone (erased_users) that the edge accepted
+ * at or before the erasure are dropped, not stored (models/erasure.ts); a per-user lock
+ * keeps an erasure from slipping between that check and the inserts.
  */
 import { sql } from "drizzle-orm";
+import { usersIn, withoutErased, type DroppedCounts } from "../../models/erasure.js";
 import type { IngestBatch, StoredEvent } from "../../models/events.js";
+import { hashUserId } from "../../models/user-hash.js";
 import type { Db } from "../db/client.js";
 import { feedback, interactions, servedLists, shadowLists, users } from "../db/schema.js";
+import { lockUsersShared } from "../users/erasure-lock.js";
+import { tombstonesOf } from "../users/erased-users.js";
 
 export interface InsertCounts {
   inserted: number;
@@ -21,13 +29,26 @@ export interface IngestResult {
   shadow: InsertCounts;
   /** The events stored by this call (not the duplicates), for metrics. */
   insertedEvents: Array<Pick<StoredEvent, "type" | "ts">>;
+  /** Rows of erased users accepted before their erasure, dropped. */
+  dropped: DroppedCounts;
 }
 
-export async function ingestBatch(db: Db, batch: IngestBatch): Promise<IngestResult> {
-  if (batch.events.length + batch.feedback.length + batch.served.length + batch.shadow.length === 0) {
-    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [] };
+export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: string): Promise<IngestResult> {
+  const none = { events: 0, feedback: 0, served: 0, shadow: 0 };
+  if (received.events.length + received.feedback.length + received.served.length + received.shadow.length === 0) {
+    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [], dropped: none };
   }
+  const userIds = usersIn(received);
+  const hashes = await Promise.all(userIds.map((u) => hashUserId(u, userIdHashKey)));
   return db.transaction(async (tx) => {
+    await lockUsersShared(tx, hashes);
+    const byHash = await tombstonesOf(tx, hashes);
+    const tombstones = new Map<string, number>();
+    userIds.forEach((u, i) => {
+      const at = byHash.get(hashes[i]!);
+      if (at !== undefined) tombstones.set(u, at);
+    });
+    const { batch, dropped } = withoutErased(received, tombstones);
     const insertedEvents = await insertEvents(tx, batch.events);
     await upsertUsers(tx, insertedEvents);
     const feedbackInserted = await insertFeedback(tx, batch.feedback);
@@ -39,6 +60,7 @@ export async function ingestBatch(db: Db, batch: IngestBatch): Promise<IngestRes
       served: counts(batch.served.length, servedInserted),
       shadow: counts(batch.shadow.length, shadowInserted),
       insertedEvents: insertedEvents.map((e) => ({ type: e.type as StoredEvent["type"], ts: e.ts.getTime() })),
+      dropped,
     };
   });
 }

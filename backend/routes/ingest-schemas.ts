@@ -26,7 +26,16 @@ export const IngestBodySchema = IngestBatchSchema.superRefine(rejectNulCharacter
 const Counts = z.object({ inserted: z.number().int(), duplicates: z.number().int() });
 
 export const IngestResultSchema = z
-  .object({ events: Counts, feedback: Counts, served: Counts, shadow: Counts })
+  .object({
+    events: Counts,
+    feedback: Counts,
+    served: Counts,
+    shadow: Counts,
+    erased: z
+      .object({ events: z.number().int(), feedback: z.number().int(), served: z.number().int(), shadow: z.number().int() })
+      .optional()
+      .openapi({ description: "Rows of erased users accepted before their erasure, dropped; present only when any were." }),
+  })
   .openapi("IngestResult");
 
 export const UserParamsSchema = z.object({
@@ -34,13 +43,26 @@ export const UserParamsSchema = z.object({
   userId: IdSchema,
 });
 
+export const EraseQuerySchema = z.object({
+  erased_at: z.coerce
+    .number({ message: "must be epoch milliseconds" })
+    .int("must be whole epoch milliseconds")
+    .min(0, "must be epoch milliseconds")
+    .max(MAX_STORABLE_TS_MS, "must be before year 10000 (epoch milliseconds)")
+    .optional()
+    .openapi({ description: "When the edge erased the user (epoch ms); absent, now." }),
+});
+
 export const EraseResultSchema = z
   .object({
     user_id: z.string(),
+    user_hash: z.string().openapi({ description: "Keyed hash of the user id, as the tombstone and the logs hold it" }),
+    erased_at: z.string().openapi({ format: "date-time", description: "The tombstone's time (the later one if erased before)" }),
     deleted: z.object({
       interactions: z.number().int(),
       feedback: z.number().int(),
       served_lists: z.number().int(),
+      shadow_lists: z.number().int(),
       users: z.number().int(),
     }),
   })

@@ -166,9 +166,9 @@ describe("DELETE /internal/v1/users/{userId}", () => {
     });
     const response = await h.request(`/internal/v1/users/${victim}`, { method: "DELETE", headers: auth });
     expect(response.status).toBe(200);
-    expect(await json(response)).toEqual({
+    expect(await json(response)).toMatchObject({
       user_id: victim,
-      deleted: { interactions: 2, feedback: 1, served_lists: 1, users: 1 },
+      deleted: { interactions: 2, feedback: 1, served_lists: 1, shadow_lists: 0, users: 1 },
     });
     expect(await countRows(victim)).toBe(0);
     expect(await countRows(bystander)).toBe(1);
@@ -176,7 +176,7 @@ describe("DELETE /internal/v1/users/{userId}", () => {
     expect(await h.database.db.select().from(servedLists).where(eq(servedLists.userId, victim))).toEqual([]);
 
     const again = await h.request(`/internal/v1/users/${victim}`, { method: "DELETE", headers: auth });
-    expect((await json(again)).deleted).toEqual({ interactions: 0, feedback: 0, served_lists: 0, users: 0 });
+    expect((await json(again)).deleted).toEqual({ interactions: 0, feedback: 0, served_lists: 0, shadow_lists: 0, users: 0 });
   });
 
   it("needs the backend token and a well-formed user id", async () => {

@@ -1,9 +1,12 @@
 /**
  * Request id, stage timings and one structured JSON log line per request. Runs first,
- * so even a rejected request gets an `X-Request-Id` and a log line.
+ * so even a rejected request gets an `X-Request-Id` and a log line. User ids in the path
+ * are logged as their keyed hash (models/redact-user-path.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-types.js";
+import { redactUserPath } from "../../models/redact-user-path.js";
+import { userHashKey } from "../privacy/user-hash-key.js";
 import { Timing } from "./server-timing.js";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -25,11 +28,21 @@ export function observability(): MiddlewareHandler<AppEnv> {
         level: c.res.status >= 500 ? "error" : "info",
         request_id: requestId,
         method: c.req.method,
-        path: c.req.path,
+        path: await loggedPath(c.req.path, c.env),
         status: c.res.status,
         ms: Math.round(total * 10) / 10,
         stages: timing.toJSON(),
       }),
     );
   };
+}
+
+/** The path with any user id replaced by its keyed hash: request logs never hold raw user ids. */
+async function loggedPath(path: string, env: AppEnv["Bindings"]): Promise<string> {
+  try {
+    return await redactUserPath(path, userHashKey(env));
+  } catch {
+    // No hash key (production misconfiguration): drop the path rather than log an id.
+    return "[redacted]";
+  }
 }

@@ -68,6 +68,10 @@ export const RecsResponse = z
     experiment: ExperimentRef,
     items: z.array(RecItemSchema),
     degraded: z.array(z.string()).openapi({ description: "Stages that failed and fell back, e.g. features, session." }),
+    personalised: z.boolean().openapi({
+      description:
+        "False when no personal data shaped the list: the user turned personalisation off (PUT /v1/users/{userId}/consent; trending and popular items only, no history, no experiment) or the session was unreadable (see `degraded`).",
+    }),
   })
   .openapi("Recommendations");
 
@@ -84,7 +88,9 @@ export const BulkResponse = z
     request_id: z.string(),
     model_version: z.string(),
     experiment: z.null(),
-    results: z.array(z.object({ user_id: z.string(), request_id: z.string(), items: z.array(RecItemSchema), degraded: z.array(z.string()) })),
+    results: z.array(
+      z.object({ user_id: z.string(), request_id: z.string(), items: z.array(RecItemSchema), degraded: z.array(z.string()), personalised: z.boolean() }),
+    ),
   })
   .openapi("BulkRecommendations");
 
@@ -117,19 +123,36 @@ export const EventsRequestDoc = z
   .object({ events: z.array(z.record(z.string(), z.unknown())).max(500) })
   .openapi("EventsRequest", { description: "Up to 500 events; each is validated on its own (see EventInput in the README)." });
 
+/** Valid input deliberately not stored; present only when non-empty. */
+const IgnoredList = z
+  .array(z.object({ index: z.number().int(), reason: z.enum(["consent"]) }))
+  .openapi({ description: "Valid entries stored nowhere on purpose: `consent` = the user turned personalisation off. Not errors; do not retry." });
+
 export const EventsResponse = z
   .object({
     accepted: z.number().int(),
     duplicates: z.number().int(),
     rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
+    ignored: IgnoredList.optional(),
     degraded: z.array(z.string()).optional(),
   })
   .openapi("EventsAccepted");
 
-export const FeedbackResponse = z.object({ accepted: z.number().int(), feedback_id: z.string() }).openapi("FeedbackAccepted");
+export const FeedbackResponse = z
+  .object({ accepted: z.number().int(), feedback_id: z.string(), ignored: IgnoredList.optional() })
+  .openapi("FeedbackAccepted");
 
 export const EraseResponse = z
-  .object({ user_id: z.string(), erased: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])), degraded: z.array(z.string()) })
+  .object({
+    user_id: z.string(),
+    user_hash: z.string().openapi({ description: "Keyed hash of the user id: what tombstones and logs hold instead of the id" }),
+    erased_at: z.string().openapi({ format: "date-time", description: "The erasure time; rows accepted at or before it are dropped wherever they arrive" }),
+    erased: z.record(z.string(), z.record(z.string(), z.number())).openapi({
+      description: "Per store that answered (session, redis, postgres, dead_letters): counts of what it removed",
+    }),
+    tombstones: z.array(z.string()).openapi({ description: "Stores now holding the tombstone (session, redis, postgres)" }),
+    degraded: z.array(z.string()).openapi({ description: "Stores that could not be reached or failed: call again (idempotent)" }),
+  })
   .openapi("UserErased");
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -3,6 +3,12 @@
  * batch), update each user's session object so the next request is personal, and put
  * every valid event on the queue. The queue send is what makes an event accepted; if
  * it fails the request fails with 503 and the client retries with the same ids.
+ *
+ * Consent: the session object is asked first, and the events of a user who turned
+ * personalisation off are stored nowhere — not in the object, not on the queue. They
+ * are answered as `ignored` (reason "consent"), not as errors. If the object cannot be
+ * reached the events are kept (personalisation is on by default, and a store failure
+ * degrades, it does not drop data).
  */
 import { EventInputSchema, type StoredEvent } from "../../models/events.js";
 import type { SessionEvent } from "../../durable-objects/user-session.js";
@@ -17,6 +23,8 @@ export interface IntakeResult {
   accepted: number;
   duplicates: number;
   rejected: Array<{ index: number; error: string }>;
+  /** Valid events not stored on purpose (their user turned personalisation off). */
+  ignored: Array<{ index: number; reason: "consent" }>;
   degraded: string[];
 }
 
@@ -24,17 +32,17 @@ const SESSION_CONCURRENCY = 32;
 
 export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly unknown[], now: number): Promise<IntakeResult> {
   const { valid, rejected } = await validate(raw, now);
-  const { unique, repeatedInBatch } = dedupe(valid);
-  const [sessionDuplicates] = await Promise.all([
-    updateSessions(env, config, unique),
-    enqueue(env, unique),
-  ]);
-  const duplicates = repeatedInBatch + (sessionDuplicates ?? 0);
+  const stamped = valid.map((v) => ({ ...v, event: { ...v.event, received_at: now } }));
+  const sessions = await updateSessions(env, config, dedupe(stamped.map((v) => v.event)).unique, now);
+  const ignored = stamped.filter((v) => sessions.withoutConsent.has(v.event.user_id)).map((v) => ({ index: v.index, reason: "consent" as const }));
+  const kept = dedupe(stamped.filter((v) => !sessions.withoutConsent.has(v.event.user_id)).map((v) => v.event));
+  await enqueue(env, kept.unique);
   return {
-    accepted: unique.length - (sessionDuplicates ?? 0),
-    duplicates,
+    accepted: kept.unique.length - sessions.duplicates,
+    duplicates: kept.repeatedInBatch + sessions.duplicates,
     rejected,
-    degraded: sessionDuplicates === null ? ["session"] : [],
+    ignored,
+    degraded: sessions.failed ? ["session"] : [],
   };
 }
 
@@ -49,7 +57,7 @@ async function enqueue(env: Env, events: StoredEvent[]): Promise<void> {
 }
 
 async function validate(raw: readonly unknown[], now: number) {
-  const valid: StoredEvent[] = [];
+  const valid: Array<{ index: number; event: StoredEvent }> = [];
   const rejected: IntakeResult["rejected"] = [];
   for (let index = 0; index < raw.length; index++) {
     const parsed = EventInputSchema.safeParse(raw[index]);
@@ -59,7 +67,7 @@ async function validate(raw: readonly unknown[], now: number) {
       continue;
     }
     const n = await normaliseEvent(parsed.data, now);
-    if (n.ok) valid.push(n.event);
+    if (n.ok) valid.push({ index, event: n.event });
     else rejected.push({ index, error: n.error });
   }
   return { valid, rejected };
@@ -71,8 +79,15 @@ function dedupe(events: StoredEvent[]): { unique: StoredEvent[]; repeatedInBatch
   return { unique: [...byId.values()], repeatedInBatch: events.length - byId.size };
 }
 
-/** Returns how many events the session objects already held, or null if any update failed. */
-async function updateSessions(env: Env, config: EdgeConfig, events: StoredEvent[]): Promise<number | null> {
+interface SessionOutcome {
+  /** Events the session objects already held. */
+  duplicates: number;
+  /** Users whose object answered that personalisation is off. */
+  withoutConsent: Set<string>;
+  failed: boolean;
+}
+
+async function updateSessions(env: Env, config: EdgeConfig, events: StoredEvent[], receivedAt: number): Promise<SessionOutcome> {
   const byUser = new Map<string, SessionEvent[]>();
   for (const e of events) {
     const list = byUser.get(e.user_id) ?? [];
@@ -82,17 +97,19 @@ async function updateSessions(env: Env, config: EdgeConfig, events: StoredEvent[
   const users = [...byUser.entries()];
   let duplicates = 0;
   let failed = false;
+  const withoutConsent = new Set<string>();
   for (let i = 0; i < users.length; i += SESSION_CONCURRENCY) {
-    const results = await Promise.allSettled(
-      users.slice(i, i + SESSION_CONCURRENCY).map(([u, evs]) => appendToSession(env, u, evs, config.consumedTypes)),
-    );
-    for (const r of results) {
-      if (r.status === "fulfilled") duplicates += r.value.duplicates.length;
-      else {
+    const slice = users.slice(i, i + SESSION_CONCURRENCY);
+    const results = await Promise.allSettled(slice.map(([u, evs]) => appendToSession(env, u, evs, config.consumedTypes, receivedAt)));
+    for (const [j, r] of results.entries()) {
+      if (r.status === "fulfilled") {
+        duplicates += r.value.duplicates.length;
+        if (!r.value.consent) withoutConsent.add(slice[j]![0]);
+      } else {
         failed = true;
         console.warn(JSON.stringify({ level: "warn", msg: "session append failed", error: String(r.reason) }));
       }
     }
   }
-  return failed ? null : duplicates;
+  return { duplicates, withoutConsent, failed };
 }

@@ -4,12 +4,19 @@
  * so on any failure the whole batch is retried with exponential back-off; after
  * `max_retries` the queue moves it to the dead-letter queue, whose consumer keeps it
  * in R2. Nothing is dropped silently.
+ *
+ * Erasure: rows of users erased after the edge accepted them are dropped first
+ * (privacy/drop-erased.ts, one Redis MGET per batch), and logged as dropped by count and
+ * user hash; if the tombstones cannot be read the batch is retried like any Redis failure.
  */
 import type { IngestBatch, StoredEvent } from "../../models/events.js";
 import { edgeConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { applyEventsToFeatures } from "../features/feature-writer.js";
 import { redisClient } from "../features/redis-client.js";
+import { dropErased } from "../privacy/drop-erased.js";
+import { userHashKey } from "../privacy/user-hash-key.js";
+import type { DroppedCounts } from "../../models/erasure.js";
 import { forwardToBackend } from "./backend-client.js";
 import { QueueMessageSchema, type QueueMessage } from "./messages.js";
 
@@ -24,14 +31,22 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   const { valid, invalid } = parseMessages(batch.messages);
   if (invalid.length > 0) await keepDeadLetters(batch.queue, invalid, env);
   if (valid.length === 0) return;
-  const ingest = toIngestBatch(valid.map((v) => v.body));
-  // Both steps run to completion before deciding, so a fast failure of one does not
-  // abandon the other half-done.
-  const outcomes = await Promise.allSettled([
-    applyEventsToFeatures(redisClient(env, FEATURE_BUDGET_MS), ingest.events, edgeConfig(env).eventWeights, Date.now()),
-    forwardToBackend(env, ingest),
-  ]);
-  const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []));
+  const redis = redisClient(env, FEATURE_BUDGET_MS);
+  let failures: string[];
+  try {
+    const checked = await dropErased(redis, toIngestBatch(valid.map((v) => v.body)), userHashKey(env));
+    logDropped(checked.dropped);
+    const ingest = checked.batch;
+    // Both steps run to completion before deciding, so a fast failure of one does not
+    // abandon the other half-done.
+    const outcomes = await Promise.allSettled([
+      applyEventsToFeatures(redis, ingest.events, edgeConfig(env).eventWeights, Date.now()).then(checked.sweepRaced),
+      forwardToBackend(env, ingest),
+    ]);
+    failures = outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []));
+  } catch (err) {
+    failures = [`erasure tombstones unreadable: ${String(err)}`];
+  }
   if (failures.length === 0) {
     for (const v of valid) v.message.ack();
   } else {
@@ -41,6 +56,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     console.warn(JSON.stringify({ level: "warn", msg: "queue batch failed; retrying", attempts, delaySeconds, error: String(err) }));
     for (const v of valid) v.message.retry({ delaySeconds });
   }
+}
+
+function logDropped(dropped: DroppedCounts): void {
+  if (dropped.events + dropped.feedback + dropped.served === 0) return;
+  console.log(JSON.stringify({ level: "info", msg: "dropped rows of erased users", ...dropped }));
 }
 
 /** Exponential back-off: base, 2·base, 4·base, … capped at five minutes. */

@@ -6,6 +6,8 @@
  *   rules (exclusions, availability, category, diversity) → reasons.
  * Each stage has a budget; a failed stage is named in `degraded` and the answer falls
  * back (no model → heuristic; no session → non-personal; no Redis → last good popular list).
+ * A user who turned personalisation off gets the same non-personal list: the session
+ * object hands out no history for them and no experiment is assigned (`personalised: false`).
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
@@ -56,6 +58,8 @@ export interface RecsResult {
   items: RecItem[];
   degraded: string[];
   experiment: AssignedVariant | null;
+  /** False when no personal data shaped the list: personalisation off, or the session unreadable. */
+  personalised: boolean;
 }
 
 export async function recommendForUser(
@@ -71,7 +75,10 @@ export async function recommendForUser(
     timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
   ]);
-  const experiment = await assignment(env, baseRequest, session, timing, degraded);
+  // Personalisation off: the object returned no history; no experiment stores an assignment either.
+  const personalised = session !== null && session.personalisation;
+  const consentOff = session !== null && !session.personalisation;
+  const experiment = consentOff ? null : await assignment(env, baseRequest, session, timing, degraded);
   const changes = experiment?.changes ?? {};
   const model = await modelFor(env, baseRequest.modelVersion ?? changes.model_version, active, now, timing, degraded);
   const { config, req, fromAllowedSource } = withVariant(baseConfig, baseRequest, changes);
@@ -89,7 +96,7 @@ export async function recommendForUser(
   const list: ListInput = { env, config, timing, req, now, degraded, recent, seed, anchors, redis, signals, snapshot, excluded, fromAllowedSource };
   const served = model ? await learnedList(list, model) : await heuristicList(list);
   if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
-  return { ...served, degraded, experiment };
+  return { ...served, degraded, experiment, personalised };
 }
 
 /** What both list builders work from, after the session, the variant and the signals. */

@@ -8,7 +8,7 @@ import { requireScope } from "../http/auth.js";
 import { ApiError, readJson, validationError } from "../http/errors.js";
 import { sha256Hex } from "../../models/hash.js";
 import { sendAll } from "../queue/messages.js";
-import { appendToSession } from "../session/session-store.js";
+import { appendToSession, readConsent } from "../session/session-store.js";
 import { EventsRequestDoc, EventsResponse, FeedbackResponse, errorResponses, jsonContent } from "../http/schemas.js";
 
 const eventsRoute = createRoute({
@@ -18,7 +18,13 @@ const eventsRoute = createRoute({
   summary: "Send interaction events (at most 500)",
   security: [{ apiKey: [] }],
   request: { body: { content: { "application/json": { schema: EventsRequestDoc } }, required: true } },
-  responses: { 202: jsonContent(EventsResponse, "Accepted; invalid events are listed in `rejected`"), ...errorResponses },
+  responses: {
+    202: jsonContent(
+      EventsResponse,
+      "Accepted; invalid events are listed in `rejected`, events of users who turned personalisation off in `ignored` (stored nowhere)",
+    ),
+    ...errorResponses,
+  },
 });
 
 const feedbackRoute = createRoute({
@@ -28,7 +34,7 @@ const feedbackRoute = createRoute({
   summary: "Report an impression, click, conversion or dismissal of a recommended item",
   security: [{ apiKey: [] }],
   request: { body: { content: { "application/json": { schema: FeedbackInputSchema } }, required: true } },
-  responses: { 202: jsonContent(FeedbackResponse, "Accepted"), ...errorResponses },
+  responses: { 202: jsonContent(FeedbackResponse, "Accepted, or `ignored` (stored nowhere) when the user turned personalisation off"), ...errorResponses },
 });
 
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -49,8 +55,9 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
     const extra = Object.keys(body).filter((k) => k !== "events");
     if (extra.length > 0) throw new ApiError(400, "invalid_request", `${extra[0]}: unknown field`, extra[0]);
     const result = await c.get("timing").measure("intake", () => acceptEvents(c.env, edgeConfig(c.env), events, Date.now()));
-    const { degraded, ...rest } = result;
-    return c.json(degraded.length > 0 ? { ...rest, degraded } : rest, 202);
+    const { degraded, ignored, ...rest } = result;
+    // Both only when non-empty, so answers of clients that never meet them stay as they were.
+    return c.json({ ...rest, ...(ignored.length > 0 ? { ignored } : {}), ...(degraded.length > 0 ? { degraded } : {}) }, 202);
   });
 
   app.post("/v1/feedback", requireScope("events:write"), async (c) => {
@@ -60,10 +67,14 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
     const f = parsed.data;
     const ts = f.ts === undefined ? now : timestampToMs(f.ts);
     const feedback_id = `fb-${await sha256Hex([f.request_id, f.user_id, f.item_id, f.type].join("\u0000"), 16)}`;
-    await sendAll(c.env.EVENTS_QUEUE, [{ kind: "feedback", feedback: { feedback_id, request_id: f.request_id, user_id: f.user_id, item_id: f.item_id, type: f.type, ts } }]);
+    // Without consent the feedback is stored nowhere; an unreachable session object means the default (on).
+    if ((await readConsent(c.env, f.user_id)) === false) {
+      return c.json({ accepted: 0, feedback_id, ignored: [{ index: 0, reason: "consent" as const }] }, 202);
+    }
+    await sendAll(c.env.EVENTS_QUEUE, [{ kind: "feedback", feedback: { feedback_id, request_id: f.request_id, user_id: f.user_id, item_id: f.item_id, type: f.type, ts, received_at: now } }]);
     if (f.type === "dismiss") {
       // A dismissal must take effect on the very next list, so it goes to the session too.
-      await appendToSession(c.env, f.user_id, [{ event_id: feedback_id, item_id: f.item_id, type: "dismiss", ts, session_id: null }], edgeConfig(c.env).consumedTypes).catch(() => undefined);
+      await appendToSession(c.env, f.user_id, [{ event_id: feedback_id, item_id: f.item_id, type: "dismiss", ts, session_id: null }], edgeConfig(c.env).consumedTypes, now).catch(() => undefined);
     }
     return c.json({ accepted: 1, feedback_id }, 202);
   });

@@ -23,6 +23,9 @@ const routes: Array<{ method: string; path: (v: string) => string; body?: (v: un
   { method: "GET", path: (v) => `/v1/items/${encodeURIComponent(v)}/bought-together`, key: KEYS.client },
   { method: "GET", path: (v) => `/v1/popular?window=${encodeURIComponent(v)}&category=${encodeURIComponent(v)}`, key: KEYS.client },
   { method: "DELETE", path: (v) => `/v1/users/${encodeURIComponent(v)}`, key: KEYS.admin },
+  { method: "PUT", path: (v) => `/v1/users/${encodeURIComponent(v)}/consent`, body: (v) => ({ personalisation: v }), key: KEYS.client },
+  { method: "PUT", path: () => "/v1/users/u1/consent", body: (v) => v, key: KEYS.client },
+  { method: "GET", path: (v) => `/v1/users/${encodeURIComponent(v)}/consent`, key: KEYS.client },
   { method: "PUT", path: () => "/v1/admin/keys", body: (v) => ({ keys: v }), key: "wrong-admin-token" },
 ];
 

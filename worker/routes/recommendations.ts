@@ -61,13 +61,18 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const requestId = c.get("requestId");
     const started = performance.now();
     const result = await serve(c, request);
-    logServed(c, [served(requestId, request, result, started)]);
+    logServed(c, servedLists([{ requestId, request, result, started }]));
     // After the answer, off its path: even the shadow's KV read costs the caller nothing.
     const background = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-    background(scheduleShadow({ env: c.env, requestId, request, served: result, forced: q.experiment_id !== undefined, background }));
+    if (result.personalised) {
+      background(scheduleShadow({ env: c.env, requestId, request, served: result, forced: q.experiment_id !== undefined, background }));
+    }
     const experiment = result.experiment ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
     if (experiment) c.header("X-Experiment", `${experiment.id}:${experiment.variant}`);
-    return c.json({ request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded }, 200);
+    return c.json(
+      { request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded, personalised: result.personalised },
+      200,
+    );
   });
 
   app.openapi(bulkRoute, async (c) => {
@@ -87,13 +92,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
         )),
       );
     }
-    logServed(c, results.map((r) => served(r.request_id, r.request, r.result, r.started)));
+    logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
     return c.json(
       {
         request_id: requestId,
         model_version: results[0]?.result.model_version ?? HEURISTIC_MODEL_VERSION,
         experiment: null,
-        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded })),
+        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded, personalised: r.result.personalised })),
       },
       200,
     );
@@ -102,6 +107,17 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
 
 function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
   return recommendForUser(c.env, edgeConfig(c.env), c.get("timing"), request, Date.now(), (p) => c.executionCtx.waitUntil(p));
+}
+
+/**
+ * The lists to log. Lists of users who turned personalisation off are not logged: a
+ * served list names its user, and their feedback is not stored to attribute anyway.
+ * (An unreadable session is no such choice, so those lists are logged.)
+ */
+function servedLists(lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult; started: number }>): ServedList[] {
+  return lists
+    .filter((l) => l.result.personalised || l.result.degraded.includes("session"))
+    .map((l) => served(l.requestId, l.request, l.result, l.started));
 }
 
 function served(requestId: string, req: RecsRequest, result: RecsResult, started: number): ServedList {
@@ -121,6 +137,7 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
 
 /** The served list goes on the queue after the answer, so clicks can be attributed to it later. */
 function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
+  if (lists.length === 0) return;
   c.executionCtx.waitUntil(
     sendAll(c.env.EVENTS_QUEUE, chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served }))).catch((err) =>
       console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) })),

@@ -1,57 +1,45 @@
 /**
- * DELETE /v1/users/{userId}: erase a user's data from the session object, the feature
- * store and the backend. Each store is attempted; the answer says what was erased and
- * which stores could not be reached (the caller retries, erasure is idempotent).
+ * DELETE /v1/users/{userId}: erase a user's data from every store and leave tombstones
+ * (privacy/erase-everywhere.ts). Each store is attempted; the answer says what was erased
+ * per store and which stores could not be reached (the caller retries, erasure is
+ * idempotent).
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { keys } from "../../models/feature-keys.js";
 import type { AppEnv } from "../http/app-types.js";
 import { requireScope } from "../http/auth.js";
+import { ApiError } from "../http/errors.js";
 import { EraseResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
-import { redisClient } from "../features/redis-client.js";
-import { sessionStub } from "../session/session-store.js";
+import { eraseEverywhere } from "../privacy/erase-everywhere.js";
+import { hashUser } from "../privacy/user-hash-key.js";
 
 const eraseRoute = createRoute({
   method: "delete",
   path: "/v1/users/{userId}",
   tags: ["users"],
   summary: "Erase everything held about a user",
+  description: [
+    "Erases the user's session object (history, assignments, consent), their Redis keys, their Postgres rows",
+    "(interactions, feedback, served and shadow lists, user row) and their rows in dead-lettered batches, and writes",
+    "tombstones (keyed hash of the id, erased_at) in the session object, Redis (14 days) and Postgres (kept): events,",
+    "feedback and served lists the edge accepted at or before the erasure are dropped wherever they arrive later.",
+    "Stores that could not be reached are listed in `degraded`; call again (idempotent). Events sent after the erasure",
+    "start a new, empty history.",
+  ].join(" "),
   security: [{ apiKey: [] }],
   middleware: [requireScope("admin")] as const,
   request: { params: UserIdParam },
-  responses: { 200: jsonContent(EraseResponse, "What was erased, per store"), ...errorResponses },
+  responses: { 200: jsonContent(EraseResponse, "What was erased, per store; tombstones written; unreachable stores"), ...errorResponses },
 });
 
 export function registerUserRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(eraseRoute, async (c) => {
     const { userId } = c.req.valid("param");
-    const erased: Record<string, number | boolean | string> = {};
-    const degraded: string[] = [];
-    const attempt = async (store: string, fn: () => Promise<number | boolean>) => {
-      try {
-        erased[store] = await fn();
-      } catch (err) {
-        degraded.push(store);
-        console.warn(JSON.stringify({ level: "warn", msg: `erase in ${store} failed`, error: String(err) }));
-      }
-    };
-    await Promise.all([
-      attempt("session", async () => {
-        await sessionStub(c.env, userId).erase();
-        return true;
-      }),
-      attempt("features", () => redisClient(c.env, 2_000).del(keys.userRecent(userId), keys.userPurchases(userId))),
-      attempt("backend", async () => {
-        const res = await fetch(new URL(`/internal/v1/users/${encodeURIComponent(userId)}`, c.env.BACKEND_URL), {
-          method: "DELETE",
-          headers: { authorization: `Bearer ${c.env.BACKEND_TOKEN ?? ""}` },
-          signal: AbortSignal.timeout(5_000),
-        });
-        if (!res.ok) throw new Error(`backend answered ${res.status}`);
-        await res.body?.cancel();
-        return true;
-      }),
-    ]);
-    return c.json({ user_id: userId, erased, degraded }, 200);
+    let userHash: string;
+    try {
+      userHash = await hashUser(c.env, userId);
+    } catch {
+      throw new ApiError(503, "not_configured", "USER_ID_HASH_KEY is not set; erasure needs it for its tombstones");
+    }
+    return c.json(await eraseEverywhere(c.env, userId, userHash, Date.now()), 200);
   });
 }

@@ -16,8 +16,22 @@ export async function appendToSession(
   userId: string,
   events: SessionEvent[],
   consumedTypes: string[],
+  receivedAt?: number,
 ): Promise<AppendResult> {
-  return await sessionStub(env, userId).append(events, consumedTypes);
+  return await sessionStub(env, userId).append(events, consumedTypes, receivedAt);
+}
+
+/**
+ * Whether the user allows personalisation, within the session budget. Null when the
+ * object cannot answer: the caller decides (intake keeps the data, default on).
+ */
+export async function readConsent(env: Env, userId: string): Promise<boolean | null> {
+  try {
+    return (await withBudget(sessionStub(env, userId).consent(), SESSION_BUDGET_MS)).personalisation;
+  } catch (err) {
+    console.warn(JSON.stringify({ level: "warn", msg: "consent read failed", error: String(err) }));
+    return null;
+  }
 }
 
 export async function readSession(env: Env, userId: string): Promise<SessionContext | null> {
