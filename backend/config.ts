@@ -27,7 +27,7 @@ export interface BackendConfig {
   corsOrigins: string[];
   /** Seeded with scope `admin` when set, except in production. */
   localAdminKey: string | null;
-  /** Seeded with scopes `events:write` and `recs:read` when set, except in production. */
+  /** Seeded with scopes `events:write`, `recs:read` and `recs:bulk` when set, except in production. */
   localClientKey: string | null;
   /** GATE_MAX_REGRESSION: largest relative drop of a gated metric against the champion, in [0, 1). */
   gateMaxRegression: number;
@@ -42,7 +42,16 @@ export interface BackendConfig {
   attributionWindowHours: number;
   /** CANARY_CHECK_MINUTES: how often running canaries are evaluated (promoted / rolled back); 0 disables the timer. */
   canaryCheckMinutes: number;
+  /**
+   * USER_ID_HASH_KEY: HMAC-SHA256 key for user ids written to the audit log, so the log
+   * names an erased user without keeping the id. Required in production; a fixed
+   * development value elsewhere.
+   */
+  userIdHashKey: string;
 }
+
+/** Only outside production: hashes made with it are not secret, which is fine for local data. */
+export const DEV_USER_ID_HASH_KEY = "dev-user-id-hash-key-not-secret";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -94,6 +103,7 @@ const EnvSchema = z.object({
     .min(0, "must be a number of minutes (0 disables the canary checks)")
     .max(1440, "must be at most 1440 minutes (a day)")
     .default(10),
+  USER_ID_HASH_KEY: token.min(32, "must be at least 32 characters").optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -109,7 +119,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN);
+  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN, e.USER_ID_HASH_KEY ?? "");
   return {
     port: e.PORT,
     host: e.HOST,
@@ -131,6 +141,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     trainOnStart: e.TRAIN_ON_START,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     canaryCheckMinutes: e.CANARY_CHECK_MINUTES,
+    userIdHashKey: e.USER_ID_HASH_KEY ?? DEV_USER_ID_HASH_KEY,
   };
 }
 
@@ -166,12 +177,14 @@ function isOrigin(value: string): boolean {
   }
 }
 
-function requireProductionSecrets(backendToken: string, edgeAdminToken: string): void {
+function requireProductionSecrets(backendToken: string, edgeAdminToken: string, userIdHashKey: string): void {
   const missing = [
     backendToken === "" ? "BACKEND_TOKEN" : null,
     edgeAdminToken === "" ? "EDGE_ADMIN_TOKEN" : null,
+    userIdHashKey === "" ? "USER_ID_HASH_KEY" : null,
   ].filter((name) => name !== null);
   if (missing.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${missing.join(" and ")} must be set when ENVIRONMENT=production`);
+    const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)}` : missing.join("");
+    throw new ConfigError(`Invalid configuration: ${names} must be set when ENVIRONMENT=production`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
- * publish the key set and the running experiments to the edge and re-sync the feature
+ * publish the key set (and again every minute) and the running experiments to the edge and re-sync the feature
  * store. Given a trainer and a
  * publisher it also runs the training queue and its schedule, and decides running
  * canaries every CANARY_CHECK_MINUTES. `tsx backend/server.ts`
@@ -12,14 +12,16 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { createBackendApp } from "./app.js";
+import { createAuditRecorder } from "./audit/audit-trail.js";
 import { seedLocalKeys } from "./auth/api-key-store.js";
-import { evaluateCanaries } from "./canary/canary.js";
+import { evaluateCanaries, type CanaryEvaluation } from "./canary/canary.js";
 import { createCanaryScheduler, type CanaryScheduler } from "./canary/canary-scheduler.js";
 import { createCatalogSync } from "./catalog/catalog-sync.js";
 import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
-import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
+import { createKeySetPublisher, type KeySetPublisher } from "./auth/key-set-publisher.js";
+import type { PublishOptions } from "./edge-publisher.js";
 import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
 import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { describeError } from "./describe-error.js";
@@ -98,6 +100,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const training = options.training ? createTraining(config, database, options.training, logger) : null;
   const experimentPublisher =
     options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
+  const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
   const app = createBackendApp({
     database,
     featureStore,
@@ -105,6 +108,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     logger,
     metrics,
     catalogSync,
+    keyPublisher,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
     experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
   });
@@ -123,7 +127,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   catalogSync.start(options.resyncIntervalMs);
 
   const publishing = new AbortController();
-  const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishInBackground(config, database, logger, publishing.signal, options.publishOptions);
+  const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishKeysInBackground(config, keyPublisher, logger, options.publishOptions);
   const experimentsPublished =
     (options.publishExperiments ?? options.publishKeys) === false
       ? Promise.resolve(false)
@@ -133,6 +137,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const close = () => {
     closing ??= (async () => {
       publishing.abort();
+      keyPublisher.stop();
       catalogSync.stop();
       canaries?.stop();
       training?.scheduler.stop();
@@ -184,9 +189,22 @@ function startCanaryChecks(
   logger: Logger,
 ): CanaryScheduler {
   const deps = { db: database.db, experimentPublisher, modelPublisher, attributionWindowHours: config.attributionWindowHours };
-  const scheduler = createCanaryScheduler({ evaluate: () => evaluateCanaries(deps), intervalMinutes: config.canaryCheckMinutes, logger });
+  const evaluate = async () => {
+    const evaluations = await evaluateCanaries(deps);
+    await auditCanaryDecisions(config, database, logger, evaluations);
+    return evaluations;
+  };
+  const scheduler = createCanaryScheduler({ evaluate, intervalMinutes: config.canaryCheckMinutes, logger });
   scheduler.start();
   return scheduler;
+}
+
+/** Only ticks that decided something: "still running" every few minutes would drown the log. */
+async function auditCanaryDecisions(config: BackendConfig, database: Database, logger: Logger, evaluations: CanaryEvaluation[]): Promise<void> {
+  const decided = evaluations.filter((e) => e.outcome !== "running");
+  if (decided.length === 0) return;
+  const evaluated = decided.map((e) => ({ version: e.version, experiment_id: e.experimentId, outcome: e.outcome, reason: e.reason }));
+  await createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey }).record({ actor: "scheduler", action: "canary.evaluate", detail: { evaluated } });
 }
 
 /** After listen: a port already in use must not leave a training running behind the error. */
@@ -202,27 +220,28 @@ async function startTraining(training: Training, server: Server): Promise<void> 
   }
 }
 
-function publishInBackground(
+/**
+ * Once at start-up, patiently (the edge may still be booting), then every minute: that
+ * retries publications that failed after a key change and drops expired keys.
+ */
+function publishKeysInBackground(
   config: BackendConfig,
-  database: Database,
+  publisher: KeySetPublisher,
   logger: Logger,
-  signal: AbortSignal,
   options: PublishOptions = {},
 ): Promise<boolean> {
-  return publishKeySet(config.edgeUrl, config.edgeAdminToken, database.db, {
+  const first = publisher.publishAtStartup({
+    attempts: 40,
+    baseDelayMs: 500,
+    maxDelayMs: 5000,
     ...options,
-    signal,
     onRetry: (attempt, reason, delayMs) => logger.info("edge not ready for the key set; retrying", { attempt, reason, delay_ms: delayMs }),
-  }).then(
-    (result) => {
-      logger.info("key set published to the edge", { edge: config.edgeUrl, keys: result.keys, attempts: result.attempts });
-      return true;
-    },
-    (error: Error) => {
-      if (!signal.aborted) logger.error("key set not published to the edge", { edge: config.edgeUrl, error: error.message });
-      return false;
-    },
-  );
+  });
+  publisher.start();
+  return first.then((result) => {
+    if (result.status === "published") logger.info("key set published to the edge", { edge: config.edgeUrl, keys: result.keys });
+    return result.status === "published";
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
  * the queue consumer (idempotent on event_id) and user erasure.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { audit, auditUserTarget } from "../audit/audit-trail.js";
 import { requireBackendToken } from "../auth/require-backend-token.js";
 import type { Db } from "../db/client.js";
 import { errorResponses } from "../http/api-error.js";
@@ -59,7 +60,9 @@ export function internalRoutes(deps: InternalRouteDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { userId } = c.req.valid("param");
-      return c.json({ user_id: userId, deleted: await eraseUser(deps.db, userId) }, 200);
+      const deleted = await eraseUser(deps.db, userId);
+      await audit(c, "user.erase", auditUserTarget(c, userId), { deleted }, "edge");
+      return c.json({ user_id: userId, deleted }, 200);
     },
   );
 
