@@ -169,12 +169,24 @@ function createTraining(
   const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
   const scheduler = createTrainingScheduler({
     db: database.db,
-    runner,
+    runner: auditedEnqueue(config, database, logger, runner),
     intervalHours: config.trainIntervalHours,
     onStart: config.trainOnStart,
     logger,
   });
   return { runner, scheduler, publisher: injected.publisher };
+}
+
+/** Trainings the schedule queues are audited like those asked for through the API, as the scheduler's. */
+function auditedEnqueue(config: BackendConfig, database: Database, logger: Logger, runner: TrainingRunner): Pick<TrainingRunner, "enqueue"> {
+  const recorder = createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey });
+  return {
+    async enqueue(job) {
+      const queued = await runner.enqueue(job);
+      await recorder.record({ actor: "scheduler", action: "training.request", target: queued.job.id, detail: { model_type: job.modelType, trigger: job.trigger } });
+      return queued;
+    },
+  };
 }
 
 /**
