@@ -43,7 +43,7 @@ export async function upsertApiKey(db: Db, input: { id: string; name: string; ke
     .values({ id: input.id, name: input.name, keyHash, scopes: input.scopes })
     .onConflictDoUpdate({
       target: apiKeys.id,
-      set: { name: input.name, keyHash, scopes: input.scopes, revokedAt: null, expiresAt: null },
+      set: { name: input.name, keyHash, scopes: input.scopes, revokedAt: null, expiresAt: null, replacedBy: null },
     });
 }
 

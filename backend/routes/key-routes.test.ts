@@ -187,7 +187,9 @@ describe("POST /api/v1/keys/{id}/rotate", () => {
     const revoked = await post(`/api/v1/keys/${old.id}/rotate`, {});
     expect(revoked.status).toBe(409);
     expect((await json(revoked)).error.message).toMatch(/revoked/);
-    expect((await post("/api/v1/keys/key_0000000000000000/rotate", {})).status).toBe(404);
+    const unknown = await post("/api/v1/keys/key_0000000000000000/rotate", {});
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).error).toMatchObject({ message: 'no API key "key_0000000000000000"', field: "id" });
     const live = await create();
     for (const grace_seconds of [-1, 30 * 86_400 + 1, 1.5, "60"]) {
       const response = await post(`/api/v1/keys/${live.id}/rotate`, { grace_seconds });

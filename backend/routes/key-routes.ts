@@ -203,7 +203,7 @@ async function rotation<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (!(error instanceof KeyRotationError)) throw error;
-    if (error.kind === "not_found") throw notFound(error.message);
+    if (error.kind === "not_found") throw new ApiError(404, "not_found", error.message, "id");
     throw new ApiError(409, "conflict", error.message, "id");
   }
 }
