@@ -1,5 +1,5 @@
 /**
- * Canary rollout API (admin): start a canary of a published version, list canaries, and
+ * Canary rollout API (scope `models:publish`): start a canary of a published version, list canaries, and
  * evaluate the running one now (the server also does so every CANARY_CHECK_MINUTES).
  *
  * Mounted before the training routes: `GET /api/v1/recs/models/canaries` would otherwise

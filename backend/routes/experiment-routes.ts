@@ -1,5 +1,5 @@
 /**
- * Experiments API (admin): create drafts, change them, start and stop them (which
+ * Experiments API (scope `experiments:write`): create drafts, change them, start and stop them (which
  * publishes the running set to the edge), and read the results.
  *
  * Validation problems come back together: a 400 (or a 409 for a clash with the running

@@ -1,5 +1,5 @@
 /**
- * Training and model registry API (admin): queue a training, follow it, inspect the
+ * Training and model registry API (scope `models:publish`): queue a training, follow it, inspect the
  * registry, promote a version or roll back to the previous champion.
  *
  * Promote and rollback flip the edge first (publisher.activate), then the registry: if
