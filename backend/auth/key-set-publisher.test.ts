@@ -51,6 +51,18 @@ describe("createKeySetPublisher", () => {
     publisher.stop();
   });
 
+  it("logs when publication starts failing and when it recovers, not at every failed attempt", async () => {
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`) };
+    const publisher = createKeySetPublisher({ db: database.db, edgeUrl: edge.url, edgeAdminToken: "t", intervalMs: 0, retry: fast, logger });
+    edge.keyAnswers = [503, 503, 503, 503];
+    expect((await publisher.publishNow()).status).toBe("pending");
+    expect((await publisher.publishNow()).status).toBe("pending");
+    expect((await publisher.publishNow()).status).toBe("published");
+    expect(lines).toEqual(["error key set not published to the edge; retrying every minute", "info key set published to the edge again"]);
+    publisher.stop();
+  });
+
   it("publishes every interval, which drops keys that have expired since and retries a failed publication", async () => {
     const publisher = createKeySetPublisher({ db: database.db, edgeUrl: edge.url, edgeAdminToken: "t", intervalMs: 100, retry: fast });
     const expiring = await createApiKey(database.db, {

@@ -51,13 +51,19 @@ export function createKeySetPublisher(options: KeySetPublisherOptions): KeySetPu
   let timer: ReturnType<typeof setInterval> | null = null;
   let tickQueued = false;
 
+  // Logged when the state changes, not every minute while the edge stays down (a backend run without an edge, locally).
+  let failing = false;
+
   const attempt = async (retry: RetryOptions, signal: AbortSignal): Promise<KeyPublication> => {
     try {
       const result = await publishKeySet(options.edgeUrl, options.edgeAdminToken, options.db, { ...retry, signal });
+      if (failing) logger.info("key set published to the edge again", { edge: options.edgeUrl, keys: result.keys });
+      failing = false;
       return { status: "published", keys: result.keys };
     } catch (error) {
       const reason = describeError(error);
-      if (!signal.aborted) logger.error("key set not published to the edge; the periodic publication will retry", { edge: options.edgeUrl, error: reason });
+      if (!signal.aborted && !failing) logger.error("key set not published to the edge; retrying every minute", { edge: options.edgeUrl, error: reason });
+      if (!signal.aborted) failing = true;
       return { status: "pending", reason };
     }
   };
