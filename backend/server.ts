@@ -13,8 +13,9 @@ import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { createBackendApp } from "./app.js";
 import { createAuditRecorder } from "./audit/audit-trail.js";
+import { auditCanaryDecisions, auditScheduledTrainings } from "./audit/background-audit.js";
 import { seedLocalKeys } from "./auth/api-key-store.js";
-import { evaluateCanaries, type CanaryEvaluation } from "./canary/canary.js";
+import { evaluateCanaries } from "./canary/canary.js";
 import { createCanaryScheduler, type CanaryScheduler } from "./canary/canary-scheduler.js";
 import { createCatalogSync } from "./catalog/catalog-sync.js";
 import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
@@ -169,24 +170,12 @@ function createTraining(
   const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
   const scheduler = createTrainingScheduler({
     db: database.db,
-    runner: auditedEnqueue(config, database, logger, runner),
+    runner: auditScheduledTrainings(runner, createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey })),
     intervalHours: config.trainIntervalHours,
     onStart: config.trainOnStart,
     logger,
   });
   return { runner, scheduler, publisher: injected.publisher };
-}
-
-/** Trainings the schedule queues are audited like those asked for through the API, as the scheduler's. */
-function auditedEnqueue(config: BackendConfig, database: Database, logger: Logger, runner: TrainingRunner): Pick<TrainingRunner, "enqueue"> {
-  const recorder = createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey });
-  return {
-    async enqueue(job) {
-      const queued = await runner.enqueue(job);
-      await recorder.record({ actor: "scheduler", action: "training.request", target: queued.job.id, detail: { model_type: job.modelType, trigger: job.trigger } });
-      return queued;
-    },
-  };
 }
 
 /**
@@ -201,22 +190,11 @@ function startCanaryChecks(
   logger: Logger,
 ): CanaryScheduler {
   const deps = { db: database.db, experimentPublisher, modelPublisher, attributionWindowHours: config.attributionWindowHours };
-  const evaluate = async () => {
-    const evaluations = await evaluateCanaries(deps);
-    await auditCanaryDecisions(config, database, logger, evaluations);
-    return evaluations;
-  };
+  const recorder = createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey });
+  const evaluate = auditCanaryDecisions(() => evaluateCanaries(deps), recorder);
   const scheduler = createCanaryScheduler({ evaluate, intervalMinutes: config.canaryCheckMinutes, logger });
   scheduler.start();
   return scheduler;
-}
-
-/** Only ticks that decided something: "still running" every few minutes would drown the log. */
-async function auditCanaryDecisions(config: BackendConfig, database: Database, logger: Logger, evaluations: CanaryEvaluation[]): Promise<void> {
-  const decided = evaluations.filter((e) => e.outcome !== "running");
-  if (decided.length === 0) return;
-  const evaluated = decided.map((e) => ({ version: e.version, experiment_id: e.experimentId, outcome: e.outcome, reason: e.reason }));
-  await createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey }).record({ actor: "scheduler", action: "canary.evaluate", detail: { evaluated } });
 }
 
 /** After listen: a port already in use must not leave a training running behind the error. */
