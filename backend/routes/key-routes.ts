@@ -19,7 +19,7 @@ import type { ApiKeyVerifier } from "../auth/api-key-verifier.js";
 import type { KeySetPublisher } from "../auth/key-set-publisher.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
-import { ApiError, errorResponses } from "../http/api-error.js";
+import { ApiError, errorResponses, ErrorSchema } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
 import {
@@ -141,7 +141,8 @@ export function keyRoutes(deps: KeyRouteDeps): OpenAPIHono<AppEnv> {
       request: { params: KeyParamsSchema, body: { required: true, content: json(KeyRotateSchema) } },
       responses: {
         201: { description: "The new key, shown this once, and the old key's record", content: json(KeyRotatedSchema) },
-        ...errorResponses(400, 401, 403, 404, 409, 415),
+        ...errorResponses(400, 401, 403, 404, 415),
+        409: { description: "The key is revoked, or was already rotated", content: json(ErrorSchema) },
       },
     }),
     async (c) => {
@@ -174,7 +175,11 @@ export function keyRoutes(deps: KeyRouteDeps): OpenAPIHono<AppEnv> {
       security: BEARER_SECURITY,
       middleware: [deps.requireScope("admin")] as const,
       request: { params: KeyParamsSchema },
-      responses: { 200: { description: "Revoked", content: json(KeyChangedSchema) }, ...errorResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: { description: "Revoked", content: json(KeyChangedSchema) },
+        ...errorResponses(400, 401, 403, 404),
+        409: { description: "The key named is the one making the request", content: json(ErrorSchema) },
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
