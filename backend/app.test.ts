@@ -196,8 +196,12 @@ describe("documentation", () => {
   it("generates /openapi.json from the route schemas", async () => {
     const doc = await json(await h.request("/openapi.json"));
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/v1/audit",
       "/api/v1/catalog/items",
       "/api/v1/catalog/items/{itemId}",
+      "/api/v1/keys",
+      "/api/v1/keys/{id}",
+      "/api/v1/keys/{id}/rotate",
       "/api/v1/recs/experiments",
       "/api/v1/recs/experiments/{id}",
       "/api/v1/recs/experiments/{id}/results",

@@ -1,6 +1,6 @@
 /**
  * The backend HTTP app: the system of record's API (catalog, ingest, erase, debugging),
- * training and the model registry (when a runner is given), experiments (when a
+ * API keys and the audit log, training and the model registry (when a runner is given), experiments (when a
  * publisher for them is given), canary rollouts (when both are), ops endpoints,
  * /openapi.json generated from the route schemas, and /docs.
  *
@@ -11,7 +11,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BackendConfig } from "./config.js";
 import { resolveUserIdHashKey } from "../models/user-hash.js";
+import { auditTrail, createAuditRecorder } from "./audit/audit-trail.js";
 import { createApiKeyVerifier, type ApiKeyVerifier } from "./auth/api-key-verifier.js";
+import { unconfiguredKeyPublisher, type KeySetPublisher } from "./auth/key-set-publisher.js";
 import { createScopeGuard } from "./auth/require-scope.js";
 import { countItems } from "./catalog/catalog-repository.js";
 import { createCatalogSync, type CatalogSync } from "./catalog/catalog-sync.js";
@@ -28,10 +30,12 @@ import { requestLog } from "./http/request-log.js";
 import { mountSwaggerUi } from "./http/swagger-ui.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-metrics.js";
+import { auditRoutes } from "./routes/audit-routes.js";
 import { canaryRoutes } from "./routes/canary-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { experimentRoutes } from "./routes/experiment-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
+import { keyRoutes } from "./routes/key-routes.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
@@ -50,14 +54,15 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export interface BackendDeps {
   database: Database;
   featureStore: FeatureStore;
-  config: Pick<BackendConfig, "backendToken" | "corsOrigins" | "isProduction"> &
-    /** Absent (tests): the development key, refused in production. */
-    Partial<Pick<BackendConfig, "userIdHashKey">>;
+  /** `environment` (key prefixes) defaults from isProduction. `userIdHashKey` absent (tests): the development key, refused in production. */
+  config: Pick<BackendConfig, "backendToken" | "corsOrigins" | "isProduction"> & Partial<Pick<BackendConfig, "environment" | "userIdHashKey">>;
   logger?: Logger;
   metrics?: BackendMetrics;
   /** Created (not started) when absent; the server starts its retry loop. */
   catalogSync?: CatalogSync;
   verifier?: ApiKeyVerifier;
+  /** Carries key changes to the edge; without one, changes answer `publication: pending`. */
+  keyPublisher?: KeySetPublisher;
   /** API key lookup cache, at most 30 s. */
   authCacheTtlMs?: number;
   maxBodyBytes?: number;
@@ -80,15 +85,18 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
     createApiKeyVerifier({ db, isProduction: deps.config.isProduction, ...ttl(deps.authCacheTtlMs) });
   const requireScope = createScopeGuard(verifier);
   const userIdHashKey = resolveUserIdHashKey(deps.config.userIdHashKey, deps.config.isProduction);
+  const recorder = createAuditRecorder({ db, logger, userIdHashKey });
 
   const app = openApiApp();
-  app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins));
+  app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins), auditTrail(recorder));
   app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody());
 
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
+  app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));
+  app.route("/", auditRoutes({ db, requireScope }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
   if (deps.training && deps.shadows) {
@@ -121,6 +129,10 @@ function canaryDeps(training: NonNullable<BackendDeps["training"]>, experiments:
     modelPublisher: training.publisher,
     attributionWindowHours: experiments.attributionWindowHours,
   };
+}
+
+function keyEnvironment(config: BackendDeps["config"]): string {
+  return config.environment ?? (config.isProduction ? "production" : "development");
 }
 
 function ttl(ms: number | undefined): { cacheTtlMs?: number } {

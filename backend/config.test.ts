@@ -82,7 +82,11 @@ describe("loadConfig", () => {
   });
 
   it("requires the service tokens in production and never seeds local keys there", () => {
-    expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN and EDGE_ADMIN_TOKEN must be set/);
+    expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN, EDGE_ADMIN_TOKEN and USER_ID_HASH_KEY must be set/);
+    expect(() => loadConfig({ ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32) })).toThrow(
+      /: USER_ID_HASH_KEY must be set/,
+    );
+    expect(loadConfig({}).userIdHashKey).not.toBe("");
     const config = loadConfig({
       ENVIRONMENT: "production",
       BACKEND_TOKEN: "b".repeat(32),
@@ -91,6 +95,7 @@ describe("loadConfig", () => {
       RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
     });
     expect(config.isProduction).toBe(true);
+    expect(config.userIdHashKey).toBe("u".repeat(32));
     expect(config.localAdminKey).toBeNull();
   });
 

@@ -30,7 +30,7 @@ export interface BackendConfig {
   corsOrigins: string[];
   /** Seeded with scope `admin` when set, except in production. */
   localAdminKey: string | null;
-  /** Seeded with scopes `events:write` and `recs:read` when set, except in production. */
+  /** Seeded with scopes `events:write`, `recs:read` and `recs:bulk` when set, except in production. */
   localClientKey: string | null;
   /** GATE_MAX_REGRESSION: largest relative drop of a gated metric against the champion, in [0, 1). */
   gateMaxRegression: number;
@@ -69,7 +69,6 @@ const EnvSchema = z.object({
   EDGE_URL: httpUrl.default("http://127.0.0.1:8787"),
   EDGE_ADMIN_TOKEN: token.default(""),
   BACKEND_TOKEN: token.default(""),
-  USER_ID_HASH_KEY: token.default(""),
   ENVIRONMENT: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a lower-case name such as development, staging or production")
@@ -98,6 +97,7 @@ const EnvSchema = z.object({
     .min(0, "must be a number of minutes (0 disables the canary checks)")
     .max(1440, "must be at most 1440 minutes (a day)")
     .default(10),
+  USER_ID_HASH_KEY: token.min(32, "must be at least 32 characters").optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -113,10 +113,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN);
-  if (isProduction && e.USER_ID_HASH_KEY === "") {
-    throw new ConfigError("Invalid configuration: USER_ID_HASH_KEY must be set when ENVIRONMENT=production");
-  }
+  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN, e.USER_ID_HASH_KEY ?? "");
   return {
     port: e.PORT,
     host: e.HOST,
@@ -174,12 +171,14 @@ function isOrigin(value: string): boolean {
   }
 }
 
-function requireProductionSecrets(backendToken: string, edgeAdminToken: string): void {
+function requireProductionSecrets(backendToken: string, edgeAdminToken: string, userIdHashKey: string): void {
   const missing = [
     backendToken === "" ? "BACKEND_TOKEN" : null,
     edgeAdminToken === "" ? "EDGE_ADMIN_TOKEN" : null,
+    userIdHashKey === "" ? "USER_ID_HASH_KEY" : null,
   ].filter((name) => name !== null);
   if (missing.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${missing.join(" and ")} must be set when ENVIRONMENT=production`);
+    const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)}` : missing.join("");
+    throw new ConfigError(`Invalid configuration: ${names} must be set when ENVIRONMENT=production`);
   }
 }

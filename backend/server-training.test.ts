@@ -65,6 +65,8 @@ describe("startBackend with training", () => {
     expect((await call("/api/v1/recs/models")).body.champion).toBe("boot-1");
     expect(publisher.activated).toEqual(["boot-1"]);
     expect(read).toEqual([{ interactions: 0, catalog: 0 }]);
+    const audit = (await call("/api/v1/audit?action=training.request")).body.entries as Array<Record<string, unknown>>;
+    expect(audit).toMatchObject([{ actor: "scheduler", target: jobs[0]!.training_id, detail: { model_type: "pipeline", trigger: "startup" } }]);
   });
 
   it("serves the training API: a better model replaces the champion, rollback restores it", async () => {

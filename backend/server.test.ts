@@ -69,7 +69,7 @@ describe("startBackend", () => {
     const keySet = KeySetSchema.parse(puts[1]?.body);
     expect(keySet.keys).toEqual([
       { id: "local-admin", hash: await hashApiKey(ADMIN_KEY), scopes: ["admin"], expires_at: null },
-      { id: "local-client", hash: await hashApiKey(CLIENT_KEY), scopes: ["events:write", "recs:read"], expires_at: null },
+      { id: "local-client", hash: await hashApiKey(CLIENT_KEY), scopes: ["events:write", "recs:read", "recs:bulk"], expires_at: null },
     ]);
     const authed = await fetch(`${backend.url}/api/v1/catalog/items?limit=1`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
     expect(authed.status).toBe(200);

@@ -1,6 +1,6 @@
 /**
  * Runs the backend: migrate, seed local keys, serve HTTP, then — in the background —
- * publish the key set and the running experiments to the edge and re-sync the feature
+ * publish the key set (and again every minute) and the running experiments to the edge and re-sync the feature
  * store. Given a trainer and a
  * publisher it also runs the training queue and its schedule, and decides running
  * canaries every CANARY_CHECK_MINUTES. `tsx backend/server.ts`
@@ -12,6 +12,8 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { createBackendApp } from "./app.js";
+import { createAuditRecorder } from "./audit/audit-trail.js";
+import { auditCanaryDecisions, auditScheduledTrainings } from "./audit/background-audit.js";
 import { seedLocalKeys } from "./auth/api-key-store.js";
 import { evaluateCanaries } from "./canary/canary.js";
 import { createCanaryScheduler, type CanaryScheduler } from "./canary/canary-scheduler.js";
@@ -19,7 +21,8 @@ import { createCatalogSync } from "./catalog/catalog-sync.js";
 import { ConfigError, loadConfig, type BackendConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
-import { publishKeySet, type PublishOptions } from "./edge-publisher.js";
+import { createKeySetPublisher, type KeySetPublisher } from "./auth/key-set-publisher.js";
+import type { PublishOptions } from "./edge-publisher.js";
 import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
 import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { createEdgeShadowPublisher, type ShadowPublisher } from "./shadow/shadow-publisher.js";
@@ -100,6 +103,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const training = options.training ? createTraining(config, database, options.training, logger) : null;
   const experimentPublisher =
     options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
+  const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
   const app = createBackendApp({
     database,
     featureStore,
@@ -107,6 +111,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     logger,
     metrics,
     catalogSync,
+    keyPublisher,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
     experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
     shadows: { publisher: options.shadowPublisher ?? createEdgeShadowPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken }) },
@@ -126,7 +131,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   catalogSync.start(options.resyncIntervalMs);
 
   const publishing = new AbortController();
-  const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishInBackground(config, database, logger, publishing.signal, options.publishOptions);
+  const keysPublished = options.publishKeys === false ? Promise.resolve(false) : publishKeysInBackground(config, keyPublisher, logger, options.publishOptions);
   const experimentsPublished =
     (options.publishExperiments ?? options.publishKeys) === false
       ? Promise.resolve(false)
@@ -136,6 +141,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const close = () => {
     closing ??= (async () => {
       publishing.abort();
+      keyPublisher.stop();
       catalogSync.stop();
       canaries?.stop();
       training?.scheduler.stop();
@@ -167,7 +173,7 @@ function createTraining(
   const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
   const scheduler = createTrainingScheduler({
     db: database.db,
-    runner,
+    runner: auditScheduledTrainings(runner, createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey })),
     intervalHours: config.trainIntervalHours,
     onStart: config.trainOnStart,
     logger,
@@ -187,7 +193,9 @@ function startCanaryChecks(
   logger: Logger,
 ): CanaryScheduler {
   const deps = { db: database.db, experimentPublisher, modelPublisher, attributionWindowHours: config.attributionWindowHours };
-  const scheduler = createCanaryScheduler({ evaluate: () => evaluateCanaries(deps), intervalMinutes: config.canaryCheckMinutes, logger });
+  const recorder = createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey });
+  const evaluate = auditCanaryDecisions(() => evaluateCanaries(deps), recorder);
+  const scheduler = createCanaryScheduler({ evaluate, intervalMinutes: config.canaryCheckMinutes, logger });
   scheduler.start();
   return scheduler;
 }
@@ -205,27 +213,28 @@ async function startTraining(training: Training, server: Server): Promise<void> 
   }
 }
 
-function publishInBackground(
+/**
+ * Once at start-up, patiently (the edge may still be booting), then every minute: that
+ * retries publications that failed after a key change and drops expired keys.
+ */
+function publishKeysInBackground(
   config: BackendConfig,
-  database: Database,
+  publisher: KeySetPublisher,
   logger: Logger,
-  signal: AbortSignal,
   options: PublishOptions = {},
 ): Promise<boolean> {
-  return publishKeySet(config.edgeUrl, config.edgeAdminToken, database.db, {
+  const first = publisher.publishAtStartup({
+    attempts: 40,
+    baseDelayMs: 500,
+    maxDelayMs: 5000,
     ...options,
-    signal,
     onRetry: (attempt, reason, delayMs) => logger.info("edge not ready for the key set; retrying", { attempt, reason, delay_ms: delayMs }),
-  }).then(
-    (result) => {
-      logger.info("key set published to the edge", { edge: config.edgeUrl, keys: result.keys, attempts: result.attempts });
-      return true;
-    },
-    (error: Error) => {
-      if (!signal.aborted) logger.error("key set not published to the edge", { edge: config.edgeUrl, error: error.message });
-      return false;
-    },
-  );
+  });
+  publisher.start();
+  return first.then((result) => {
+    if (result.status === "published") logger.info("key set published to the edge", { edge: config.edgeUrl, keys: result.keys });
+    return result.status === "published";
+  });
 }
 
 /**

@@ -72,7 +72,7 @@ describe("requireScope", () => {
       database: h.database,
       featureStore: h.featureStore,
       logger: silentLogger,
-      config: { backendToken: "t", corsOrigins: [], isProduction: true },
+      config: { backendToken: "t", corsOrigins: [], isProduction: true, userIdHashKey: "k".repeat(32) },
     });
     const response = await production.request("/api/v1/catalog/items?limit=1", { headers: bearer(localKey) });
     expect(response.status).toBe(401);
@@ -130,7 +130,7 @@ describe("key store", () => {
       scopes: ["admin"],
       expires_at: null,
     });
-    expect(published.find((k) => k.id === "local-client")?.scopes).toEqual(["events:write", "recs:read"]);
+    expect(published.find((k) => k.id === "local-client")?.scopes).toEqual(["events:write", "recs:read", "recs:bulk"]);
     expect(await seedLocalKeys(h.database.db, { ...config, isProduction: true })).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Canary rollout API (admin): start a canary of a published version, list canaries, and
+ * Canary rollout API (scope `models:publish`): start a canary of a published version, list canaries, and
  * evaluate the running one now (the server also does so every CANARY_CHECK_MINUTES).
  *
  * Mounted before the training routes: `GET /api/v1/recs/models/canaries` would otherwise
@@ -9,6 +9,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { PRIMARY_METRICS } from "../../models/experiments/experiment.js";
 import { DEFAULT_MIN_IMPRESSIONS_PER_VARIANT } from "../../models/experiments/stats/verdict.js";
+import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import { CANARY_DEFAULTS, CanaryError, evaluateCanaries, startCanary, type CanaryDeps, type CanaryEvaluation } from "../canary/canary.js";
 import { listCanaries, type CanaryRow } from "../canary/canary-store.js";
@@ -81,7 +82,7 @@ export function canaryRoutes(deps: CanaryRouteDeps): OpenAPIHono<AppEnv> {
       summary: "Canary rollouts, newest first",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { query: ListQuerySchema },
       responses: { 200: { description: "Canaries", content: json(CanaryListSchema) }, ...errorResponses(400, 401, 403) },
     }),
@@ -99,11 +100,12 @@ export function canaryRoutes(deps: CanaryRouteDeps): OpenAPIHono<AppEnv> {
       description: "What the CANARY_CHECK_MINUTES timer does. Empty when another evaluation is deciding at the same moment.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       responses: { 200: { description: "One entry per running canary", content: json(EvaluationSchema) }, ...errorResponses(401, 403, 415) },
     }),
     async (c) => {
       const evaluated = await evaluateCanaries(deps);
+      await audit(c, "canary.evaluate", null, { evaluated: evaluated.map(toEvaluationJson) });
       return c.json({ evaluated: evaluated.map(toEvaluationJson) }, 200);
     },
   );
@@ -121,7 +123,7 @@ export function canaryRoutes(deps: CanaryRouteDeps): OpenAPIHono<AppEnv> {
         "when a canary is already running, or when a running experiment overlaps; 503 when the edge did not take the experiment.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { params: VersionParamsSchema, body: { required: true, content: json(CanaryBodySchema) } },
       responses: {
         201: { description: "Running", content: json(CanarySchema) },
@@ -137,6 +139,7 @@ export function canaryRoutes(deps: CanaryRouteDeps): OpenAPIHono<AppEnv> {
         primaryMetric: body.primary_metric ?? CANARY_DEFAULTS.primaryMetric,
       };
       const row = await canaryCall(() => startCanary(deps, version, request, actorOf(c)));
+      await audit(c, "canary.start", version, { experiment_id: row.experimentId, traffic_percent: row.trafficPercent });
       return c.json(toCanaryJson(row), 201);
     },
   );

@@ -3,6 +3,7 @@
  * need `recs:read` (which `admin` implies).
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { CatalogSync } from "../catalog/catalog-sync.js";
 import { getItem, listItems, upsertItems } from "../catalog/catalog-repository.js";
@@ -48,6 +49,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { items } = c.req.valid("json");
       const { upserted, oldestUpdate } = await upsertItems(deps.db, items);
+      await audit(c, "catalog.upsert", null, { items: items.length, upserted });
       const featureStore = await deps.catalogSync.push(items, oldestUpdate ?? new Date());
       return c.json({ upserted, feature_store: featureStore }, 200);
     },

@@ -1,5 +1,5 @@
 /**
- * Experiments API (admin): create drafts, change them, start and stop them (which
+ * Experiments API (scope `experiments:write`): create drafts, change them, start and stop them (which
  * publishes the running set to the edge), and read the results.
  *
  * Validation problems come back together: a 400 (or a 409 for a clash with the running
@@ -9,6 +9,7 @@
 import { createRoute, type Hook, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ExperimentProblem } from "../../models/experiments/experiment.js";
+import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
 import {
@@ -112,7 +113,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
       summary: "Experiments, newest first",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { query: ExperimentListQuerySchema },
       responses: { 200: { description: "Experiments", content: json(ExperimentListSchema) }, ...errorResponses(400, 401, 403) },
     }),
@@ -130,7 +131,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
       summary: "Create an experiment (as a draft)",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { body: { required: true, content: json(ExperimentCreateSchema) } },
       responses: {
         201: { description: "Created as a draft", content: json(ExperimentJsonSchema) },
@@ -140,6 +141,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
     }),
     async (c) => {
       const row = await lifecycleCall(() => createExperiment(lifecycle, c.req.valid("json"), actorOf(c)));
+      await audit(c, "experiment.create", row.id, { name: row.name });
       return c.json(toExperimentJson(row), 201);
     },
     bodyProblemsHook,
@@ -152,7 +154,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
       summary: "One experiment with its audit trail",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { params: ExperimentParamsSchema },
       responses: { 200: { description: "The experiment", content: json(ExperimentDetailSchema) }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -178,7 +180,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
         "409 for anything else while running, for a stopped experiment, or when a new traffic_share overlaps a running experiment.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { params: ExperimentParamsSchema, body: { required: true, content: json(ExperimentUpdateSchema) } },
       responses: {
         200: { description: "Changed (or unchanged when nothing differed)", content: json(ExperimentJsonSchema) },
@@ -189,6 +191,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
     async (c) => {
       const { id } = c.req.valid("param");
       const row = await lifecycleCall(() => updateExperiment(lifecycle, id, c.req.valid("json"), actorOf(c)));
+      await audit(c, "experiment.update", id, { fields: Object.keys(c.req.valid("json")), status: row.status });
       return c.json(toExperimentJson(row), 200);
     },
     bodyProblemsHook,
@@ -205,7 +208,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
         "experiment it clashes with. 503 when the edge did not take the new set: nothing was changed.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { params: ExperimentParamsSchema },
       responses: {
         200: { description: "Running", content: json(ExperimentStartedSchema) },
@@ -216,6 +219,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
     async (c) => {
       const { id } = c.req.valid("param");
       const { row, placement } = await lifecycleCall(() => startExperiment(lifecycle, id, actorOf(c)));
+      await audit(c, "experiment.start", id, { placement: toPlacementJson(placement) });
       return c.json({ ...toExperimentJson(row), placement: toPlacementJson(placement) }, 200);
     },
   );
@@ -228,7 +232,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
       description: "Stopped is final. 409 unless running; 503 when the edge did not take the new set (nothing was changed).",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { params: ExperimentParamsSchema },
       responses: {
         200: { description: "Stopped", content: json(ExperimentJsonSchema) },
@@ -239,6 +243,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
     async (c) => {
       const { id } = c.req.valid("param");
       const row = await lifecycleCall(() => stopExperiment(lifecycle, id, actorOf(c)));
+      await audit(c, "experiment.stop", id);
       return c.json(toExperimentJson(row), 200);
     },
   );
@@ -257,7 +262,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
         "sequential test, whose state is stored, so reading often does not inflate false positives.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("experiments:write")] as const,
       request: { params: ExperimentParamsSchema },
       responses: { 200: { description: "The readout", content: json(ExperimentResultsSchema) }, ...errorResponses(400, 401, 403, 404) },
     }),

@@ -3,6 +3,7 @@
  * the queue consumer (idempotent on event_id) and user erasure.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { audit } from "../audit/audit-trail.js";
 import { requireBackendToken } from "../auth/require-backend-token.js";
 import type { Db } from "../db/client.js";
 import { errorResponses } from "../http/api-error.js";
@@ -71,7 +72,7 @@ export function internalRoutes(deps: InternalRouteDeps): OpenAPIHono<AppEnv> {
       const { erased_at } = c.req.valid("query");
       const userHash = await hashUserId(userId, deps.userIdHashKey);
       const erasure = await eraseUser(deps.db, userId, userHash, new Date(erased_at ?? Date.now()));
-      // audit: record the erasure here (actor = backend token, target = userHash, detail = erasure.deleted) once backend/audit/audit-log.ts lands.
+      await audit(c, "user.erase", `user:${userHash}`, { deleted: erasure.deleted }, "edge");
       return c.json({ user_id: userId, user_hash: userHash, erased_at: erasure.erasedAt.toISOString(), deleted: erasure.deleted }, 200);
     },
   );

@@ -267,7 +267,7 @@ describe("the model registry API", () => {
     expect(await champion()).toBe("r1");
   });
 
-  it("needs the admin scope to promote or roll back", async () => {
+  it("needs the models:publish scope to promote or roll back", async () => {
     expect((await post("/api/v1/recs/models/r3/promote", {}, bearer(h.keys.client))).status).toBe(403);
     expect((await post("/api/v1/recs/models/rollback", {}, {})).status).toBe(401);
   });

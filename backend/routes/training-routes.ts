@@ -1,5 +1,5 @@
 /**
- * Training and model registry API (admin): queue a training, follow it, inspect the
+ * Training and model registry API (scope `models:publish`): queue a training, follow it, inspect the
  * registry, promote a version or roll back to the previous champion.
  *
  * Promote and rollback flip the edge first (publisher.activate), then the registry: if
@@ -8,6 +8,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
 import { describeError } from "../describe-error.js";
@@ -66,13 +67,14 @@ export function trainingRoutes(deps: TrainingRouteDeps): OpenAPIHono<AppEnv> {
       summary: "Queue a training run (one runs at a time)",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { body: { required: true, content: json(TrainBodySchema) } },
       responses: { 202: { description: "Queued", content: json(TrainAcceptedSchema) }, ...errorResponses(400, 401, 403, 415) },
     }),
     async (c) => {
       const body = c.req.valid("json");
       const { job, position } = await deps.runner.enqueue({ modelType: body.model_type ?? "pipeline", trigger: "api", window: windowOf(body) });
+      await audit(c, "training.request", job.id, { model_type: job.modelType, window: windowOf(body) });
       return c.json({ training_id: job.id, status: "queued" as const, position }, 202);
     },
   );
@@ -84,7 +86,7 @@ export function trainingRoutes(deps: TrainingRouteDeps): OpenAPIHono<AppEnv> {
       summary: "A training run: status, progress, outcome",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { params: TrainingParamsSchema },
       responses: { 200: { description: "The run", content: json(TrainingJobSchema) }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -104,7 +106,7 @@ export function trainingRoutes(deps: TrainingRouteDeps): OpenAPIHono<AppEnv> {
       summary: "Recent training runs, newest first",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { query: ListQuerySchema },
       responses: { 200: { description: "Runs", content: json(TrainingJobListSchema) }, ...errorResponses(400, 401, 403) },
     }),
@@ -127,7 +129,7 @@ function registerModelRoutes(app: OpenAPIHono<AppEnv>, deps: TrainingRouteDeps):
       summary: "The model registry, newest first",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { query: ListQuerySchema },
       responses: { 200: { description: "Versions", content: json(ModelListSchema) }, ...errorResponses(400, 401, 403) },
     }),
@@ -145,7 +147,7 @@ function registerModelRoutes(app: OpenAPIHono<AppEnv>, deps: TrainingRouteDeps):
       summary: "One model version with its audit trail",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { params: VersionParamsSchema },
       responses: { 200: { description: "The version", content: json(ModelVersionDetailSchema) }, ...errorResponses(400, 401, 403, 404) },
     }),
@@ -166,7 +168,7 @@ function registerModelRoutes(app: OpenAPIHono<AppEnv>, deps: TrainingRouteDeps):
       description: "409 when the version was never published, or was rejected by the gates.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       request: { params: VersionParamsSchema },
       responses: { 200: { description: "Promoted", content: json(PromoteResultSchema) }, ...errorResponses(400, 401, 403, 404, 409, 503) },
     }),
@@ -177,6 +179,7 @@ function registerModelRoutes(app: OpenAPIHono<AppEnv>, deps: TrainingRouteDeps):
       await registry(async () => assertPromotable(row));
       await activate(deps, version);
       const result = await registry(() => promote(deps.db, version, actorOf(c)));
+      await audit(c, "model.promote", version, { previous: result.previous });
       return c.json({ version, status: "champion" as const, previous: result.previous }, 200);
     },
   );
@@ -189,13 +192,14 @@ function registerModelRoutes(app: OpenAPIHono<AppEnv>, deps: TrainingRouteDeps):
       description: "Undoes the latest promotion not yet undone; 409 when there is none.",
       tags: TAGS,
       security: BEARER_SECURITY,
-      middleware: [deps.requireScope("admin")] as const,
+      middleware: [deps.requireScope("models:publish")] as const,
       responses: { 200: { description: "Rolled back", content: json(RollbackResultSchema) }, ...errorResponses(401, 403, 409, 503) },
     }),
     async (c) => {
       const plan = await registry(() => rollbackPlan(deps.db));
       await activate(deps, plan.to);
       await registry(() => rollback(deps.db, actorOf(c), plan));
+      await audit(c, "model.rollback", plan.to, { rolled_back: plan.from });
       return c.json({ version: plan.to, status: "champion" as const, rolled_back: plan.from }, 200);
     },
   );

@@ -1,5 +1,6 @@
 /** Admin debugging view of a user's stored interactions. */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { audit, auditUserTarget } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
 import { errorResponses } from "../http/api-error.js";
@@ -46,6 +47,8 @@ export function userRoutes(deps: { db: Db; requireScope: RequireScope }): OpenAP
       const { userId } = c.req.valid("param");
       const { limit } = c.req.valid("query");
       const rows = await recentInteractions(deps.db, userId, limit);
+      // Reading one person's history is access to personal data, so it is audited like a change.
+      await audit(c, "user.read_interactions", await auditUserTarget(c, userId), { returned: rows.length });
       const interactions = rows.map((r) => ({
         event_id: r.eventId,
         item_id: r.itemId,
