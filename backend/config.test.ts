@@ -95,7 +95,7 @@ describe("loadConfig", () => {
       RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
     });
     expect(config.isProduction).toBe(true);
-    expect(config.userIdHashKey).toBe("u".repeat(32));
+    expect(config.userIdHashKey).toBe("h".repeat(32));
     expect(config.localAdminKey).toBeNull();
   });
 

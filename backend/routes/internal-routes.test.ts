@@ -50,12 +50,14 @@ describe("POST /internal/v1/ingest", () => {
       events: { inserted: 20, duplicates: 0 },
       feedback: { inserted: 1, duplicates: 0 },
       served: { inserted: 1, duplicates: 0 },
+      shadow: { inserted: 0, duplicates: 0 },
     });
     const second = await ingest({ events, feedback: fb, served });
     expect(await json(second)).toEqual({
       events: { inserted: 0, duplicates: 20 },
       feedback: { inserted: 0, duplicates: 1 },
       served: { inserted: 0, duplicates: 1 },
+      shadow: { inserted: 0, duplicates: 0 },
     });
     expect(await countRows(`${h.prefix}-replay`)).toBe(20);
 
@@ -113,6 +115,7 @@ describe("POST /internal/v1/ingest", () => {
       events: { inserted: 0, duplicates: 0 },
       feedback: { inserted: 0, duplicates: 0 },
       served: { inserted: 0, duplicates: 0 },
+      shadow: { inserted: 0, duplicates: 0 },
     });
   });
 

@@ -97,7 +97,8 @@ describe("erasure in the backend", () => {
       events: { inserted: 1, duplicates: 0 },
       feedback: { inserted: 0, duplicates: 0 },
       served: { inserted: 0, duplicates: 0 },
-      erased: { events: 2, feedback: 1, served: 1 },
+      shadow: { inserted: 0, duplicates: 0 },
+      erased: { events: 2, feedback: 1, served: 1, shadow: 0 },
     });
     const stored = await h.database.db.select({ id: interactions.eventId }).from(interactions).where(eq(interactions.userId, user));
     expect(stored.map((r) => r.id)).toEqual([after.event_id]);
