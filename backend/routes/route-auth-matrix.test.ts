@@ -38,6 +38,9 @@ const POLICY: Record<string, Scope> = {
   "GET /api/v1/recs/models/canaries": "models:publish",
   "POST /api/v1/recs/models/canaries/evaluate": "models:publish",
   "POST /api/v1/recs/models/{version}/canary": "models:publish",
+  "POST /api/v1/recs/models/{version}/shadow": "models:publish",
+  "GET /api/v1/recs/models/{version}/shadow": "models:publish",
+  "POST /api/v1/recs/models/{version}/shadow/stop": "models:publish",
   "GET /api/v1/recs/experiments": "experiments:write",
   "POST /api/v1/recs/experiments": "experiments:write",
   "GET /api/v1/recs/experiments/{id}": "experiments:write",
@@ -67,6 +70,7 @@ beforeAll(async () => {
     config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
     training: { runner, publisher },
     experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 },
+    shadows: { publisher: { set: async () => undefined } },
   });
   const db = h.database.db;
   const make = async (scopes: Scope[], expiresAt: Date | null = null) =>

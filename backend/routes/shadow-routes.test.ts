@@ -163,6 +163,8 @@ describe("shadow rollouts", () => {
     expect(readout.comparison.requests).toBe(100);
     const events = (await json(await get(`${MODELS}/shadow-new`))).events as Array<{ action: string }>;
     expect(events.map((e) => e.action)).toContain("shadow_stopped");
+    const audit = (await json(await get("/api/v1/audit?limit=50"))).entries as Array<{ action: string; target: string }>;
+    expect(audit.filter((e) => e.target === "shadow-new").map((e) => e.action)).toEqual(["shadow.stop", "shadow.start"]);
   });
 });
 

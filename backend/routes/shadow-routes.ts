@@ -4,6 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import { ApiError, errorResponses } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
@@ -85,6 +86,7 @@ export function shadowRoutes(deps: ShadowRouteDeps): OpenAPIHono<AppEnv> {
       const { version } = c.req.valid("param");
       const body = c.req.valid("json") ?? {};
       const row = await shadowCall(() => startShadow(deps, version, body.sample_percent ?? DEFAULT_SHADOW_SAMPLE_PERCENT, actorOf(c)));
+      await audit(c, "shadow.start", version, { sample_percent: row.samplePercent, champion: row.championVersion });
       return c.json(toShadowJson(row), 201);
     },
   );
@@ -121,7 +123,9 @@ export function shadowRoutes(deps: ShadowRouteDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { version } = c.req.valid("param");
-      return c.json(toShadowJson(await shadowCall(() => stopShadow(deps, version, actorOf(c)))), 200);
+      const row = await shadowCall(() => stopShadow(deps, version, actorOf(c)));
+      await audit(c, "shadow.stop", version);
+      return c.json(toShadowJson(row), 200);
     },
   );
 
