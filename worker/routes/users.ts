@@ -6,7 +6,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { keys } from "../../models/feature-keys.js";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
+import { requireAccess } from "../http/auth.js";
 import { EraseResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
 import { redisClient } from "../features/redis-client.js";
 import { sessionStub } from "../session/session-store.js";
@@ -17,7 +17,7 @@ const eraseRoute = createRoute({
   tags: ["users"],
   summary: "Erase everything held about a user",
   security: [{ apiKey: [] }],
-  middleware: [requireScope("admin")] as const,
+  middleware: [requireAccess({ scope: "admin" })] as const,
   request: { params: UserIdParam },
   responses: { 200: jsonContent(EraseResponse, "What was erased, per store"), ...errorResponses },
 });
