@@ -16,6 +16,10 @@ export interface LocalSecrets {
   edgeAdminToken: string;
   redisToken: string;
   vectorToken: string;
+  /** Signs the edge's anonymous session tokens (POST /v1/sessions). */
+  sessionTokenSecret: string;
+  /** A stand-in identity provider's HS256 secret, to mint end-user JWTs by hand in development. */
+  idpJwtSecret: string;
 }
 
 const ENV_NAMES: Record<keyof LocalSecrets, string> = {
@@ -25,6 +29,8 @@ const ENV_NAMES: Record<keyof LocalSecrets, string> = {
   edgeAdminToken: "EDGE_ADMIN_TOKEN",
   redisToken: "UPSTASH_REDIS_REST_TOKEN",
   vectorToken: "UPSTASH_VECTOR_REST_TOKEN",
+  sessionTokenSecret: "SESSION_TOKEN_SECRET",
+  idpJwtSecret: "AUTH_JWT_SECRET",
 };
 
 export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): LocalSecrets {
@@ -37,6 +43,8 @@ export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.e
     edgeAdminToken: random(),
     redisToken: random(),
     vectorToken: random(),
+    sessionTokenSecret: random(),
+    idpJwtSecret: random(),
   };
   const secrets = { ...fresh, ...stored };
   mkdirSync(dataDir, { recursive: true });

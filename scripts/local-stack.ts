@@ -16,6 +16,15 @@ import { createPipelineTrainer } from "../backend/training/train-candidate.js";
 import { startEdge, type EdgeProcess } from "./edge-process.js";
 import { localSecrets, type LocalSecrets } from "./local-secrets.js";
 
+export const LOCAL_IDP_ISSUER = "http://127.0.0.1/local-idp";
+export const LOCAL_IDP_AUDIENCE = "edge-recs-local";
+
+/** RATE_LIMIT_* from the shell reach the local edge, e.g. to raise them for a benchmark. */
+function rateLimitOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = ["RATE_LIMIT_USER_PER_MINUTE", "RATE_LIMIT_KEY_PER_MINUTE", "RATE_LIMIT_WINDOW_SECONDS"];
+  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]!]] : [])));
+}
+
 export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 export interface StackOptions {
@@ -127,6 +136,13 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
         BACKEND_URL: backend.url,
         BACKEND_TOKEN: secrets.backendToken,
         EDGE_ADMIN_TOKEN: secrets.edgeAdminToken,
+        SESSION_TOKEN_SECRET: secrets.sessionTokenSecret,
+        // End-user JWTs from a stand-in identity provider: sign HS256 tokens with this
+        // secret, iss and aud below, to call the edge as a user (README, "Credentials").
+        AUTH_JWT_SECRET: secrets.idpJwtSecret,
+        AUTH_JWT_ISSUER: LOCAL_IDP_ISSUER,
+        AUTH_JWT_AUDIENCE: LOCAL_IDP_AUDIENCE,
+        ...rateLimitOverrides(process.env),
         ...opts.edgeVars,
       },
       log: opts.log,

@@ -22,5 +22,12 @@ export const WORKERD_TEST = {
     BACKEND_TOKEN: "workerd-test-backend-token",
     EDGE_ADMIN_TOKEN: "workerd-test-edge-admin-token",
     RETRY_BASE_SECONDS: "1",
+    // End-user tokens: test-only values; tests sign their own tokens with them.
+    AUTH_JWT_SECRET: "workerd-test-idp-shared-secret-0123456789abcdef",
+    AUTH_JWT_ISSUER: "https://idp.workerd.test/",
+    AUTH_JWT_AUDIENCE: "edge-recs-workerd-test",
+    SESSION_TOKEN_SECRET: "workerd-test-session-secret-0123456789abcdef",
+    // The whole suite shares a few fixture keys; rate-limit tests set their own limits.
+    RATE_LIMIT_KEY_PER_MINUTE: "1000000",
   },
 } as const;

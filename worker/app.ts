@@ -20,6 +20,7 @@ import { registerEventRoutes } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerItemRoutes } from "./routes/items.js";
 import { registerRecommendationRoutes } from "./routes/recommendations.js";
+import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerUserRoutes } from "./routes/users.js";
 
 const EVENTS_BODY_LIMIT = 2 * 1024 * 1024;
@@ -37,7 +38,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
       origin: (origin) => (edgeConfig(c.env).corsOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
       allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "Server-Timing", "X-Experiment"],
+      // Browsers may read only exposed headers: clients need the rate-limit ones to back off.
+      exposeHeaders: ["X-Request-Id", "Server-Timing", "X-Experiment", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"],
       maxAge: 600,
     })(c, next),
   );
@@ -55,6 +57,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
           },
         })(c, next),
   );
+  registerSessionRoutes(app);
   registerEventRoutes(app);
   registerRecommendationRoutes(app);
   registerItemRoutes(app);

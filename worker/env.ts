@@ -1,8 +1,11 @@
+import type { RateLimiter } from "../durable-objects/rate-limiter.js";
 import type { UserSession } from "../durable-objects/user-session.js";
 
 /** Bindings and variables of the edge worker; see wrangler.toml and README's configuration table. */
 export interface Env {
   USER_SESSION: DurableObjectNamespace<UserSession>;
+  /** One token bucket per principal (end user or API key). */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   CONFIG: KVNamespace;
   ARTIFACTS: R2Bucket;
   EVENTS_QUEUE: Queue<unknown>;
@@ -23,4 +26,18 @@ export interface Env {
   SCORE_WEIGHTS: string;
   MAX_CATEGORY_SHARE: string;
   RETRY_BASE_SECONDS: string;
+  /** End-user JWTs from the customer's identity provider: HS256 shared secret and/or JWKS (RS256/ES256). */
+  AUTH_JWT_SECRET?: string;
+  AUTH_JWKS?: string;
+  AUTH_JWKS_URL?: string;
+  AUTH_JWT_ISSUER?: string;
+  AUTH_JWT_AUDIENCE?: string;
+  /** Signs anonymous session tokens (POST /v1/sessions); the previous one still verifies during rotation. */
+  SESSION_TOKEN_SECRET?: string;
+  SESSION_TOKEN_SECRET_PREVIOUS?: string;
+  SESSION_TOKEN_TTL_SECONDS?: string;
+  /** Token-bucket limits; the window is a minute unless RATE_LIMIT_WINDOW_SECONDS says otherwise. */
+  RATE_LIMIT_USER_PER_MINUTE?: string;
+  RATE_LIMIT_KEY_PER_MINUTE?: string;
+  RATE_LIMIT_WINDOW_SECONDS?: string;
 }

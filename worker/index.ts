@@ -3,6 +3,7 @@ import { createApp } from "./app.js";
 import type { Env } from "./env.js";
 import { handleQueue } from "./queue/consumer.js";
 
+export { RateLimiter } from "../durable-objects/rate-limiter.js";
 export { UserSession } from "../durable-objects/user-session.js";
 
 const app = createApp();

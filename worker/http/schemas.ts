@@ -160,8 +160,12 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   description,
 });
 
+/** Routes an end user may call with their own token as well as with an API key. */
+export const keyOrUserToken: Array<Record<string, string[]>> = [{ apiKey: [] }, { endUserToken: [] }];
+
 export const errorResponses = {
   400: jsonContent(ErrorSchema, "Invalid input; `field` names the problem"),
-  401: jsonContent(ErrorSchema, "Missing or invalid API key"),
-  403: jsonContent(ErrorSchema, "The key lacks the required scope"),
+  401: jsonContent(ErrorSchema, "Missing or invalid credential; `code` names the failed check (token_expired, token_wrong_audience, ...)"),
+  403: jsonContent(ErrorSchema, "The key lacks the scope, or an end-user token acts for another user"),
+  429: jsonContent(ErrorSchema, "Over the caller's rate limit; see Retry-After and the RateLimit-* headers"),
 } as const;

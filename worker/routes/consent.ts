@@ -8,9 +8,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Consent } from "../../durable-objects/user-session.js";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
+import { requireAccess } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
-import { UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
+import { UserIdParam, errorResponses, jsonContent, keyOrUserToken } from "../http/schemas.js";
 import { sessionStub, withBudget } from "../session/session-store.js";
 
 const CONSENT_BUDGET_MS = 2_000;
@@ -37,9 +37,9 @@ const getRoute = createRoute({
   path: "/v1/users/{userId}/consent",
   tags: ["users"],
   summary: "Whether the user allows personalisation (default: yes)",
-  security: [{ apiKey: [] }],
-  // Guarded like intake for now; an access middleware letting a user's own token through replaces this.
-  middleware: [requireScope("events:write")] as const,
+  security: keyOrUserToken,
+  // The user's own token, or a service key that writes events for users.
+  middleware: [requireAccess({ scope: "events:write", user: "param" })] as const,
   request: { params: UserIdParam },
   responses: { 200: jsonContent(ConsentResponse, "The user's consent"), ...errorResponses },
 });
@@ -55,9 +55,9 @@ const putRoute = createRoute({
     "stored nowhere (answered 202 with them in `ignored`, reason `consent`). Data already held is kept unused until",
     "consent is turned back on or the user is erased (DELETE /v1/users/{userId}).",
   ].join(" "),
-  security: [{ apiKey: [] }],
-  // Guarded like intake for now; an access middleware letting a user's own token through replaces this.
-  middleware: [requireScope("events:write")] as const,
+  security: keyOrUserToken,
+  // The user's own token, or a service key that writes events for users.
+  middleware: [requireAccess({ scope: "events:write", user: "param" })] as const,
   request: { params: UserIdParam, body: { content: { "application/json": { schema: ConsentBody } }, required: true } },
   responses: { 200: jsonContent(ConsentResponse, "The consent now held"), ...errorResponses },
 });

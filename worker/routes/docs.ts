@@ -7,7 +7,15 @@ export function registerDocRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
-    description: "An API key: `Authorization: Bearer <key>` (or `X-API-Key: <key>`).",
+    description: "An API key (`rk_...`): `Authorization: Bearer <key>` (or `X-API-Key: <key>`). Acts for any user, within its scopes.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "endUserToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "An end user's JWT from the customer's identity provider (HS256, RS256 or ES256; iss, aud and exp checked), " +
+      "or an anonymous session token from POST /v1/sessions. Reads recommendations and sends events for its own `sub` only.",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

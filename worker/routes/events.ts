@@ -4,19 +4,19 @@ import { FeedbackInputSchema, MAX_EVENTS_PER_REQUEST, timestampToMs } from "../.
 import { edgeConfig } from "../config.js";
 import { acceptEvents } from "../intake/accept-events.js";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
+import { requireAccess } from "../http/auth.js";
 import { ApiError, readJson, validationError } from "../http/errors.js";
 import { sha256Hex } from "../../models/hash.js";
 import { sendAll } from "../queue/messages.js";
 import { appendToSession, readConsent } from "../session/session-store.js";
-import { EventsRequestDoc, EventsResponse, FeedbackResponse, errorResponses, jsonContent } from "../http/schemas.js";
+import { EventsRequestDoc, EventsResponse, FeedbackResponse, errorResponses, jsonContent, keyOrUserToken } from "../http/schemas.js";
 
 const eventsRoute = createRoute({
   method: "post",
   path: "/v1/events",
   tags: ["events"],
   summary: "Send interaction events (at most 500)",
-  security: [{ apiKey: [] }],
+  security: keyOrUserToken,
   request: { body: { content: { "application/json": { schema: EventsRequestDoc } }, required: true } },
   responses: {
     202: jsonContent(
@@ -32,7 +32,7 @@ const feedbackRoute = createRoute({
   path: "/v1/feedback",
   tags: ["events"],
   summary: "Report an impression, click, conversion or dismissal of a recommended item",
-  security: [{ apiKey: [] }],
+  security: keyOrUserToken,
   request: { body: { content: { "application/json": { schema: FeedbackInputSchema } }, required: true } },
   responses: { 202: jsonContent(FeedbackResponse, "Accepted, or `ignored` (stored nowhere) when the user turned personalisation off"), ...errorResponses },
 });
@@ -41,7 +41,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(eventsRoute);
   app.openAPIRegistry.registerPath(feedbackRoute);
 
-  app.post("/v1/events", requireScope("events:write"), async (c) => {
+  app.post("/v1/events", requireAccess({ scope: "events:write", user: "body" }), async (c) => {
     const body = await readJson(c);
     if (typeof body !== "object" || body === null || Array.isArray(body) || !("events" in body)) {
       throw new ApiError(400, "invalid_request", "events: required; send {\"events\": [...]}", "events");
@@ -60,7 +60,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ ...rest, ...(ignored.length > 0 ? { ignored } : {}), ...(degraded.length > 0 ? { degraded } : {}) }, 202);
   });
 
-  app.post("/v1/feedback", requireScope("events:write"), async (c) => {
+  app.post("/v1/feedback", requireAccess({ scope: "events:write", user: "body" }), async (c) => {
     const parsed = FeedbackInputSchema.safeParse(await readJson(c));
     if (!parsed.success) throw validationError(parsed.error);
     const now = Date.now();

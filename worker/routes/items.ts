@@ -3,8 +3,8 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { keys } from "../../models/feature-keys.js";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
-import { ItemIdParam, ItemListQuery, ItemListResponse, PopularQuery, PopularResponse, errorResponses, jsonContent } from "../http/schemas.js";
+import { requireAccess } from "../http/auth.js";
+import { ItemIdParam, ItemListQuery, ItemListResponse, PopularQuery, PopularResponse, errorResponses, jsonContent, keyOrUserToken } from "../http/schemas.js";
 import { readItemRecords, readNeighbours, readPopular, type Scored } from "../features/feature-reader.js";
 import { redisClient } from "../features/redis-client.js";
 import { getActiveModel } from "../models/active-model.js";
@@ -19,8 +19,8 @@ const itemRoute = (path: string, summary: string) =>
     path,
     tags: ["items"],
     summary,
-    security: [{ apiKey: [] }],
-    middleware: [requireScope("recs:read")] as const,
+    security: keyOrUserToken,
+    middleware: [requireAccess({ scope: "recs:read" })] as const,
     request: { params: ItemIdParam, query: ItemListQuery },
     responses: { 200: jsonContent(ItemListResponse, "Related items, best first"), ...errorResponses },
   });
@@ -33,8 +33,8 @@ const popularRoute = createRoute({
   path: "/v1/popular",
   tags: ["items"],
   summary: "Popular items over a decay window (1h is trending now, 7d popular this week)",
-  security: [{ apiKey: [] }],
-  middleware: [requireScope("recs:read")] as const,
+  security: keyOrUserToken,
+  middleware: [requireAccess({ scope: "recs:read" })] as const,
   request: { query: PopularQuery },
   responses: { 200: jsonContent(PopularResponse, "Items by decayed popularity"), ...errorResponses },
 });

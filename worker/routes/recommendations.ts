@@ -4,8 +4,8 @@ import type { Context } from "hono";
 import type { ServedList } from "../../models/events.js";
 import { edgeConfig } from "../config.js";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
-import { BulkRequest, BulkResponse, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
+import { costPerBodyItem, requireAccess } from "../http/auth.js";
+import { BulkRequest, BulkResponse, MAX_BULK_USERS, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent, keyOrUserToken } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
 import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
 import { runningExperiments } from "../experiments/experiment-set.js";
@@ -20,8 +20,8 @@ const recsRoute = createRoute({
   path: "/v1/recommendations/{userId}",
   tags: ["recommendations"],
   summary: "Personalised recommendations for one user",
-  security: [{ apiKey: [] }],
-  middleware: [requireScope("recs:read")] as const,
+  security: keyOrUserToken,
+  middleware: [requireAccess({ scope: "recs:read", user: "param" })] as const,
   request: { params: UserIdParam, query: RecsQuery },
   responses: { 200: jsonContent(RecsResponse, "A ranked list with reasons"), ...errorResponses },
 });
@@ -32,7 +32,7 @@ const bulkRoute = createRoute({
   tags: ["recommendations"],
   summary: "Recommendations for up to 1000 users at once (email, push)",
   security: [{ apiKey: [] }],
-  middleware: [requireScope("recs:read")] as const,
+  middleware: [requireAccess({ scope: "recs:bulk", cost: costPerBodyItem("user_ids", MAX_BULK_USERS) })] as const,
   request: { body: { content: { "application/json": { schema: BulkRequest } }, required: true } },
   responses: { 200: jsonContent(BulkResponse, "One list per user, in request order"), ...errorResponses },
 });

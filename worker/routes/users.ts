@@ -6,7 +6,7 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/app-types.js";
-import { requireScope } from "../http/auth.js";
+import { requireAccess } from "../http/auth.js";
 import { ApiError } from "../http/errors.js";
 import { EraseResponse, UserIdParam, errorResponses, jsonContent } from "../http/schemas.js";
 import { eraseEverywhere } from "../privacy/erase-everywhere.js";
@@ -26,7 +26,7 @@ const eraseRoute = createRoute({
     "start a new, empty history.",
   ].join(" "),
   security: [{ apiKey: [] }],
-  middleware: [requireScope("admin")] as const,
+  middleware: [requireAccess({ scope: "admin" })] as const,
   request: { params: UserIdParam },
   responses: { 200: jsonContent(EraseResponse, "What was erased, per store; tombstones written; unreachable stores"), ...errorResponses },
 });

@@ -12,7 +12,8 @@ export const KEYS = {
 
 const GRANTS: Record<keyof typeof KEYS, { scopes: Scope[]; expires_at: number | null }> = {
   admin: { scopes: ["admin"], expires_at: null },
-  client: { scopes: ["events:write", "recs:read"], expires_at: null },
+  // recs:bulk too, so route tests call the bulk endpoint with the same key as the others.
+  client: { scopes: ["events:write", "recs:read", "recs:bulk"], expires_at: null },
   readOnly: { scopes: ["recs:read"], expires_at: null },
   expired: { scopes: ["events:write", "recs:read"], expires_at: Date.UTC(2020, 0, 1) },
 };
