@@ -11,7 +11,12 @@ export default defineConfig({
         // bundled workerd supports; pin it to wrangler.toml's.
         compatibilityDate: "2026-04-01",
         compatibilityFlags: ["nodejs_compat"],
-        bindings: { ...WORKERD_TEST.bindings },
+        bindings: {
+          ...WORKERD_TEST.bindings,
+          // The fuzz test's knobs (worker/routes/hostile-fuzz.test.ts), passed through when set.
+          ...(process.env.FUZZ_RUNS ? { FUZZ_RUNS: process.env.FUZZ_RUNS } : {}),
+          ...(process.env.FUZZ_SEED ? { FUZZ_SEED: process.env.FUZZ_SEED } : {}),
+        },
       },
     }),
   ],

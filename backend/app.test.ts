@@ -1,8 +1,12 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackendApp } from "./app.js";
 import { createLogger } from "./logger.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "./test-support/backend-harness.js";
 import { recordingExperimentPublisher } from "./test-support/experiment-stand-ins.js";
+import { sendWholeBody } from "./test-support/send-whole-body.js";
 
 let h: Harness;
 let down: Harness;
@@ -139,6 +143,35 @@ describe("no input produces a 5xx", () => {
       duplex: "half",
     } as RequestInit);
     expect(streamed.status).toBe(413);
+  });
+
+  it("lets a client that sends an oversized body to its end read the 413 (no broken pipe), over a real socket", async () => {
+    const small = createBackendApp({
+      database: h.database,
+      featureStore: h.featureStore,
+      config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
+      logger: createLogger(() => {}),
+      maxBodyBytes: 64 * 1024,
+    });
+    const server = createAdaptorServer({ fetch: small.fetch }) as Server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/catalog/items`;
+      // 2 MiB sent over about a second: longer than @hono/node-server waits for an unread body (500 ms) before it closes the socket.
+      const huge = new TextEncoder().encode(JSON.stringify({ items: [{ item_id: "big", title: "x".repeat(2 * 1024 * 1024) }] }));
+      const headers = { ...bearer(h.keys.admin), "content-type": "application/json" };
+      for (const chunked of [false, true]) {
+        const answer = await sendWholeBody(url, headers, huge, { chunked, paceMs: 30 });
+        expect(answer.status, chunked ? "chunked" : "with Content-Length").toBe(413);
+        expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "payload_too_large", field: "body" } });
+      }
+      // A body under the cap still reaches the route intact.
+      const ok = await sendWholeBody(url, headers, new TextEncoder().encode(JSON.stringify({ items: [{ item_id: `${h.prefix}-fits`, title: "Fits" }] })));
+      expect(ok.status).toBeLessThan(300);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("answers unknown routes and methods with a JSON 404", async () => {

@@ -1,3 +1,4 @@
+import { DEVELOPMENT_SIGNING_SECRET } from "../models/manifest-signature.js";
 import { DEV_USER_ID_HASH_KEY } from "../models/user-hash.js";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
@@ -82,9 +83,9 @@ describe("loadConfig", () => {
   });
 
   it("requires the service tokens in production and never seeds local keys there", () => {
-    expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN, EDGE_ADMIN_TOKEN and USER_ID_HASH_KEY must be set/);
+    expect(() => loadConfig({ ENVIRONMENT: "production" })).toThrow(/BACKEND_TOKEN, EDGE_ADMIN_TOKEN, USER_ID_HASH_KEY and MODEL_SIGNING_KEY must be set/);
     expect(() => loadConfig({ ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32) })).toThrow(
-      /: USER_ID_HASH_KEY must be set/,
+      /: USER_ID_HASH_KEY and MODEL_SIGNING_KEY must be set/,
     );
     expect(loadConfig({}).userIdHashKey).not.toBe("");
     const config = loadConfig({
@@ -92,6 +93,7 @@ describe("loadConfig", () => {
       BACKEND_TOKEN: "b".repeat(32),
       EDGE_ADMIN_TOKEN: "e".repeat(32),
       USER_ID_HASH_KEY: "h".repeat(32),
+      MODEL_SIGNING_KEY: "m".repeat(32),
       RECS_LOCAL_ADMIN_KEY: "rk_local_admin_123",
     });
     expect(config.isProduction).toBe(true);
@@ -99,9 +101,17 @@ describe("loadConfig", () => {
     expect(config.localAdminKey).toBeNull();
   });
 
+  it("requires the model signing key in production and defaults it elsewhere", () => {
+    const secrets = { ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32), USER_ID_HASH_KEY: "h".repeat(32) };
+    expect(() => loadConfig(secrets)).toThrow(/: MODEL_SIGNING_KEY must be set/);
+    expect(loadConfig({ ...secrets, MODEL_SIGNING_KEY: "m".repeat(32), MODEL_SIGNING_KEY_ID: "2026-12" }).modelSigningKey).toEqual({ secret: "m".repeat(32), id: "2026-12" });
+    expect(loadConfig({}).modelSigningKey).toEqual({ secret: DEVELOPMENT_SIGNING_SECRET });
+    expect(() => loadConfig({ MODEL_SIGNING_KEY: "short" })).toThrow(/MODEL_SIGNING_KEY must be at least 32 characters/);
+  });
+
   it("requires the user-id hash key in production and defaults it elsewhere", () => {
-    const secrets = { ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32) };
-    expect(() => loadConfig(secrets)).toThrow(/USER_ID_HASH_KEY must be set/);
+    const secrets = { ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32), MODEL_SIGNING_KEY: "m".repeat(32) };
+    expect(() => loadConfig(secrets)).toThrow(/: USER_ID_HASH_KEY must be set/);
     expect(loadConfig({}).userIdHashKey).toBe(DEV_USER_ID_HASH_KEY);
     expect(loadConfig({ USER_ID_HASH_KEY: "k".repeat(32) }).userIdHashKey).toBe("k".repeat(32));
   });

@@ -4,6 +4,7 @@
  * from deep inside a driver later on.
  */
 import { z } from "zod";
+import { DEVELOPMENT_SIGNING_SECRET } from "../models/manifest-signature.js";
 import { resolveUserIdHashKey } from "../models/user-hash.js";
 import { resolveDatabaseTarget } from "./db/database-target.js";
 
@@ -24,6 +25,8 @@ export interface BackendConfig {
   backendToken: string;
   /** USER_ID_HASH_KEY: key of the user-id hash in logs and erasure tombstones (same secret as the edge's); required in production. */
   userIdHashKey: string;
+  /** MODEL_SIGNING_KEY (and its optional id): signs every manifest published to the edge; required in production. */
+  modelSigningKey: { secret: string; id?: string };
   environment: string;
   isProduction: boolean;
   /** Exact origins, or ["*"] for any. */
@@ -98,6 +101,8 @@ const EnvSchema = z.object({
     .max(1440, "must be at most 1440 minutes (a day)")
     .default(10),
   USER_ID_HASH_KEY: token.min(32, "must be at least 32 characters").optional(),
+  MODEL_SIGNING_KEY: token.min(32, "must be at least 32 characters").optional(),
+  MODEL_SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'").optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -113,7 +118,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN, e.USER_ID_HASH_KEY ?? "");
+  if (isProduction) requireProductionSecrets(e.BACKEND_TOKEN, e.EDGE_ADMIN_TOKEN, e.USER_ID_HASH_KEY ?? "", e.MODEL_SIGNING_KEY ?? "");
   return {
     port: e.PORT,
     host: e.HOST,
@@ -126,6 +131,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     edgeAdminToken: e.EDGE_ADMIN_TOKEN,
     backendToken: e.BACKEND_TOKEN,
     userIdHashKey: resolveUserIdHashKey(e.USER_ID_HASH_KEY, isProduction),
+    modelSigningKey: { secret: e.MODEL_SIGNING_KEY ?? DEVELOPMENT_SIGNING_SECRET, ...(e.MODEL_SIGNING_KEY_ID ? { id: e.MODEL_SIGNING_KEY_ID } : {}) },
     environment: e.ENVIRONMENT,
     isProduction,
     corsOrigins,
@@ -171,11 +177,12 @@ function isOrigin(value: string): boolean {
   }
 }
 
-function requireProductionSecrets(backendToken: string, edgeAdminToken: string, userIdHashKey: string): void {
+function requireProductionSecrets(backendToken: string, edgeAdminToken: string, userIdHashKey: string, modelSigningKey: string): void {
   const missing = [
     backendToken === "" ? "BACKEND_TOKEN" : null,
     edgeAdminToken === "" ? "EDGE_ADMIN_TOKEN" : null,
     userIdHashKey === "" ? "USER_ID_HASH_KEY" : null,
+    modelSigningKey === "" ? "MODEL_SIGNING_KEY" : null,
   ].filter((name) => name !== null);
   if (missing.length > 0) {
     const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)}` : missing.join("");

@@ -44,6 +44,14 @@ export type Artifact = z.infer<typeof ArtifactSchema>;
 export const RETRIEVAL_PATHS = ["in_process", "vector_store"] as const;
 export type RetrievalPath = (typeof RETRIEVAL_PATHS)[number];
 
+/** HMAC-SHA256 over the manifest's canonical form (models/manifest-signature.ts). */
+export const ManifestSignatureSchema = z.strictObject({
+  alg: z.literal("HMAC-SHA256"),
+  key_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'"),
+  value: Sha256Schema,
+});
+export type ManifestSignature = z.infer<typeof ManifestSignatureSchema>;
+
 export const ManifestSchema = z.strictObject({
   version: ModelVersionSchema,
   created_at: z.string().datetime(),
@@ -69,6 +77,8 @@ export const ManifestSchema = z.strictObject({
   /** null when the version ships no ranker: the edge then orders by the weighted formula. */
   ranker: z.strictObject({ trees: z.number().int().nonnegative(), features: z.array(z.string()) }).nullable(),
   files: z.array(ArtifactSchema).min(1).max(16),
+  /** Optional in the schema so an unsigned manifest gets its own refusal; the edge serves signed ones only. */
+  signature: ManifestSignatureSchema.optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

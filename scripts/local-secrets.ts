@@ -18,6 +18,8 @@ export interface LocalSecrets {
   vectorToken: string;
   /** Signs the edge's anonymous session tokens (POST /v1/sessions). */
   sessionTokenSecret: string;
+  /** Signs model manifests (backend) and verifies them (edge). */
+  modelSigningKey: string;
   /** A stand-in identity provider's HS256 secret, to mint end-user JWTs by hand in development. */
   idpJwtSecret: string;
 }
@@ -30,6 +32,7 @@ const ENV_NAMES: Record<keyof LocalSecrets, string> = {
   redisToken: "UPSTASH_REDIS_REST_TOKEN",
   vectorToken: "UPSTASH_VECTOR_REST_TOKEN",
   sessionTokenSecret: "SESSION_TOKEN_SECRET",
+  modelSigningKey: "MODEL_SIGNING_KEY",
   idpJwtSecret: "AUTH_JWT_SECRET",
 };
 
@@ -44,6 +47,7 @@ export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.e
     redisToken: random(),
     vectorToken: random(),
     sessionTokenSecret: random(),
+    modelSigningKey: random(),
     idpJwtSecret: random(),
   };
   const secrets = { ...fresh, ...stored };

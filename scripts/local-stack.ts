@@ -112,6 +112,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
         publisher: createEdgeModelPublisher({
           edgeUrl,
           edgeAdminToken: secrets.edgeAdminToken,
+          signingKey: { secret: secrets.modelSigningKey },
           vectorStore: { url: vectors.url, token: secrets.vectorToken },
         }),
       }),
@@ -137,6 +138,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
         BACKEND_TOKEN: secrets.backendToken,
         EDGE_ADMIN_TOKEN: secrets.edgeAdminToken,
         SESSION_TOKEN_SECRET: secrets.sessionTokenSecret,
+        MODEL_SIGNING_KEY: secrets.modelSigningKey,
         // End-user JWTs from a stand-in identity provider: sign HS256 tokens with this
         // secret, iss and aud below, to call the edge as a user (README, "Credentials").
         AUTH_JWT_SECRET: secrets.idpJwtSecret,

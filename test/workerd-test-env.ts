@@ -27,6 +27,7 @@ export const WORKERD_TEST = {
     AUTH_JWT_ISSUER: "https://idp.workerd.test/",
     AUTH_JWT_AUDIENCE: "edge-recs-workerd-test",
     SESSION_TOKEN_SECRET: "workerd-test-session-secret-0123456789abcdef",
+    MODEL_SIGNING_KEY: "workerd-test-model-signing-key-0123456789abcdef",
     // The whole suite shares a few fixture keys; rate-limit tests set their own limits.
     RATE_LIMIT_KEY_PER_MINUTE: "1000000",
   },

@@ -1,12 +1,12 @@
 /**
  * The edge API: middleware in the order every request meets it (observability, CORS,
  * security headers, body caps), then the routes. Each route file owns one area of the
- * public contract in ../shared/ARCHITECTURE.md.
+ * public contract (README.md, "Public API"; docs/architecture.md).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { bodyCap } from "../models/body-cap.js";
 import { edgeConfig } from "./config.js";
 import type { AppEnv } from "./http/app-types.js";
 import { ApiError, errorBody, onError, validationError } from "./http/errors.js";
@@ -44,18 +44,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
     })(c, next),
   );
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", contentSecurityPolicy: undefined }));
-  app.use("*", (c, next) =>
-    // Model artifacts stream to R2 and may be large: that route enforces its own cap
-    // (MAX_ARTIFACT_BYTES) from Content-Length after authentication, where this middleware
-    // would buffer an unauthenticated body of any length.
-    isArtifactUpload(c.req.path)
-      ? next()
-      : bodyLimit({
-          maxSize: c.req.path === "/v1/events" ? EVENTS_BODY_LIMIT : DEFAULT_BODY_LIMIT,
-          onError: () => {
-            throw new ApiError(413, "payload_too_large", "request body is too large", "body");
-          },
-        })(c, next),
+  app.use(
+    "*",
+    bodyCap({
+      maxBytes: (c) => (c.req.path === "/v1/events" ? EVENTS_BODY_LIMIT : DEFAULT_BODY_LIMIT),
+      // Model artifacts stream to R2 and may be large: that route enforces its own cap
+      // (MAX_ARTIFACT_BYTES) from Content-Length after authentication, where this middleware
+      // would buffer an unauthenticated body of any length.
+      skip: (c) => isArtifactUpload(c.req.path),
+    }),
   );
   registerSessionRoutes(app);
   registerEventRoutes(app);
@@ -68,7 +65,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminModelRoutes(app);
   registerHealthRoutes(app);
   registerDocRoutes(app);
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, "path"), 404));
   app.onError(onError);
   return app;
 }

@@ -36,6 +36,11 @@ export interface Env {
   SESSION_TOKEN_SECRET?: string;
   SESSION_TOKEN_SECRET_PREVIOUS?: string;
   SESSION_TOKEN_TTL_SECONDS?: string;
+  /** Verifies model manifests (HMAC-SHA256); the previous key still verifies during a rotation. Ids default to a hash of the key. */
+  MODEL_SIGNING_KEY?: string;
+  MODEL_SIGNING_KEY_ID?: string;
+  MODEL_SIGNING_KEY_PREVIOUS?: string;
+  MODEL_SIGNING_KEY_PREVIOUS_ID?: string;
   /** Token-bucket limits; the window is a minute unless RATE_LIMIT_WINDOW_SECONDS says otherwise. */
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_KEY_PER_MINUTE?: string;

@@ -3,7 +3,7 @@
  * than the cap (413), whether or not the client sent Content-Length.
  */
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyCap } from "../../models/body-cap.js";
 import { ApiError } from "./api-error.js";
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -21,11 +21,7 @@ export function requireJsonBody(): MiddlewareHandler {
   };
 }
 
+/** 413 over the cap, after reading the body to its end so the client can read the answer. */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new ApiError(413, "payload_too_large", `request body must be at most ${maxBytes} bytes`, "body");
-    },
-  });
+  return bodyCap({ maxBytes });
 }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVectorServer } from "../vector-server/server.js";
 import { startFakeEdge, type FakeEdge } from "../test-support/fake-edge.js";
 import type { TrainedCandidate } from "../training-jobs/types.js";
+import { verifyManifest } from "../../models/manifest-signature.js";
+import type { Manifest } from "../../models/model-manifest.js";
 import { createEdgeModelPublisher, VECTOR_BATCH } from "./edge-model-publisher.js";
 import { PublishError } from "./edge-admin-client.js";
 
@@ -43,10 +45,12 @@ function candidate(withVectors: boolean): TrainedCandidate {
   };
 }
 
+const SIGNING = { secret: "publisher-test-signing-key-0123456789abcdef", id: "test-key" };
+
 describe("createEdgeModelPublisher", () => {
   it("uploads files with their checksums, then vectors, then the manifest, and activates separately", async () => {
     edge.requests.length = 0;
-    const publisher = createEdgeModelPublisher({ edgeUrl: edge.url, edgeAdminToken: "tok", vectorStore: { url: vectors.url, token: "vt" } });
+    const publisher = createEdgeModelPublisher({ edgeUrl: edge.url, edgeAdminToken: "tok", signingKey: SIGNING, vectorStore: { url: vectors.url, token: "vt" } });
     const { manifestSha256 } = await publisher.publish(candidate(true));
     expect(manifestSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(edge.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -56,6 +60,11 @@ describe("createEdgeModelPublisher", () => {
     ]);
     expect(edge.requests[0]!.authorization).toBe("Bearer tok");
     expect(edge.requests[0]!.body).toEqual({ sha256: "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", bytes: 3 });
+    // The manifest goes out signed with the configured key, and verifies only under it.
+    const sent = edge.requests[2]!.body as Manifest;
+    expect(sent.signature).toMatchObject({ alg: "HMAC-SHA256", key_id: "test-key" });
+    expect(await verifyManifest(sent, [{ id: "test-key", secret: SIGNING.secret }])).toEqual({ ok: true, keyId: "test-key" });
+    expect((await verifyManifest(sent, [{ id: "test-key", secret: "another-secret-0123456789abcdef0123" }])).ok).toBe(false);
     // The last item leans most towards the first factor: it must top a query along it.
     const res = await fetch(`${vectors.url}/query/v-test`, {
       method: "POST",
@@ -70,7 +79,7 @@ describe("createEdgeModelPublisher", () => {
 
   it("refuses a vector-store version when no vector store is configured, before writing its manifest", async () => {
     edge.requests.length = 0;
-    const publisher = createEdgeModelPublisher({ edgeUrl: edge.url, edgeAdminToken: "tok" });
+    const publisher = createEdgeModelPublisher({ edgeUrl: edge.url, edgeAdminToken: "tok", signingKey: SIGNING });
     await expect(publisher.publish(candidate(true))).rejects.toThrow(PublishError);
     expect(edge.requests.some((r) => r.path.endsWith("/manifest"))).toBe(false);
   });

@@ -2,10 +2,12 @@
  * Publishes a trained version to the edge through its admin API, in the order that keeps
  * serving safe: every file is uploaded with its sha256 (the edge re-hashes and refuses a
  * mismatch), item vectors go to Upstash Vector when the version retrieves from there,
- * the manifest is written last (the edge checks every listed file against it), and only
+ * the manifest is signed (MODEL_SIGNING_KEY) and written last (the edge verifies the
+ * signature and checks every listed file against it), and only
  * `activate` flips the active pointer — after the edge has loaded and warmed the version
  * itself and would refuse it otherwise.
  */
+import { signManifest, signingKey } from "../../models/manifest-signature.js";
 import type { ModelPublisher, TrainedCandidate } from "../training-jobs/types.js";
 import { sendToEdge, type RetryOptions, PublishError } from "./edge-admin-client.js";
 
@@ -17,6 +19,8 @@ export interface VectorStoreTarget {
 export interface EdgeModelPublisherOptions extends RetryOptions {
   edgeUrl: string;
   edgeAdminToken: string;
+  /** MODEL_SIGNING_KEY: every manifest is signed with it; the edge accepts signed manifests only. */
+  signingKey: { secret: string; id?: string };
   vectorStore?: VectorStoreTarget;
 }
 
@@ -71,10 +75,11 @@ export function createEdgeModelPublisher(options: EdgeModelPublisherOptions): Mo
         if (!options.vectorStore) throw new PublishError(`${c.version} retrieves from the vector store, but no vector store is configured (UPSTASH_VECTOR_REST_URL)`);
         await upsertVectors(options.vectorStore, c.version, c.vectors, retry);
       }
+      const manifest = await signManifest(c.manifest, await signingKey(options.signingKey.secret, options.signingKey.id));
       const { body } = await sendToEdge(
         edgeUrl,
         edgeAdminToken,
-        { method: "PUT", path: `${base(c.version)}/manifest`, body: JSON.stringify(c.manifest), contentType: "application/json", what: `writing the manifest of ${c.version}` },
+        { method: "PUT", path: `${base(c.version)}/manifest`, body: JSON.stringify(manifest), contentType: "application/json", what: `writing the manifest of ${c.version}` },
         retry,
       );
       const sha = (body as { manifest_sha256?: unknown } | null)?.manifest_sha256;

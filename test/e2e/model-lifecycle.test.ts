@@ -8,7 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
+import { sendWholeBody } from "../../backend/test-support/send-whole-body.js";
 import { sha256OfBytes } from "../../models/hash.js";
+import { signManifest, signingKey } from "../../models/manifest-signature.js";
+import type { Manifest } from "../../models/model-manifest.js";
 import { authed, startIsolatedStack, type IsolatedStack } from "../../scripts/isolated-stack.js";
 import { loadDemoAndWait, trainAndWait, trainFirstModel, waitForServedVersion } from "../../scripts/stack-readiness.js";
 
@@ -153,6 +156,17 @@ describe("learned models end to end", () => {
     }
   }, 120_000);
 
+  it("answers an oversized body that the client sends to its end with a JSON 413, at the edge and the backend", async () => {
+    const big = new TextEncoder().encode(JSON.stringify({ events: [{ user_id: "u", item_id: "i", type: "view", context: { pad: "x".repeat(3 * 1024 * 1024) } }] }));
+    const edge = await sendWholeBody(`${stack.edgeUrl}/v1/events`, { authorization: `Bearer ${stack.secrets.clientKey}`, "content-type": "application/json" }, big, { paceMs: 5 });
+    expect(edge.status).toBe(413);
+    expect(JSON.parse(edge.body)).toMatchObject({ error: { code: "payload_too_large", field: "body" } });
+    const huge = new TextEncoder().encode(JSON.stringify({ items: [{ item_id: "big", title: "x".repeat(17 * 1024 * 1024) }] }));
+    const backend = await sendWholeBody(`${stack.backendUrl}/api/v1/catalog/items`, { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/json" }, huge, { chunked: true });
+    expect(backend.status).toBe(413);
+    expect(JSON.parse(backend.body)).toMatchObject({ error: { code: "payload_too_large", field: "body" } });
+  });
+
   it("refuses a version with a corrupted artifact and keeps serving the current one", async () => {
     const edgeAdmin = { authorization: `Bearer ${stack.secrets.edgeAdminToken}` };
     const version = "corrupted-1";
@@ -186,7 +200,13 @@ describe("learned models end to end", () => {
       ranker: null,
       files: await Promise.all(files.map(async (f) => ({ name: f.name, role: f.role, sha256: await sha256OfBytes(f.bytes), bytes: f.bytes.length }))),
     };
-    const m = await fetch(`${stack.edgeUrl}/v1/admin/models/${version}/manifest`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify(manifest) });
+    const putManifest = (body: unknown) =>
+      fetch(`${stack.edgeUrl}/v1/admin/models/${version}/manifest`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify(body) });
+    // The admin token alone is not enough: an unsigned manifest is refused.
+    const unsigned = await putManifest(manifest);
+    expect(unsigned.status).toBe(400);
+    expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe("manifest_unsigned");
+    const m = await putManifest(await signManifest(manifest as Manifest, await signingKey(stack.secrets.modelSigningKey)));
     expect(m.status).toBe(201);
     const activate = await fetch(`${stack.edgeUrl}/v1/admin/models/active`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify({ version }) });
     expect(activate.status).toBe(422);

@@ -29,8 +29,12 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   }
   if (err instanceof HTTPException) {
     const status = err.status;
-    const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "bad_request";
-    return c.json(errorBody(code, err.message || "bad request"), status);
+    // Hono's own refusals (its validator's "Malformed JSON in request body", body caps)
+    // are about the body; credentials refused this way name no field.
+    if (status === 401) return c.json(errorBody("unauthorized", err.message || "unauthorized"), status);
+    const malformed = /malformed json/i.test(err.message);
+    const code = status === 413 ? "payload_too_large" : malformed ? "malformed_json" : "bad_request";
+    return c.json(errorBody(code, malformed ? "request body is not valid JSON" : err.message || "bad request", "body"), status);
   }
   console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), msg: err.message, stack: err.stack }));
   return c.json(errorBody("internal", `internal error; quote request id ${c.get("requestId")}`), 500);
@@ -39,7 +43,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json", "content-type");
   }
   const text = await c.req.text();
   try {

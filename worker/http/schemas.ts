@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import { POPULARITY_WINDOWS } from "../../models/feature-keys.js";
 import { IdSchema } from "../../models/events.js";
+import { wholeNumberParam } from "../../models/whole-number-param.js";
 
 export const MAX_LIMIT = 100;
 export const MAX_BULK_USERS = 1000;
@@ -16,12 +17,7 @@ export const ErrorSchema = z
 export const UserIdParam = z.object({ userId: IdSchema.openapi({ param: { name: "userId", in: "path" }, example: "user-42" }) });
 export const ItemIdParam = z.object({ itemId: IdSchema.openapi({ param: { name: "itemId", in: "path" }, example: "item-7" }) });
 
-const Limit = z.coerce
-  .number({ message: "must be a number" })
-  .int("must be a whole number")
-  .min(1, "must be at least 1")
-  .max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`)
-  .default(10);
+const Limit = wholeNumberParam(1, MAX_LIMIT).default(10);
 
 const ExcludeList = z
   .string()

@@ -28,7 +28,10 @@ export const RETIRE_GRACE_MS = 30_000;
 /** KV's minimum edge cache time (default 60 s): the shortest way for a flip to reach other locations. */
 const KV_CACHE_TTL_SECONDS = 30;
 
-export type ModelStoreEnv = Pick<Env, "CONFIG" | "ARTIFACTS">;
+export type ModelStoreEnv = Pick<
+  Env,
+  "CONFIG" | "ARTIFACTS" | "ENVIRONMENT" | "MODEL_SIGNING_KEY" | "MODEL_SIGNING_KEY_ID" | "MODEL_SIGNING_KEY_PREVIOUS" | "MODEL_SIGNING_KEY_PREVIOUS_ID"
+>;
 
 interface PointerCache {
   at: number;
@@ -106,7 +109,7 @@ function startLoad(env: ModelStoreEnv, target: ActivePointer, now: number): Prom
   const gen = generation;
   const attempt = async (): Promise<LoadedModel | null> => {
     try {
-      const model = await loadModelVersion(env.ARTIFACTS, target.version, { expectedManifestSha256: target.manifest_sha256, inUse });
+      const model = await loadModelVersion(env.ARTIFACTS, target.version, { expectedManifestSha256: target.manifest_sha256, inUse, signingEnv: env });
       const stillWanted = pointer?.value && identity(pointer.value.version, pointer.value.manifest_sha256) === id;
       if (gen !== generation || !stillWanted) {
         // The pointer moved on while this loaded (or tests reset the store): never serve it.
@@ -168,7 +171,7 @@ export async function getActiveModel(
  * check before it flips the pointer. Throws ModelLoadError with the reason.
  */
 export function trialLoad(env: ModelStoreEnv, version: string): Promise<LoadedModel> {
-  return loadModelVersion(env.ARTIFACTS, version, { inUse });
+  return loadModelVersion(env.ARTIFACTS, version, { inUse, signingEnv: env });
 }
 
 /** Serves a model that passed trialLoad and whose pointer was just written, without waiting for the pointer cache. */

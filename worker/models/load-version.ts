@@ -23,6 +23,7 @@ import { dropSession, getSession, type InferenceSession } from "../onnx/ort-runt
 import { ArtifactError, readBytes, readVerified } from "./artifact-store.js";
 import { warmUp, type ModelSessions } from "./inference.js";
 import { manifestProblem } from "./manifest-rules.js";
+import { checkManifestSignature } from "./signing-keys.js";
 
 export type Neighbours = Map<string, Array<[string, number]>>;
 
@@ -91,7 +92,7 @@ function parseJson<T>(bytes: Uint8Array, what: string, schema: ZodType<T>): T {
 }
 
 /** Reads and checks manifest.json; `expectedSha256` is the pointer's, absent for a trial before activation. */
-async function readManifest(bucket: R2Bucket, version: string, expectedSha256?: string): Promise<{ manifest: Manifest; sha256: string }> {
+async function readManifest(bucket: R2Bucket, version: string, signingEnv: SigningEnv, expectedSha256?: string): Promise<{ manifest: Manifest; sha256: string }> {
   const key = artifactKey(version, MANIFEST_FILE);
   const bytes = await readBytes(bucket, key);
   if (!bytes) throw new ModelLoadError(`${key} is missing`, true);
@@ -101,6 +102,9 @@ async function readManifest(bucket: R2Bucket, version: string, expectedSha256?: 
   }
   const manifest = parseJson(bytes, key, ManifestSchema);
   if (manifest.version !== version) throw new ModelLoadError(`${key} is for version ${manifest.version}`);
+  // R2 can be written without the admin API: the signature is checked on every load.
+  const signature = await checkManifestSignature(manifest, signingEnv);
+  if (!signature.ok) throw new ModelLoadError(`${key}: ${signature.message}`);
   const problem = manifestProblem(manifest);
   if (problem) throw new ModelLoadError(`${key}: ${problem.field}: ${problem.message}`);
   await checkFeatureSpec(manifest);
@@ -154,7 +158,11 @@ function estimateMemory(files: readonly Artifact[], items: readonly string[], fi
   return bytes;
 }
 
+type SigningEnv = Parameters<typeof checkManifestSignature>[1];
+
 export interface LoadOptions {
+  /** The signing keys' variables (MODEL_SIGNING_KEY…): the manifest must verify under one of them. */
+  signingEnv: SigningEnv;
   /** The pointer's manifest hash; the load fails if manifest.json's bytes hash differently. */
   expectedManifestSha256?: string;
   /** Sessions still serving (the current model's): never released when this load fails. */
@@ -162,8 +170,8 @@ export interface LoadOptions {
   now?: () => number;
 }
 
-export async function loadModelVersion(bucket: R2Bucket, version: string, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const { manifest, sha256: manifestSha256 } = await readManifest(bucket, version, opts.expectedManifestSha256);
+export async function loadModelVersion(bucket: R2Bucket, version: string, opts: LoadOptions): Promise<LoadedModel> {
+  const { manifest, sha256: manifestSha256 } = await readManifest(bucket, version, opts.signingEnv, opts.expectedManifestSha256);
   const bytesByRole = new Map<ArtifactRole, Uint8Array>();
   await Promise.all(
     manifest.files.map(async (f) => {

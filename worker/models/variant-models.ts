@@ -5,8 +5,8 @@
  * version that fails to load is retried after BAD_VERSION_TTL_MS; meanwhile the caller
  * serves the active version and says so in `degraded`.
  */
-import type { Env } from "../env.js";
-import { BAD_VERSION_TTL_MS, discardLoaded, trialLoad, type LoadedModel } from "./active-model.js";
+
+import { BAD_VERSION_TTL_MS, discardLoaded, trialLoad, type LoadedModel, type ModelStoreEnv } from "./active-model.js";
 
 export const MAX_VARIANT_VERSIONS = 2;
 /** A first load beyond this serves the active version meanwhile. */
@@ -38,7 +38,7 @@ function reapRetired(now: number): void {
   for (const r of due) void r.entry.load.then(discardLoaded, () => undefined);
 }
 
-function entryFor(env: Pick<Env, "CONFIG" | "ARTIFACTS">, version: string, now: number): Entry {
+function entryFor(env: ModelStoreEnv, version: string, now: number): Entry {
   reapRetired(now);
   let entry = versions.get(version);
   if (entry?.failedAt !== undefined && now - entry.failedAt > BAD_VERSION_TTL_MS) entry = undefined;
@@ -57,7 +57,7 @@ function entryFor(env: Pick<Env, "CONFIG" | "ARTIFACTS">, version: string, now: 
 }
 
 /** The loaded version, or null when it cannot be served now (loading, failed). */
-export async function variantModel(env: Pick<Env, "CONFIG" | "ARTIFACTS">, version: string, now = Date.now()): Promise<LoadedModel | null> {
+export async function variantModel(env: ModelStoreEnv, version: string, now = Date.now()): Promise<LoadedModel | null> {
   const entry = entryFor(env, version, now);
   if (entry.failedAt !== undefined) return null;
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -8,7 +8,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256OfBytes } from "../../models/hash.js";
 import { createApp } from "../app.js";
-import { ACTIVE_POINTER_KEY, MANIFEST_FILE, artifactKey, type ActivePointer } from "../../models/model-manifest.js";
+import { ACTIVE_POINTER_KEY, MANIFEST_FILE, artifactKey, type ActivePointer, type Manifest } from "../../models/model-manifest.js";
 import { getActiveModel, POINTER_TTL_MS, rankScores, resetActiveModelForTests } from "../models/active-model.js";
 import { uniq } from "../test-support/fixtures.js";
 import {
@@ -19,6 +19,7 @@ import {
   expectV2,
   publishVersion,
   RANKER_CASES,
+  signed,
   V1_FACTORS,
   V2_FACTORS,
   writePointer,
@@ -186,7 +187,7 @@ describe("admin model routes", () => {
   it("refuses a manifest listing a file that is missing, or present with another size or sha256 (409 naming it)", async () => {
     const v = await buildTestVersion(uniq("v"), V1_FACTORS);
     for (const f of v.files.slice(1)) expect((await upload(v.version, f.name, f.bytes)).status).toBe(201);
-    const putManifest = (manifest: unknown) => adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: manifest });
+    const putManifest = async (manifest: Manifest) => adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(manifest) });
 
     await expectError(await putManifest(v.manifest), 409, "files.0", /retrieval\.onnx has not been uploaded/);
     expect((await upload(v.version, v.files[0]!.name, v.files[0]!.bytes)).status).toBe(201);
@@ -289,10 +290,10 @@ describe("admin model routes", () => {
     expect((await upload(v.version, items.name, items.bytes)).status).toBe(201);
     await expectError(await upload(v.version, items.name, new TextEncoder().encode("{\"items\":[]}")), 409, "version", /is active/);
     await expectError(
-      await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: { ...v.manifest, catalog_size: 4 } }),
+      await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed({ ...v.manifest, catalog_size: 4 }) }),
       409,
       "version",
     );
-    expect((await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: v.manifest })).status).toBe(201);
+    expect((await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(v.manifest) })).status).toBe(201);
   });
 });

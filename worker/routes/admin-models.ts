@@ -28,6 +28,7 @@ import { ErrorSchema, jsonContent } from "../http/schemas.js";
 import { activateLoaded, discardLoaded, loadedModelInfo, ModelLoadError, trialLoad, type LoadedModel } from "../models/active-model.js";
 import { hashStoredObject, storeArtifact } from "../models/artifact-store.js";
 import { manifestProblem } from "../models/manifest-rules.js";
+import { checkManifestSignature } from "../models/signing-keys.js";
 
 /** Largest artifact accepted; app.ts lets this route's body past the global cap, and the route enforces this instead. */
 export const MAX_ARTIFACT_BYTES = 128 * 1024 * 1024;
@@ -78,6 +79,10 @@ const manifestRoute = createRoute({
   responses: {
     201: jsonContent(z.object({ version: z.string(), manifest_sha256: z.string() }).openapi("StoredManifest"), "Stored"),
     ...adminErrors,
+    400: jsonContent(
+      ErrorSchema,
+      "Invalid manifest (`field` names the problem), or its signature refused: `manifest_unsigned`, `signature_unknown_key` (signed with a key this edge does not hold, e.g. a retired one), `signature_mismatch` (changed after signing)",
+    ),
     409: jsonContent(ErrorSchema, "A listed file is missing or differs in size or sha256 (`field` names it), or the version is active"),
   },
 });
@@ -158,6 +163,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     if (manifest.version !== version) throw new ApiError(400, "invalid_request", `version: the manifest is for ${manifest.version}, the path names ${version}`, "version");
     const problem = manifestProblem(manifest);
     if (problem) throw new ApiError(400, "invalid_request", `${problem.field}: ${problem.message}`, problem.field);
+    const signature = await checkManifestSignature(manifest, c.env);
+    if (!signature.ok) throw new ApiError(400, signature.code, `signature: ${signature.message}; nothing was stored`, "signature");
     const stored = await Promise.all(manifest.files.map((f) => hashStoredObject(c.env.ARTIFACTS, artifactKey(version, f.name))));
     manifest.files.forEach((f, i) => {
       const found = stored[i];

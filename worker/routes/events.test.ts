@@ -61,7 +61,7 @@ describe("POST /v1/events", () => {
 
   it.each([
     ["malformed JSON", { body: "{", headers: { "content-type": "application/json" } }, 400, "body"],
-    ["a non-JSON content type", { body: "x", headers: { "content-type": "text/plain" } }, 415, undefined],
+    ["a non-JSON content type", { body: "x", headers: { "content-type": "text/plain" } }, 415, "content-type"],
     ["no events field", { json: { items: [] } }, 400, "events"],
     ["events not an array", { json: { events: "view" } }, 400, "events"],
     ["an empty batch", { json: { events: [] } }, 400, "events"],

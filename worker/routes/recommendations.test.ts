@@ -1,6 +1,11 @@
 import { env, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toEdgeItemRecord } from "../../models/catalog.js";
+import { DEFAULT_EVENT_WEIGHTS, type StoredEvent } from "../../models/events.js";
+import { keys } from "../../models/feature-keys.js";
 import { createApp } from "../app.js";
+import { applyEventsToFeatures } from "../features/feature-writer.js";
+import { redisClient } from "../features/redis-client.js";
 import { resetFeatureCaches } from "../features/feature-reader.js";
 import { resetPopularMemory } from "../recommend/popular-cache.js";
 import { api, KEYS, seedKeys, uniq } from "../test-support/fixtures.js";
@@ -16,6 +21,16 @@ interface Recs {
 }
 
 let world: PlantedWorld;
+
+async function categoriesOf(ids: string[]): Promise<Array<string | null>> {
+  const records = await Promise.all(ids.map((id) => redisClient(env, 5_000).get<string>(keys.item(id))));
+  return records.map((r) => (r ? ((JSON.parse(r) as { category?: string | null }).category ?? null) : null));
+}
+
+async function setAvailable(itemId: string, available: boolean): Promise<void> {
+  const item = world.items.find((i) => i.item_id === itemId)!;
+  await redisClient(env, 5_000).set(keys.item(itemId), JSON.stringify(toEdgeItemRecord({ ...item, available })));
+}
 let prefix: string;
 
 beforeAll(async () => {
@@ -69,7 +84,7 @@ describe("GET /v1/recommendations/{userId}", () => {
 
   it("never recommends consumed, excluded or unavailable items, and honours a category", async () => {
     const user = uniq("u");
-    const [a, b, c, d] = world.clusters.coffee;
+    const [a, b, c, d, , f] = world.clusters.coffee;
     await view(user, a!, "view");
     await view(user, b!, "purchase");
     const body = await recs(user, `?exclude=${c}&limit=20`);
@@ -77,9 +92,23 @@ describe("GET /v1/recommendations/{userId}", () => {
     expect(ids).not.toContain(b);
     expect(ids).not.toContain(c);
     expect(ids).toContain(d);
+    // f is a co-viewed neighbour and listed while available; once the catalog marks it unavailable it is gone.
+    expect(ids).toContain(f);
+    await setAvailable(f!, false);
+    try {
+      resetFeatureCaches();
+      expect((await recs(user, `?exclude=${c}&limit=20`)).items.map((i) => i.item_id)).not.toContain(f);
+    } finally {
+      await setAvailable(f!, true);
+      resetFeatureCaches();
+    }
+
     const kitchen = await recs(user, "?category=kitchen&limit=20");
-    expect(kitchen.items.length).toBeGreaterThan(0);
-    for (const item of kitchen.items) expect(world.items.find((i) => i.item_id === item.item_id)?.category ?? "kitchen").toBe("kitchen");
+    // Other test files' items share the store, so each item's category is read from its catalog record.
+    const categories = await categoriesOf(kitchen.items.map((i) => i.item_id));
+    expect(categories.length).toBeGreaterThan(0);
+    expect(new Set(categories)).toEqual(new Set(["kitchen"]));
+    expect(kitchen.items.map((i) => i.item_id)).toContain(d); // coffee-3: a kitchen item of the viewed cluster
   });
 
   it("answers with the last good popular list and says so when Redis is unreachable", async () => {
@@ -142,6 +171,41 @@ describe("item lists", () => {
     expect(body.items).toHaveLength(3);
     for (const item of body.items) expect(world.clusters.coffee).toContain(item.item_id);
     expect(body.items[0]!.title).toMatch(/^Coffee item/);
+  });
+
+  it("bought-together lists the items purchased with this one, best first, and not those only viewed with it", async () => {
+    const [, , x, , y, z] = world.clusters.trail;
+    const now = Date.now();
+    const events: StoredEvent[] = [];
+    // Three users buy x with y, one buys x with z: y outranks z. Nobody buys x with anything else.
+    for (const [u, other] of [[0, y], [1, y], [2, y], [3, z]] as const) {
+      const user = `${prefix}-buyer-${u}`;
+      events.push({ event_id: `${prefix}-bt-${u}-a`, user_id: user, session_id: null, item_id: x!, type: "purchase", value: null, ts: now - 60_000, context: null });
+      events.push({ event_id: `${prefix}-bt-${u}-b`, user_id: user, session_id: null, item_id: other!, type: "purchase", value: null, ts: now - 30_000, context: null });
+    }
+    await applyEventsToFeatures(redisClient(env, 5_000), events, DEFAULT_EVENT_WEIGHTS, now);
+    resetFeatureCaches();
+    const res = await api(`/v1/items/${x}/bought-together?limit=5`);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ item_id: string; items: Array<{ item_id: string; score: number; title?: string }> }>();
+    expect(body.item_id).toBe(x);
+    expect(body.items.map((i) => i.item_id)).toEqual([y, z]);
+    expect(body.items[0]!.score).toBeGreaterThan(body.items[1]!.score);
+    expect(body.items[0]!.title).toBe("Trail item 4");
+  });
+
+  it("popular within a category lists only that category, most popular first", async () => {
+    const res = await api("/v1/popular?window=24h&category=kitchen&limit=50");
+    expect(res.status).toBe(200);
+    const body = await res.json<{ window: string; category: string; items: Array<{ item_id: string; score: number }> }>();
+    expect([body.window, body.category]).toEqual(["24h", "kitchen"]);
+    const ids = body.items.map((i) => i.item_id);
+    expect(new Set(await categoriesOf(ids))).toEqual(new Set(["kitchen"]));
+    // The planted kitchen items (odd coffee items) are there; the planted books items are not.
+    for (const k of [1, 3, 5]) expect(ids).toContain(world.clusters.coffee[k]);
+    for (const k of [0, 2, 4]) expect(ids).not.toContain(world.clusters.coffee[k]);
+    const scores = body.items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((p, q) => q - p));
   });
 
   it("popular refuses an unknown window", async () => {

@@ -22,6 +22,7 @@ import {
   type ArtifactRole,
   type Manifest,
 } from "../../models/model-manifest.js";
+import { signManifest, signingKey, type SigningKey } from "../../models/manifest-signature.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
 import { retrieve, type ModelSessions } from "../models/inference.js";
@@ -127,10 +128,20 @@ export async function buildTestVersion(
   return { version, manifest, files };
 }
 
+/** The key the test edge verifies manifests with (MODEL_SIGNING_KEY of the test bindings). */
+export function testSigningKey(): Promise<SigningKey> {
+  return signingKey(env.MODEL_SIGNING_KEY!);
+}
+
+/** The manifest as the backend would send it: signed with the test key unless it carries a signature already. */
+export async function signed(manifest: Manifest): Promise<Manifest> {
+  return manifest.signature ? manifest : signManifest(manifest, await testSigningKey());
+}
+
 /** Writes a version straight into R2, as a backend publisher with bucket access would. */
 export async function storeVersion(v: TestVersion): Promise<string> {
   for (const f of v.files) await env.ARTIFACTS.put(artifactKey(v.version, f.name), f.bytes);
-  const manifestBytes = new TextEncoder().encode(JSON.stringify(v.manifest));
+  const manifestBytes = new TextEncoder().encode(JSON.stringify(await signed(v.manifest)));
   await env.ARTIFACTS.put(artifactKey(v.version, MANIFEST_FILE), manifestBytes);
   return sha256OfBytes(manifestBytes);
 }
@@ -158,7 +169,7 @@ export async function publishVersion(v: TestVersion): Promise<string> {
     });
     if (res.status !== 201) throw new Error(`upload ${f.name}: ${res.status} ${await res.text()}`);
   }
-  const res = await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: v.manifest });
+  const res = await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(v.manifest) });
   if (res.status !== 201) throw new Error(`manifest: ${res.status} ${await res.text()}`);
   return (await res.json<{ manifest_sha256: string }>()).manifest_sha256;
 }
