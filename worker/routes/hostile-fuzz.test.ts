@@ -24,7 +24,7 @@ const RUNS = fuzzRuns(fuzzEnv, 10_000);
 const VICTIM = "fz-victim-1";
 const ITEM = "fz-item-1";
 /** Requests anyone may make that take no input: they must only never fail. */
-const OPEN = (method: string, path: string) => path === "/health" || path === "/openapi.json" || path.startsWith("/docs") || (method === "POST" && path === "/v1/sessions");
+const OPEN = (method: string, path: string) => path === "/health" || path === "/health/ready" || path === "/openapi.json" || path.startsWith("/docs") || (method === "POST" && path === "/v1/sessions");
 
 const document = createApp().getOpenAPI31Document({ openapi: "3.1.0", info: { title: "fuzz", version: "1" } });
 const documented = routesFromOpenApi(document as OpenApiDocument, OPEN);
