@@ -61,7 +61,7 @@ const HOSTILE_BODIES: unknown[] = [
   { items: [null], events: [null], feedback: [null], served: [null] },
   { items: [{ item_id: {}, title: [] }] },
   { events: [{ event_id: "e", user_id: "u", item_id: "i", type: "view", ts: 1e300, session_id: null, value: null, context: null }] },
-  { events: [{ event_id: "e", user_id: "u", item_id: "i", type: "view", ts: 1, session_id: null, value: 1e400, context: null }] },
+  { events: [{ event_id: "e", user_id: "u", item_id: "i", type: "view", ts: 1, session_id: null, value: Number.POSITIVE_INFINITY, context: null }] },
   { items: [{ item_id: "a", title: "t", attributes: { nested: deep(3000) } }] },
   { items: [{ item_id: "a", title: "\ud800" }] },
   { __proto__: { polluted: true }, items: [{ item_id: "a", title: "t" }] },

@@ -44,7 +44,7 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 export const MIN_EVENT_TS_MS = Date.UTC(2000, 0, 1);
 export const MAX_CONTEXT_BYTES = 2048;
 
-const ID_PATTERN = /^[A-Za-z0-9._:@|\-]+$/;
+const ID_PATTERN = /^[A-Za-z0-9._:@|-]+$/;
 /** Ids appear in Redis keys, URLs and logs, so they are short and plain. */
 export const IdSchema = z
   .string()

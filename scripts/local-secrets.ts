@@ -52,7 +52,7 @@ export function localSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.e
   };
   const secrets = { ...fresh, ...stored };
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   for (const k of Object.keys(ENV_NAMES) as Array<keyof LocalSecrets>) {
     const fromEnv = env[ENV_NAMES[k]];
     if (fromEnv) secrets[k] = fromEnv;

@@ -15,7 +15,7 @@ const ROOT_FILES = ["README.md", "wrangler.toml", "package.json", "tsconfig.json
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 
 /** Repository paths in code spans: `worker/app.ts`, `backend/canary/`, `wrangler.toml`; not templates or generated files. */
-export function pathsInCodeSpans(markdown: string): string[] {
+function pathsInCodeSpans(markdown: string): string[] {
   const spans = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!.trim());
   const paths = spans.flatMap((span) => span.split(/[\s,;]+/)).filter((token) => {
     if (/[{}<>*$]/.test(token)) return false;
@@ -25,7 +25,7 @@ export function pathsInCodeSpans(markdown: string): string[] {
 }
 
 /** Targets of markdown links that are not URLs or in-page anchors. */
-export function relativeLinks(markdown: string): string[] {
+function relativeLinks(markdown: string): string[] {
   return [...markdown.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((href) => !/^[a-z]+:/i.test(href) && !href.startsWith("#"));
 }
 

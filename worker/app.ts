@@ -9,7 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { bodyCap } from "../models/body-cap.js";
 import { edgeConfig } from "./config.js";
 import type { AppEnv } from "./http/app-types.js";
-import { ApiError, errorBody, onError, validationError } from "./http/errors.js";
+import { errorBody, onError, validationError } from "./http/errors.js";
 import { observability } from "./http/observability.js";
 import { isArtifactUpload, registerAdminModelRoutes } from "./routes/admin-models.js";
 import { registerAdminRoutes } from "./routes/admin.js";

@@ -53,7 +53,7 @@ function warn(name: string, raw: string, expected: string): void {
 }
 
 function parseJson(name: string, raw: string | undefined): unknown {
-  if (!raw || !raw.trim()) return undefined;
+  if (!raw?.trim()) return undefined;
   try {
     return JSON.parse(raw);
   } catch {

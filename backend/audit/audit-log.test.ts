@@ -4,7 +4,7 @@ import { bearer, json, startHarness, type Harness } from "../test-support/backen
 import { createMigratedTestDatabase } from "../test-support/postgres.js";
 import { listAudit, recordAudit } from "./audit-log.js";
 import { createAuditRecorder } from "./audit-trail.js";
-import { DEV_USER_ID_HASH_KEY, hashUserId } from "../../models/user-hash.js";
+import { hashUserId } from "../../models/user-hash.js";
 
 let h: Harness;
 const ids: number[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IalsRecommender } from "./ials-recommender.js";
+import type { IalsRecommender } from "./ials-recommender.js";
 import { evaluateModels, MODEL_SPECS, modelIds, standardModels, typicalWeight, type SuiteProgress } from "./model-suite.js";
 import { clusteredLog } from "./synthetic.js";
 import { temporalSplit } from "./temporal-split.js";

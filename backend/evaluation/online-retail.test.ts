@@ -101,7 +101,7 @@ describe("readOnlineRetail", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("streams plain and gzipped files alike", async () => {
-    const text = SAMPLE.join("\r\n") + "\r\n";
+    const text = `${SAMPLE.join("\r\n")}\r\n`;
     writeFileSync(join(dir, "r.csv"), text);
     writeFileSync(join(dir, "r.csv.gz"), gzipSync(text));
     const plain = await readOnlineRetail(join(dir, "r.csv"));

@@ -1,9 +1,4 @@
-/**
- * The one error shape every backend response uses:
- * `{ "error": { "code", "message", "field"? } }`. Handlers and middleware throw
- * ApiError; the app's error handler renders it.
- */
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+
 import { z } from "@hono/zod-openapi";
 
 export { ApiError, errorBody, type ErrorBody } from "../../models/api-error.js";

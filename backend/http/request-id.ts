@@ -9,7 +9,7 @@ export interface RequestIdVariables {
   requestId: string;
 }
 
-const SANE_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestId(): MiddlewareHandler<{ Variables: RequestIdVariables }> {
   return async (c, next) => {

@@ -22,7 +22,7 @@ export const validationHook: Hook<unknown, AppEnv, string, void> = (result) => {
  * that is not a plain type mismatch says what was actually wrong with the value.
  */
 function mostSpecific(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
-  if (!issue || issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  if (issue?.code !== "invalid_union" || issue.errors.length === 0) return issue;
   const branches = issue.errors.flat();
   const specific = branches.find((b) => b.code !== "invalid_type");
   if (!specific) return issue;

@@ -297,7 +297,7 @@ describe("the REST protocol on the wire", () => {
   });
 
   it("never answers 5xx to malformed input", async () => {
-    const bodies = ["[[]]", "[null]", "[1]", '[""]', '[" "]', "[true]", "[[1,2]]", '"GET"', "1e400", "[1e400]", '{"__proto__":1}', "\u0000", "[" + '"a",'.repeat(5000) + '"a"]'];
+    const bodies = ["[[]]", "[null]", "[1]", '[""]', '[" "]', "[true]", "[[1,2]]", '"GET"', "1e400", "[1e400]", '{"__proto__":1}', "\u0000", `[${'"a",'.repeat(5000)}"a"]`];
     const paths = ["/", "/pipeline", "/multi-exec", "/get", "/%", "//", "/get/%zz", "/SET/a/b/c/d/e", "/eval/return%201/x", "/health/x"];
     for (const path of paths) {
       for (const body of bodies) {

@@ -78,10 +78,10 @@ function checkMetric(
   config: GateConfig,
 ): Check[] {
   const name = metricLabel(m);
-  const value = valueOf(candidate.metrics, m);
+  const value = metricValue(candidate.metrics, m);
   if (value === null) return [{ passed: false, reason: `${name} is missing from the candidate's evaluation report` }];
   return [
-    checkAgainstChampion(name, value, valueOf(champion.metrics, m), champion.version, config.maxRegression),
+    checkAgainstChampion(name, value, metricValue(champion.metrics, m), champion.version, config.maxRegression),
     checkAgainstBaseline(name, value, m, candidate.baselineMetrics, config.baselineModel),
   ];
 }
@@ -107,7 +107,7 @@ function checkAgainstBaseline(
   baselines: readonly MetricsRowLike[],
   baselineModel: string,
 ): Check {
-  const baseline = valueOf(baselines.filter((r) => r.model === baselineModel), m);
+  const baseline = metricValue(baselines.filter((r) => r.model === baselineModel), m);
   if (baseline === null) {
     return { passed: false, reason: `${name}: the report has no ${baselineModel} baseline to beat` };
   }
@@ -117,7 +117,7 @@ function checkAgainstBaseline(
 }
 
 /** The row's value, or null when the row is absent or the value is not a number (no users). */
-function valueOf(rows: readonly MetricsRowLike[], m: GatedMetric): number | null {
+function metricValue(rows: readonly MetricsRowLike[], m: GatedMetric): number | null {
   const row = rows.find((r) => r.group === m.group && r.k === m.k);
   const value: unknown = row?.[m.metric];
   return typeof value === "number" && Number.isFinite(value) ? value : null;

@@ -127,6 +127,7 @@ export function jsonRequest(method: string, body: unknown, headers: Record<strin
  * A response body for assertions. `any` on purpose: each test's expect() calls check the
  * shape, and typing every payload in tests would only restate the route schemas.
  */
+// biome-ignore lint/suspicious/noExplicitAny: test helper; see the comment above
 export async function json(response: Response): Promise<any> {
   return response.json();
 }

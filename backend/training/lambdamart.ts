@@ -43,7 +43,7 @@
  * float32, and NaN goes RIGHT (a comparison with NaN is false, and the exporter does
  * not set nodes_missing_value_tracks_true). Training data must be finite.
  */
-import { compileEnsemble, walk, type RegressionTree, type TreeEnsemble, type TreeNode, type LeafNode, type SplitNode, type ValidationReport } from "../../models/ranker-model.js";
+import { compileEnsemble, walk, type RegressionTree, type TreeEnsemble, type TreeNode, } from "../../models/ranker-model.js";
 export { checkTree, compileEnsemble, isLeaf, predict, predictCompiled } from "../../models/ranker-model.js";
 export type { CompiledEnsemble, LeafNode, RegressionTree, SplitNode, TreeEnsemble, TreeNode, ValidationReport } from "../../models/ranker-model.js";
 import { Rng } from "./random.js";

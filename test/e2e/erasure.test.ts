@@ -150,9 +150,9 @@ describe("erasure end to end", () => {
     const erasure = (await del.json()) as { user_hash: string; erased_at: string; erased: Record<string, Record<string, number>>; tombstones: string[]; degraded: string[] };
     expect(erasure.degraded).toEqual([]);
     expect(erasure.tombstones.sort()).toEqual(["postgres", "redis", "session"]);
-    expect(erasure.erased["session"]).toMatchObject({ events: 6, consumed: 1 });
-    expect(erasure.erased["postgres"]).toMatchObject({ interactions: 6, feedback: 1, users: 1 });
-    expect(erasure.erased["postgres"]!["served_lists"]).toBeGreaterThanOrEqual(1);
+    expect(erasure.erased.session).toMatchObject({ events: 6, consumed: 1 });
+    expect(erasure.erased.postgres).toMatchObject({ interactions: 6, feedback: 1, users: 1 });
+    expect(erasure.erased.postgres!.served_lists).toBeGreaterThanOrEqual(1);
     const hash = await hashUserId(user, DEV_USER_ID_HASH_KEY);
     expect(erasure.user_hash).toBe(hash);
     const erasedAt = Date.parse(erasure.erased_at);

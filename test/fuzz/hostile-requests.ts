@@ -132,6 +132,7 @@ export const INJECTIONS = [
   "1; SELECT pg_sleep(30)",
   "$(reboot)",
   "`id`",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as plain text
   "${7*7}",
   "{{7*7}}",
   "<script>alert(1)</script>",
@@ -237,7 +238,7 @@ function encodeAll(text: string): string {
   try {
     return encodeURIComponent(text);
   } catch {
-    return encodeURIComponent(text.replace(/[\uD800-\uDFFF]/g, "\uFFFD")) + "%ED%A0%80";
+    return `${encodeURIComponent(text.replace(/[\uD800-\uDFFF]/g, "\uFFFD"))}%ED%A0%80`;
   }
 }
 

@@ -41,7 +41,7 @@ describe("customer tokens, HS256 shared secret", () => {
     const none = unsignedToken({ sub: "u", iss: env.AUTH_JWT_ISSUER, aud: env.AUTH_JWT_AUDIENCE, exp: now + 600 });
     expect(looksLikeJwt(none)).toBe(true);
     expect(await failure(verifyEndUserToken(env, none))).toBe("token_alg_not_allowed");
-    const hs512 = none.replace(/^[^.]+/, btoa(JSON.stringify({ alg: "HS512" })).replace(/=+$/, "")) + "c2ln";
+    const hs512 = `${none.replace(/^[^.]+/, btoa(JSON.stringify({ alg: "HS512" })).replace(/=+$/, ""))}c2ln`;
     expect(await failure(verifyEndUserToken(env, hs512))).toBe("token_alg_not_allowed");
     expect(await failure(verifyEndUserToken(env, "a.b.c"))).toBe("token_malformed");
     expect(looksLikeJwt("rk_test_client_key_00000000000000000")).toBe(false);

@@ -5,7 +5,7 @@
  * jose; this file decides which key and algorithms a token may use and turns every
  * failure into a reason a client can act on, without echoing secrets or key material.
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { IdSchema } from "../../models/events.js";
 import type { Env } from "../env.js";
 import { SESSION_AUDIENCE, SESSION_ID_PREFIX, SESSION_ISSUER, sessionVerifySecrets } from "./session-token.js";
@@ -124,7 +124,7 @@ async function verifyCustomerToken(env: Env, token: string, alg: string, leeway:
   const claims = { issuer, audience, clockTolerance: leeway, requiredClaims: ["exp", "sub"] };
   // The algorithm picks the key source, and each source allows only its own algorithms,
   // so a public key can never be used as an HMAC secret.
-  let payload;
+  let payload: JWTPayload;
   if (alg === "HS256") {
     if (!secret) throw new TokenError("token_alg_not_allowed", "HS256 tokens are not accepted here (no shared secret configured)");
     ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { ...claims, algorithms: ["HS256"] }));

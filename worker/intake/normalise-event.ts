@@ -30,5 +30,5 @@ export async function normaliseEvent(input: EventInput, now: number): Promise<No
 }
 
 async function contentId(e: StoredEvent): Promise<string> {
-  return "ev-" + (await sha256Hex(JSON.stringify([e.user_id, e.session_id, e.item_id, e.type, e.value, e.ts]), 16));
+  return `ev-${await sha256Hex(JSON.stringify([e.user_id, e.session_id, e.item_id, e.type, e.value, e.ts]), 16)}`;
 }

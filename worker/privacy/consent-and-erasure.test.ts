@@ -137,8 +137,8 @@ describe("DELETE /v1/users/{userId}", () => {
     expect(body.user_hash).toBe(hash);
     // The test backend does not run here: Postgres is reported unreachable, not silently skipped.
     expect(body.degraded).toEqual(["postgres"]);
-    expect(body.erased["session"]).toEqual({ events: 1, consumed: 1, assignments: 1 });
-    expect(body.erased["redis"]).toEqual({ keys: 2 });
+    expect(body.erased.session).toEqual({ events: 1, consumed: 1, assignments: 1 });
+    expect(body.erased.redis).toEqual({ keys: 2 });
     expect(body.tombstones.sort()).toEqual(["redis", "session"]);
 
     const ctx = await session(user).context();

@@ -48,7 +48,7 @@ function withoutUser(body: unknown, userId: string): unknown {
   if (typeof body !== "object" || body === null) return body;
   const record = body as Record<string, unknown>;
   const mine = (row: unknown) => typeof row === "object" && row !== null && (row as { user_id?: unknown }).user_id === userId;
-  const feedback = record["feedback"];
+  const feedback = record.feedback;
   if (mine(feedback)) return null;
   const out: Record<string, unknown> = { ...record };
   let left = 0;

@@ -76,7 +76,7 @@ export async function recommendForUser(
     timing.measure("model", () => activeModel(env, now, background, degraded)),
   ]);
   // Personalisation off: the object returned no history; no experiment stores an assignment either.
-  const personalised = session !== null && session.personalisation;
+  const personalised = session?.personalisation === true;
   const consentOff = session !== null && !session.personalisation;
   const experiment = consentOff ? null : await assignment(env, baseRequest, session, timing, degraded);
   const changes = experiment?.changes ?? {};

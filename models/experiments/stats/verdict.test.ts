@@ -80,7 +80,7 @@ describe("experimentVerdict", () => {
 
   it("the sequential p is a running minimum across readouts", () => {
     const v = experimentVerdict({ variants: [A, tally("B", 5000, 20000, 1040, 95)], control: "A", primaryMetric: "ctr", previousSequentialP: { B: { ctr: 0.03 } } });
-    expect(v.sequentialState["B"]?.ctr).toBe(0.03);
+    expect(v.sequentialState.B?.ctr).toBe(0.03);
     expect(v.comparisons[0]!.status).toBe("winner"); // an earlier look already crossed α; the guarantee covers stopping there
   });
 
