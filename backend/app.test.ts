@@ -175,7 +175,12 @@ describe("no input produces a 5xx", () => {
   });
 
   it("answers unknown routes and methods with a JSON 404", async () => {
-    for (const [method, path] of [["GET", "/nope"], ["PUT", "/api/v1/catalog/items"], ["GET", "/api/v1"], ["POST", "/health"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/nope"],
+      ["PUT", "/api/v1/catalog/items"],
+      ["GET", "/api/v1"],
+      ["POST", "/health"],
+    ] as const) {
       const response = await h.request(path, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? null : "{}" });
       expect(response.status, `${method} ${path}`).toBe(404);
       expect((await json(response)).error.code).toBe("not_found");
@@ -303,7 +308,11 @@ describe("a database that is down", () => {
       expect(response.status).toBe(200); // an empty batch touches nothing
       const stored = await app.request(
         "/internal/v1/ingest",
-        jsonRequest("POST", { events: [{ event_id: "e", user_id: "u", session_id: null, item_id: "i", type: "view", value: null, ts: 1, context: null }] }, bearer(BACKEND_TOKEN)),
+        jsonRequest(
+          "POST",
+          { events: [{ event_id: "e", user_id: "u", session_id: null, item_id: "i", type: "view", value: null, ts: 1, context: null }] },
+          bearer(BACKEND_TOKEN),
+        ),
       );
       expect(stored.status).toBe(503);
       expect((await json(stored)).error.code).toBe("unavailable");

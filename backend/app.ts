@@ -80,9 +80,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   const metrics = deps.metrics ?? createBackendMetrics();
   metrics.setCatalogItemCounter(() => countItems(db));
   const catalogSync = deps.catalogSync ?? createCatalogSync({ db, featureStore: deps.featureStore, logger, metrics });
-  const verifier =
-    deps.verifier ??
-    createApiKeyVerifier({ db, isProduction: deps.config.isProduction, ...ttl(deps.authCacheTtlMs) });
+  const verifier = deps.verifier ?? createApiKeyVerifier({ db, isProduction: deps.config.isProduction, ...ttl(deps.authCacheTtlMs) });
   const requireScope = createScopeGuard(verifier);
   const userIdHashKey = resolveUserIdHashKey(deps.config.userIdHashKey, deps.config.isProduction);
   const recorder = createAuditRecorder({ db, logger, userIdHashKey });

@@ -104,7 +104,10 @@ describe("loadConfig", () => {
   it("requires the model signing key in production and defaults it elsewhere", () => {
     const secrets = { ENVIRONMENT: "production", BACKEND_TOKEN: "b".repeat(32), EDGE_ADMIN_TOKEN: "e".repeat(32), USER_ID_HASH_KEY: "h".repeat(32) };
     expect(() => loadConfig(secrets)).toThrow(/: MODEL_SIGNING_KEY must be set/);
-    expect(loadConfig({ ...secrets, MODEL_SIGNING_KEY: "m".repeat(32), MODEL_SIGNING_KEY_ID: "2026-12" }).modelSigningKey).toEqual({ secret: "m".repeat(32), id: "2026-12" });
+    expect(loadConfig({ ...secrets, MODEL_SIGNING_KEY: "m".repeat(32), MODEL_SIGNING_KEY_ID: "2026-12" }).modelSigningKey).toEqual({
+      secret: "m".repeat(32),
+      id: "2026-12",
+    });
     expect(loadConfig({}).modelSigningKey).toEqual({ secret: DEVELOPMENT_SIGNING_SECRET });
     expect(() => loadConfig({ MODEL_SIGNING_KEY: "short" })).toThrow(/MODEL_SIGNING_KEY must be at least 32 characters/);
   });

@@ -56,9 +56,7 @@ export class ConfigError extends Error {
 
 const token = z.string().regex(/^\S*$/, "must not contain whitespace");
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).transform((u) => u.replace(/\/+$/, ""));
-const flag = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const flag = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 const origin = z.string().refine(isOrigin, "must be a comma-separated list of origins like https://shop.example (or *)");
 
 const EnvSchema = z.object({
@@ -102,7 +100,10 @@ const EnvSchema = z.object({
     .default(10),
   USER_ID_HASH_KEY: token.min(32, "must be at least 32 characters").optional(),
   MODEL_SIGNING_KEY: token.min(32, "must be at least 32 characters").optional(),
-  MODEL_SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'").optional(),
+  MODEL_SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'")
+    .optional(),
 });
 
 type Env = Record<string, string | undefined>;

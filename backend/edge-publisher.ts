@@ -17,12 +17,7 @@ export interface PublishResult {
   attempts: number;
 }
 
-export async function publishKeySet(
-  edgeUrl: string,
-  edgeAdminToken: string,
-  db: Db,
-  options: PublishOptions = {},
-): Promise<PublishResult> {
+export async function publishKeySet(edgeUrl: string, edgeAdminToken: string, db: Db, options: PublishOptions = {}): Promise<PublishResult> {
   // Validated here so a bad row fails loudly in the backend, not as a 400 at the edge.
   const keySet: KeySet = KeySetSchema.parse({ keys: await listPublishableKeys(db) });
   const { attempts } = await sendToEdge(

@@ -121,8 +121,6 @@ describe("startBackend", () => {
 
   it("refuses to start on a port already in use, with a clear message", async () => {
     const port = Number(new URL(backend.url).port);
-    await expect(
-      startBackend({ ...config(), port }, { logger: silentLogger, publishKeys: false, resyncOnStart: false }),
-    ).rejects.toThrow(/already in use/);
+    await expect(startBackend({ ...config(), port }, { logger: silentLogger, publishKeys: false, resyncOnStart: false })).rejects.toThrow(/already in use/);
   });
 });

@@ -101,8 +101,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
   const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
   const training = options.training ? createTraining(config, database, options.training, logger) : null;
-  const experimentPublisher =
-    options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
+  const experimentPublisher = options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
   const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
   const app = createBackendApp({
     database,
@@ -162,12 +161,7 @@ interface Training {
   publisher: ModelPublisher;
 }
 
-function createTraining(
-  config: BackendConfig,
-  database: Database,
-  services: TrainingOption,
-  logger: Logger,
-): Training {
+function createTraining(config: BackendConfig, database: Database, services: TrainingOption, logger: Logger): Training {
   const injected = typeof services === "function" ? services(database) : services;
   const gate = { ...DEFAULT_GATE_CONFIG, maxRegression: config.gateMaxRegression };
   const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
@@ -217,12 +211,7 @@ async function startTraining(training: Training, server: Server): Promise<void> 
  * Once at start-up, patiently (the edge may still be booting), then every minute: that
  * retries publications that failed after a key change and drops expired keys.
  */
-function publishKeysInBackground(
-  config: BackendConfig,
-  publisher: KeySetPublisher,
-  logger: Logger,
-  options: PublishOptions = {},
-): Promise<boolean> {
+function publishKeysInBackground(config: BackendConfig, publisher: KeySetPublisher, logger: Logger, options: PublishOptions = {}): Promise<boolean> {
   const first = publisher.publishAtStartup({
     attempts: 40,
     baseDelayMs: 500,
@@ -274,11 +263,7 @@ function warnAboutOpenEndpoints(config: BackendConfig, logger: Logger): void {
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(`port ${port} on ${host} is already in use: stop the other process or set PORT`)
-          : error,
-      );
+      reject(error.code === "EADDRINUSE" ? new Error(`port ${port} on ${host} is already in use: stop the other process or set PORT`) : error);
     });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });

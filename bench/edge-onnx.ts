@@ -125,13 +125,19 @@ function startWrangler(port: number): Edge {
   const tmp = mkdtempSync(join(tmpdir(), "bench-onnx-"));
   const args = [
     "dev",
-    "--config", CONFIG,
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(port + 1),
-    "--persist-to", join(tmp, "state"),
+    "--config",
+    CONFIG,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(port + 1),
+    "--persist-to",
+    join(tmp, "state"),
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
   ];
   const child = spawn(join(ROOT, "node_modules", ".bin", "wrangler"), args, {
     cwd: ROOT,
@@ -610,9 +616,13 @@ function sameFirst(a: number[], b: number[], exact: boolean): boolean {
 function report(targets: Target[], edge: EdgeResult, fresh: Map<string, FreshMemory>, node: Map<string, NodeResult>): void {
   const r = ONNX_BENCH.ranker;
   const q = ONNX_BENCH.retrieval;
-  console.log(`\nONNX at the edge vs the backend — ${runs} runs per row after ${warmup} warm-up runs; 1-min load average ${loadavg()[0]!.toFixed(2)} on a ${availableParallelism()}-core box`);
+  console.log(
+    `\nONNX at the edge vs the backend — ${runs} runs per row after ${warmup} warm-up runs; 1-min load average ${loadavg()[0]!.toFixed(2)} on a ${availableParallelism()}-core box`,
+  );
   console.log(`  ranker: ${r.candidates} candidates × ${r.features} features, ${r.trees} trees × ${r.leaves} leaves (seeded random ensemble)`);
-  console.log(`  retrieval: fold-in of a ${q.history}-item history (PCG) + scores over all items + TopK ${q.k}; ${q.factors} factors, λ = ${q.regularization}, α = ${q.alpha}`);
+  console.log(
+    `  retrieval: fold-in of a ${q.history}-item history (PCG) + scores over all items + TopK ${q.k}; ${q.factors} factors, λ = ${q.regularization}, α = ${q.alpha}`,
+  );
   const resolution = edge.clock.resolutionMs === null ? "" : `, ${edge.clock.resolutionMs} ms clock`;
   const primaryLabel = edge.method === "inside" ? `workerd, in-worker clock${resolution}` : "workerd, HTTP per run − paired noop p50";
   console.log(`\nLatency (ms)`);
@@ -656,7 +666,9 @@ function report(targets: Target[], edge: EdgeResult, fresh: Map<string, FreshMem
   });
   table(["model", "graph", "Δ RSS from runtime start", "VmHWM", "WASM heap", "heap + graph bytes"], freshRows, [false, true, true, true, true, true]);
   console.log(`  Δ RSS includes the graph building's garbage (factors, transpose, bytes) that V8 had not collected yet;`);
-  console.log(`  the WASM heap (onnxruntime's memory, incl. its ${mib(edge.memory.find((m) => m.stage === "onnxruntime-web started")?.wasmHeap)} MiB start) never shrinks; while a session is created`);
+  console.log(
+    `  the WASM heap (onnxruntime's memory, incl. its ${mib(edge.memory.find((m) => m.stage === "onnxruntime-web started")?.wasmHeap)} MiB start) never shrinks; while a session is created`,
+  );
   console.log(`  the edge also holds the graph bytes read from R2, hence "heap + graph bytes" as the least an isolate needs to load it.`);
 
   console.log(`\nConsistency (same graph bytes, same answers in both runtimes)`);
@@ -664,15 +676,21 @@ function report(targets: Target[], edge: EdgeResult, fresh: Map<string, FreshMem
     const e = edge.loads.get(t.key)!;
     const n = node.get(t.key)!;
     const same = sameFirst(e.first, n.first, t.items !== undefined);
-    console.log(`  ${t.name.padEnd(24)} sha256 ${e.sha256 === n.sha256 ? "identical" : "DIFFERENT"} (${e.sha256.slice(0, 12)}…), ${t.items === undefined ? "first 5 scores" : "top 10 indices"} ${same ? "equal" : "DIFFER"}`);
+    console.log(
+      `  ${t.name.padEnd(24)} sha256 ${e.sha256 === n.sha256 ? "identical" : "DIFFERENT"} (${e.sha256.slice(0, 12)}…), ${t.items === undefined ? "first 5 scores" : "top 10 indices"} ${same ? "equal" : "DIFFER"}`,
+    );
   }
 
   const c = edge.clock;
-  console.log(`\nTiming method: ${edge.method === "inside" ? "inside the worker (performance.now() around each run)" : "one HTTP request per run, minus the median of the empty requests paired with them"}`);
+  console.log(
+    `\nTiming method: ${edge.method === "inside" ? "inside the worker (performance.now() around each run)" : "one HTTP request per run, minus the median of the empty requests paired with them"}`,
+  );
   console.log(
     `  clock check: a ${c.wallMs.toFixed(0)} ms request saw performance.now() advance ${c.before.sync.perfMs} ms over sync work and ` +
       `${c.before.microtasks.perfMs} ms over awaited work; 50 ranker runs: ${c.withOrt.ort?.perfMs ?? "–"} ms` +
-      (c.resolutionMs === null ? "" : `; readings are whole milliseconds (resolution ${c.resolutionMs} ms), so in-worker percentiles are coarse and the HTTP rows are the fine-grained cross-check`),
+      (c.resolutionMs === null
+        ? ""
+        : `; readings are whole milliseconds (resolution ${c.resolutionMs} ms), so in-worker percentiles are coarse and the HTTP rows are the fine-grained cross-check`),
   );
 
   console.log(`\nVerdicts`);

@@ -44,9 +44,7 @@ function grid(): IalsRecommenderOptions[] {
     { scaling: { kind: "log", epsilon: 10 }, alpha: 1 },
     { scaling: { kind: "log", epsilon: 10 }, alpha: 10 },
   ];
-  return [32, 64].flatMap((factors) =>
-    [0.05, 1, 5].flatMap((regularization) => strengths.map((s) => ({ ...s, factors, regularization, iterations: 15 }))),
-  );
+  return [32, 64].flatMap((factors) => [0.05, 1, 5].flatMap((regularization) => strengths.map((s) => ({ ...s, factors, regularization, iterations: 15 }))));
 }
 
 function warmRow(rows: readonly MetricsRow[], k: number): MetricsRow {
@@ -117,7 +115,8 @@ async function main(): Promise<void> {
   for (const result of evaluateModels(models, split, { k: [10, 20] })) {
     rows.push(...result.rows);
     timings[`${result.name}: fit`] = ms(result.fitMs);
-    timings[`${result.name}: recommend`] = `${ms(result.recommendMs)} for ${result.lists} users (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs each)`;
+    timings[`${result.name}: recommend`] =
+      `${ms(result.recommendMs)} for ${result.lists} users (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs each)`;
   }
   console.log(`\nMetrics (K = 10, 20; training items excluded from every list)\n`);
   console.log(formatReport(rows));

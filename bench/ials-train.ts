@@ -49,7 +49,13 @@ function sampleCdf(cdf: Float64Array, u: number): number {
   return lo;
 }
 
-const TYPE_CDF: [number, EventType][] = [[0.7, "view"], [0.88, "click"], [0.94, "add_to_cart"], [0.97, "wishlist"], [1, "purchase"]];
+const TYPE_CDF: [number, EventType][] = [
+  [0.7, "view"],
+  [0.88, "click"],
+  [0.94, "add_to_cart"],
+  [0.97, "wishlist"],
+  [1, "purchase"],
+];
 
 function eventType(u: number): EventType {
   for (const [p, type] of TYPE_CDF) if (u < p) return type;
@@ -100,7 +106,7 @@ function main(): void {
   printTable("iALS training", {
     "generate data": `${generateSeconds.toFixed(2)} s`,
     "build matrix": `${buildSeconds.toFixed(2)} s`,
-    "train": `${trainSeconds.toFixed(2)} s (${(trainSeconds / iterations).toFixed(2)} s / iteration)`,
+    train: `${trainSeconds.toFixed(2)} s (${(trainSeconds / iterations).toFixed(2)} s / iteration)`,
     "build + train": `${(buildSeconds + trainSeconds).toFixed(2)} s`,
     "final loss": model.loss.at(-1)?.toExponential(6) ?? "n/a",
   });

@@ -29,7 +29,13 @@ async function rows(url: string): Promise<number> {
 function batch(b: number, t0: number): unknown[] {
   return Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, i) => {
     const n = b * BATCH + i;
-    return { event_id: `bench-${n}`, user_id: `bench-user-${n % 2000}`, item_id: `bench-item-${(n * 7) % 500}`, type: n % 20 === 0 ? "purchase" : "view", ts: t0 + n };
+    return {
+      event_id: `bench-${n}`,
+      user_id: `bench-user-${n % 2000}`,
+      item_id: `bench-item-${(n * 7) % 500}`,
+      type: n % 20 === 0 ? "purchase" : "view",
+      ts: t0 + n,
+    };
   });
 }
 
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
     printTable(`Intake of ${total} events (batches of ${BATCH}, ${concurrency} concurrent posts)`, {
       "edge accepted all in": `${accepted.toFixed(2)} s (${(total / accepted).toFixed(0)} events/s)`,
       "all in Postgres after": `${stored.toFixed(2)} s (${(total / stored).toFixed(0)} events/s end to end)`,
-      "rejected": rejected,
+      rejected: rejected,
       "batches retried after 503": retried,
     });
   } finally {

@@ -65,9 +65,7 @@ async function main(): Promise<void> {
     "boughtTogether (24 h windows)": `${btMs}  ${summary(bt)}`,
   });
 
-  const path = process.argv.includes("--path")
-    ? process.argv[process.argv.indexOf("--path") + 1]!
-    : fileURLToPath(DEFAULT_ONLINE_RETAIL_PATH);
+  const path = process.argv.includes("--path") ? process.argv[process.argv.indexOf("--path") + 1]! : fileURLToPath(DEFAULT_ONLINE_RETAIL_PATH);
   if (!existsSync(path)) {
     console.log(`\nOnline Retail not found at ${path}; skipped.`);
     return;

@@ -77,8 +77,7 @@ async function main(): Promise<void> {
   const nodeOne = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   ortWeb.env.wasm.numThreads = 1;
   const web = await ortWeb.InferenceSession.create(bytes);
-  const runNode = async (s: ort.InferenceSession) =>
-    (await s.run({ [RANKER_INPUT]: new ort.Tensor("float32", x, dims) }))[RANKER_OUTPUT]!.data as Float32Array;
+  const runNode = async (s: ort.InferenceSession) => (await s.run({ [RANKER_INPUT]: new ort.Tensor("float32", x, dims) }))[RANKER_OUTPUT]!.data as Float32Array;
   const runWeb = async () => (await web.run({ [RANKER_INPUT]: new ortWeb.Tensor("float32", x, dims) }))[RANKER_OUTPUT]!.data as Float32Array;
 
   const reference = predict(model, x, F);

@@ -52,7 +52,7 @@ describe("UserSession sticky assignments", () => {
     expect(await stubFor("assign-u2").assign("exp-a", "control")).toBe("control");
     expect(await stubFor("assign-u3").assign("exp-a", "treatment")).toBe("treatment");
     expect(await stubFor("assign-u2").assign("exp-a", "treatment")).toBe("control");
-    expect((await stubFor("assign-u4").assignments())).toEqual([]);
+    expect(await stubFor("assign-u4").assignments()).toEqual([]);
   });
 
   it("gives concurrent first exposures one answer", async () => {

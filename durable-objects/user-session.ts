@@ -141,7 +141,11 @@ export class UserSession extends DurableObject<Env> {
       for (const e of events) {
         const cursor = this.sql.exec(
           "INSERT INTO events (event_id, item_id, type, ts, session_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
-          e.event_id, e.item_id, e.type, e.ts, e.session_id,
+          e.event_id,
+          e.item_id,
+          e.type,
+          e.ts,
+          e.session_id,
         );
         if (cursor.rowsWritten === 0) {
           duplicates.push(e.event_id);
@@ -151,7 +155,9 @@ export class UserSession extends DurableObject<Env> {
         if (consumed.has(e.type)) {
           this.sql.exec(
             "INSERT INTO consumed (item_id, type, ts) VALUES (?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET ts = max(ts, excluded.ts), type = excluded.type",
-            e.item_id, e.type, e.ts,
+            e.item_id,
+            e.type,
+            e.ts,
           );
         }
       }
@@ -190,11 +196,11 @@ export class UserSession extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => {
       const cursor = this.sql.exec(
         "INSERT INTO assignments (experiment_id, variant, assigned_at) VALUES (?, ?, ?) ON CONFLICT(experiment_id) DO NOTHING",
-        experimentId, proposedVariant, Date.now(),
+        experimentId,
+        proposedVariant,
+        Date.now(),
       );
-      const { variant } = this.sql
-        .exec<{ variant: string }>("SELECT variant FROM assignments WHERE experiment_id = ?", experimentId)
-        .one();
+      const { variant } = this.sql.exec<{ variant: string }>("SELECT variant FROM assignments WHERE experiment_id = ?", experimentId).one();
       if (cursor.rowsWritten > 0) this.trim("assignments", ASSIGNMENTS_LIMIT);
       return variant;
     });
@@ -231,7 +237,9 @@ export class UserSession extends DurableObject<Env> {
       for (const a of carried) {
         const cursor = this.sql.exec(
           "INSERT INTO assignments (experiment_id, variant, assigned_at) VALUES (?, ?, ?) ON CONFLICT(experiment_id) DO NOTHING",
-          a.experiment_id, a.variant, a.assigned_at,
+          a.experiment_id,
+          a.variant,
+          a.assigned_at,
         );
         if (cursor.rowsWritten > 0) copied++;
       }
@@ -273,7 +281,10 @@ export class UserSession extends DurableObject<Env> {
       events: count("events"),
       consumed: count("consumed"),
       assignments: count("assignments"),
-      event_ids: this.sql.exec<{ event_id: string }>("SELECT event_id FROM events").toArray().map((r) => r.event_id),
+      event_ids: this.sql
+        .exec<{ event_id: string }>("SELECT event_id FROM events")
+        .toArray()
+        .map((r) => r.event_id),
     };
     const tombstone = Math.max(erasedAt, this.erasedAt() ?? 0);
     await this.ctx.storage.deleteAll();
@@ -293,16 +304,15 @@ export class UserSession extends DurableObject<Env> {
   private putSetting(name: string, value: number, now: number): void {
     this.sql.exec(
       "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      name, value, now,
+      name,
+      value,
+      now,
     );
   }
 
   private trim(table: keyof typeof TIME_COLUMN, keep: number): void {
     const ts = TIME_COLUMN[table];
-    this.sql.exec(
-      `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY ${ts} DESC, rowid DESC LIMIT -1 OFFSET ?)`,
-      keep,
-    );
+    this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY ${ts} DESC, rowid DESC LIMIT -1 OFFSET ?)`, keep);
   }
 }
 

@@ -4,8 +4,20 @@ import { fallbackScores, generateCandidates, neighbourCandidates } from "./candi
 describe("neighbourCandidates", () => {
   it("sums similarities over anchors and remembers the strongest anchor", () => {
     const similar = new Map([
-      ["a", [["x", 0.5], ["y", 0.2]] as Array<[string, number]>],
-      ["b", [["x", 0.1], ["y", 0.9]] as Array<[string, number]>],
+      [
+        "a",
+        [
+          ["x", 0.5],
+          ["y", 0.2],
+        ] as Array<[string, number]>,
+      ],
+      [
+        "b",
+        [
+          ["x", 0.1],
+          ["y", 0.9],
+        ] as Array<[string, number]>,
+      ],
     ]);
     const got = neighbourCandidates(["a", "b", "unknown"], (id) => similar.get(id));
     expect(got.get("x")).toEqual({ score: 0.6, anchor: "a" });
@@ -16,11 +28,21 @@ describe("neighbourCandidates", () => {
 
 describe("generateCandidates", () => {
   const input = {
-    retrieval: [["r1", 3], ["seen", 2.5], ["r2", 2]] as Array<[string, number]>,
-    retrievalScoreOf: (id: string) => ({ r1: 3, r2: 2, p1: -1 } as Record<string, number>)[id] ?? null,
-    neighbours: new Map([["n1", { score: 0.4, anchor: "a" }], ["r1", { score: 0.9, anchor: "b" }]]),
+    retrieval: [
+      ["r1", 3],
+      ["seen", 2.5],
+      ["r2", 2],
+    ] as Array<[string, number]>,
+    retrievalScoreOf: (id: string) => (({ r1: 3, r2: 2, p1: -1 }) as Record<string, number>)[id] ?? null,
+    neighbours: new Map([
+      ["n1", { score: 0.4, anchor: "a" }],
+      ["r1", { score: 0.9, anchor: "b" }],
+    ]),
     realtime: [["v1", 5, "co_view"]] as Array<[string, number, "co_view"]>,
-    trending: [["t1", 8], ["r2", 1]] as Array<[string, number]>,
+    trending: [
+      ["t1", 8],
+      ["r2", 1],
+    ] as Array<[string, number]>,
     popular: [["p1", 20]] as Array<[string, number]>,
   };
 

@@ -91,16 +91,32 @@ export function generateCandidates(
       if (add(id, source)) n++;
     }
   };
-  take(input.retrieval.map(([id]) => id), "cf", limits.retrieval);
+  take(
+    input.retrieval.map(([id]) => id),
+    "cf",
+    limits.retrieval,
+  );
   const byNeighbour = [...input.neighbours].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
-  take(byNeighbour.map(([id]) => id), "similar", limits.similar);
+  take(
+    byNeighbour.map(([id]) => id),
+    "similar",
+    limits.similar,
+  );
   let realtime = 0;
   for (const [id, , source] of input.realtime ?? []) {
     if (realtime >= limits.realtime) break;
     if (add(id, source)) realtime++;
   }
-  take(input.trending.map(([id]) => id), "trending", limits.trending);
-  take(input.popular.map(([id]) => id), "popular", limits.popular);
+  take(
+    input.trending.map(([id]) => id),
+    "trending",
+    limits.trending,
+  );
+  take(
+    input.popular.map(([id]) => id),
+    "popular",
+    limits.popular,
+  );
 
   return [...found].map(([item_id, sources]) => {
     const n = input.neighbours.get(item_id);

@@ -23,10 +23,7 @@ export const CatalogItemSchema = z.strictObject({
 export type CatalogItem = z.infer<typeof CatalogItemSchema>;
 
 export const CatalogUpsertSchema = z.strictObject({
-  items: z
-    .array(CatalogItemSchema)
-    .min(1, "must hold at least one item")
-    .max(MAX_ITEMS_PER_UPSERT, `must hold at most ${MAX_ITEMS_PER_UPSERT} items`),
+  items: z.array(CatalogItemSchema).min(1, "must hold at least one item").max(MAX_ITEMS_PER_UPSERT, `must hold at most ${MAX_ITEMS_PER_UPSERT} items`),
 });
 
 /** What the edge needs of an item at serving time; kept small because it is read per candidate. */

@@ -3,7 +3,14 @@ import type { IngestBatch } from "./events.js";
 import { usersIn, withoutErased } from "./erasure.js";
 
 const ev = (user: string, ts: number, received_at?: number) => ({
-  event_id: `${user}-${ts}`, user_id: user, session_id: null, item_id: "i", type: "view" as const, value: null, ts, context: null,
+  event_id: `${user}-${ts}`,
+  user_id: user,
+  session_id: null,
+  item_id: "i",
+  type: "view" as const,
+  value: null,
+  ts,
+  context: null,
   ...(received_at === undefined ? {} : { received_at }),
 });
 

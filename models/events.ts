@@ -10,16 +10,7 @@
 import { z } from "zod";
 import { ExperimentIdSchema, VariantKeySchema } from "./experiments/experiment.js";
 
-export const EVENT_TYPES = [
-  "view",
-  "click",
-  "add_to_cart",
-  "purchase",
-  "rating",
-  "watch",
-  "wishlist",
-  "dismiss",
-] as const;
+export const EVENT_TYPES = ["view", "click", "add_to_cart", "purchase", "rating", "watch", "wishlist", "dismiss"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** How much one event of a type says about interest; popularity and co-occurrence use it. */

@@ -152,15 +152,16 @@ export const FEATURES: readonly FeatureDefinition[] = [
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 
-function summarise(
-  ctx: RankingContext,
-  candidates: readonly CandidateSignals[],
-  items: (id: string) => ItemFacts | undefined,
-): UserSummary {
+function summarise(ctx: RankingContext, candidates: readonly CandidateSignals[], items: (id: string) => ItemFacts | undefined): UserSummary {
   const s: UserSummary = {
     maxRetrieval: Math.max(0, ...candidates.map((c) => c.retrievalScore ?? 0)),
     maxNeighbour: Math.max(0, ...candidates.map((c) => c.neighbourScore)),
-    categoryWeight: new Map(), categoryLast: new Map(), totalWeight: 0, distinctItems: 0, lastHourEvents: 0 };
+    categoryWeight: new Map(),
+    categoryLast: new Map(),
+    totalWeight: 0,
+    distinctItems: 0,
+    lastHourEvents: 0,
+  };
   const distinct = new Set<string>();
   for (const e of ctx.history) {
     if (e.ts > ctx.now) continue;
@@ -178,11 +179,7 @@ function summarise(
 }
 
 /** Row-major [candidates, FEATURES.length] matrix, the ranker graph's input. */
-export function rankingFeatures(
-  ctx: RankingContext,
-  candidates: readonly CandidateSignals[],
-  items: (id: string) => ItemFacts | undefined,
-): Float32Array {
+export function rankingFeatures(ctx: RankingContext, candidates: readonly CandidateSignals[], items: (id: string) => ItemFacts | undefined): Float32Array {
   const user = summarise(ctx, candidates, items);
   const width = FEATURES.length;
   const out = new Float32Array(candidates.length * width);

@@ -17,7 +17,7 @@ describe("canonicalJson", () => {
   it("sorts object keys at every depth, keeps array order, drops undefined members", () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
     expect(canonicalJson(["x", null, 1.5, true])).toBe('["x",null,1.5,true]');
-    expect(canonicalJson({ "é": "\u0000" })).toBe('{"é":"\\u0000"}');
+    expect(canonicalJson({ é: "\u0000" })).toBe('{"é":"\\u0000"}');
   });
 
   it("gives the same bytes whatever order the manifest was built in", () => {
@@ -34,7 +34,9 @@ describe("signManifest / verifyManifest", () => {
   it("is HMAC-SHA256 of the domain-tagged canonical form (checked against node:crypto)", async () => {
     const key = await signingKey(secret, "k1");
     const signed = await signManifest(manifest, key);
-    const expected = createHmac("sha256", secret).update(`edge-recs/model-manifest/v1\n${canonicalJson(manifest)}`).digest("hex");
+    const expected = createHmac("sha256", secret)
+      .update(`edge-recs/model-manifest/v1\n${canonicalJson(manifest)}`)
+      .digest("hex");
     expect(signed.signature).toEqual({ alg: "HMAC-SHA256", key_id: "k1", value: expected });
     // Re-signing a signed manifest ignores the old signature.
     expect((await signManifest(signed, key)).signature).toEqual(signed.signature);

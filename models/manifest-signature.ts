@@ -84,10 +84,18 @@ export async function verifyManifest(manifest: Manifest, keys: readonly SigningK
   const key = keys.find((k) => k.id === sig.key_id);
   if (!key) {
     const known = keys.map((k) => k.id).join(", ") || "none";
-    return { ok: false, code: "signature_unknown_key", message: `the manifest is signed with key ${sig.key_id}, which this edge does not hold (it holds: ${known})` };
+    return {
+      ok: false,
+      code: "signature_unknown_key",
+      message: `the manifest is signed with key ${sig.key_id}, which this edge does not hold (it holds: ${known})`,
+    };
   }
   const valid = await crypto.subtle.verify("HMAC", await hmacKey(key.secret, "verify"), fromHex(sig.value), manifestSigningBytes(manifest));
   return valid
     ? { ok: true, keyId: key.id }
-    : { ok: false, code: "signature_mismatch", message: `the signature does not match the manifest's content under key ${sig.key_id}: it was changed after signing` };
+    : {
+        ok: false,
+        code: "signature_mismatch",
+        message: `the signature does not match the manifest's content under key ${sig.key_id}: it was changed after signing`,
+      };
 }

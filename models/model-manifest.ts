@@ -18,9 +18,7 @@ export const ModelVersionSchema = z
   .regex(MODEL_VERSION_PATTERN, "must be 1–64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
 
 export const ARTIFACT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-export const ArtifactNameSchema = z
-  .string()
-  .regex(ARTIFACT_NAME_PATTERN, "must be 1–64 characters of lower-case letters, digits, '.', '_' or '-'");
+export const ArtifactNameSchema = z.string().regex(ARTIFACT_NAME_PATTERN, "must be 1–64 characters of lower-case letters, digits, '.', '_' or '-'");
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
 

@@ -181,5 +181,3 @@ export function predictCompiled(c: CompiledEnsemble, features: Float32Array, fea
 export function predict(model: TreeEnsemble, features: Float32Array, featureCount: number): Float32Array {
   return predictCompiled(compileEnsemble(model), features, featureCount);
 }
-
-

@@ -25,14 +25,21 @@ export interface EdgeProcess {
 export async function startEdge(opts: EdgeOptions): Promise<EdgeProcess> {
   const args = [
     "dev",
-    "--config", join(opts.root, "wrangler.toml"),
-    "--tsconfig", join(opts.root, "worker", "tsconfig.json"),
-    "--ip", "127.0.0.1",
-    "--port", String(opts.port),
-    "--inspector-port", String(opts.inspectorPort),
-    "--persist-to", opts.persistTo,
+    "--config",
+    join(opts.root, "wrangler.toml"),
+    "--tsconfig",
+    join(opts.root, "worker", "tsconfig.json"),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(opts.port),
+    "--inspector-port",
+    String(opts.inspectorPort),
+    "--persist-to",
+    opts.persistTo,
     "--show-interactive-dev-session=false",
-    "--log-level", "log",
+    "--log-level",
+    "log",
     ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(join(opts.root, "node_modules", ".bin", "wrangler"), args, {

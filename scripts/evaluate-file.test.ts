@@ -91,16 +91,29 @@ describe("main", () => {
     for (const model of ["popularity", "item-kNN", "iALS", "pipeline"]) {
       for (const group of ["warm", "cold"]) {
         for (const k of ["5", "10"]) {
-          expect(rows.some((r) => r.startsWith(model) && new RegExp(`\\s${group}\\s+\\d+\\s+${k}\\s`).test(r)), `${model} ${group} K=${k}`).toBe(true);
+          expect(
+            rows.some((r) => r.startsWith(model) && new RegExp(`\\s${group}\\s+\\d+\\s+${k}\\s`).test(r)),
+            `${model} ${group} K=${k}`,
+          ).toBe(true);
         }
       }
     }
     expect(out).toMatch(/^model\s+users\s+n\s+K\s+Recall\s+NDCG\s+MAP\s+HitRate\s+Coverage$/m);
     // One progress line per stage: read, items, split, and start/done per model.
-    const progress = io.stderr().split("\n").filter((l) => l.startsWith("[evaluate]"));
+    const progress = io
+      .stderr()
+      .split("\n")
+      .filter((l) => l.startsWith("[evaluate]"));
     expect(progress.length).toBe(2 + 2 + 1 + 2 * 4);
     // Planted tastes: the personalised models beat popularity on warm users.
-    const ndcg = (model: string) => Number(rows.find((r) => r.startsWith(model) && /\swarm\s+\d+\s+10\s/.test(r))!.trim().split(/\s+/).at(-4));
+    const ndcg = (model: string) =>
+      Number(
+        rows
+          .find((r) => r.startsWith(model) && /\swarm\s+\d+\s+10\s/.test(r))!
+          .trim()
+          .split(/\s+/)
+          .at(-4),
+      );
     expect(ndcg("iALS")).toBeGreaterThan(ndcg("popularity"));
     expect(ndcg("pipeline")).toBeGreaterThan(ndcg("popularity"));
   }, 60_000);

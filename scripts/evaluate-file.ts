@@ -205,7 +205,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         ? temporalSplit(interactions, { cutTs: maxTs - args.holdoutDays * DAY_MS })
         : temporalSplit(interactions, { testFraction: 0.2 });
     const s = split.stats;
-    progress(`split at ${iso(split.cutTs)} UTC: ${count(s.trainInteractions)} train / ${count(s.testInteractions)} test interactions, ${s.warmUsers} warm / ${s.coldUsers} cold users (${(performance.now() - t).toFixed(0)} ms)`);
+    progress(
+      `split at ${iso(split.cutTs)} UTC: ${count(s.trainInteractions)} train / ${count(s.testInteractions)} test interactions, ${s.warmUsers} warm / ${s.coldUsers} cold users (${(performance.now() - t).toFixed(0)} ms)`,
+    );
     if (s.trainInteractions === 0) throw new Error(`the cut (${iso(split.cutTs)}) leaves nothing to train on; use fewer --holdout-days`);
     if (s.warmUsers + s.coldUsers === 0) throw new Error(`no user has new items after the cut (${iso(split.cutTs)}); nothing to score`);
     const users = new Set(interactions.map((e) => e.user_id)).size;
@@ -218,12 +220,21 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       ["warm relevant pairs (outside train catalog)", `${count(s.relevantPairs)} (${count(s.relevantPairsOutsideCatalog)})`],
     );
 
-    const models = standardModels({ typicalWeight: typicalWeight(split.train), ...(catalog ? { catalog } : {}), ...(args.models ? { only: args.models } : {}) });
+    const models = standardModels({
+      typicalWeight: typicalWeight(split.train),
+      ...(catalog ? { catalog } : {}),
+      ...(args.models ? { only: args.models } : {}),
+    });
     const rows: MetricsRow[] = [];
     const timings: [string, string][] = [];
     for (const result of evaluateModels(models, split, {
       k: args.k,
-      onProgress: (p) => progress(p.stage === "start" ? `model ${p.index + 1}/${p.of}: ${p.model}: fitting and recommending` : `model ${p.index + 1}/${p.of}: ${p.model}: done (fit ${p.result.fitMs.toFixed(0)} ms, recommend ${p.result.recommendMs.toFixed(0)} ms)`),
+      onProgress: (p) =>
+        progress(
+          p.stage === "start"
+            ? `model ${p.index + 1}/${p.of}: ${p.model}: fitting and recommending`
+            : `model ${p.index + 1}/${p.of}: ${p.model}: done (fit ${p.result.fitMs.toFixed(0)} ms, recommend ${p.result.recommendMs.toFixed(0)} ms)`,
+        ),
     })) {
       rows.push(...result.rows);
       const perUser = result.lists > 0 ? ` (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs per user)` : "";
@@ -234,7 +245,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const width = Math.max(...entries.map(([k]) => k.length));
       return `${title}\n${entries.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n")}\n`;
     };
-    io.out(`${table("Data", summary)}\nMetrics (K = ${args.k.join(", ")}; training items excluded from every list)\n\n${formatReport(rows)}\n\n${table("Timings", timings)}`);
+    io.out(
+      `${table("Data", summary)}\nMetrics (K = ${args.k.join(", ")}; training items excluded from every list)\n\n${formatReport(rows)}\n\n${table("Timings", timings)}`,
+    );
     return 0;
   } catch (e) {
     io.err(`evaluate-file: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -12,15 +12,22 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TOP_LEVEL = ["worker/", "durable-objects/", "backend/", "models/", "scripts/", "bench/", "test/", "docs/", ".ci/"];
 const ROOT_FILES = ["README.md", "wrangler.toml", "package.json", "tsconfig.json", "biome.json", "drizzle.config.ts", "vitest.config.ts"];
 
-const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** Repository paths in code spans: `worker/app.ts`, `backend/canary/`, `wrangler.toml`; not templates or generated files. */
 function pathsInCodeSpans(markdown: string): string[] {
   const spans = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!.trim());
-  const paths = spans.flatMap((span) => span.split(/[\s,;]+/)).filter((token) => {
-    if (/[{}<>*$]/.test(token)) return false;
-    return TOP_LEVEL.some((dir) => token.startsWith(dir)) || ROOT_FILES.includes(token);
-  });
+  const paths = spans
+    .flatMap((span) => span.split(/[\s,;]+/))
+    .filter((token) => {
+      if (/[{}<>*$]/.test(token)) return false;
+      return TOP_LEVEL.some((dir) => token.startsWith(dir)) || ROOT_FILES.includes(token);
+    });
   return [...new Set(paths.map((p) => p.replace(/[).:]+$/, "")))];
 }
 
@@ -44,7 +51,8 @@ describe("README and docs name only what exists", () => {
   });
 
   it("finds the paths it is meant to find (so the checks above cannot pass vacuously)", () => {
-    const sample = "See `worker/app.ts`, `backend/canary/` and `wrangler.toml`; not `.data/pglite`, `models/<version>/x` or `npm test`. [a](docs/x.md) [b](#top) [c](https://e.example)";
+    const sample =
+      "See `worker/app.ts`, `backend/canary/` and `wrangler.toml`; not `.data/pglite`, `models/<version>/x` or `npm test`. [a](docs/x.md) [b](#top) [c](https://e.example)";
     expect(pathsInCodeSpans(sample)).toEqual(["worker/app.ts", "backend/canary/", "wrangler.toml"]);
     expect(relativeLinks(sample)).toEqual(["docs/x.md"]);
     expect(pathsInCodeSpans(readFileSync(join(ROOT, "README.md"), "utf8")).length).toBeGreaterThan(40);

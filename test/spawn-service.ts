@@ -12,12 +12,7 @@ export interface Service {
   stop: () => Promise<void>;
 }
 
-export async function spawnService(
-  script: string,
-  env: Record<string, string>,
-  healthUrl: string,
-  timeoutMs = 30_000,
-): Promise<Service> {
+export async function spawnService(script: string, env: Record<string, string>, healthUrl: string, timeoutMs = 30_000): Promise<Service> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -39,7 +39,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
       allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
       allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
       // Browsers may read only exposed headers: clients need the rate-limit ones to back off.
-      exposeHeaders: ["X-Request-Id", "Server-Timing", "X-Experiment", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"],
+      exposeHeaders: [
+        "X-Request-Id",
+        "Server-Timing",
+        "X-Experiment",
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "RateLimit-Policy",
+      ],
       maxAge: 600,
     })(c, next),
   );

@@ -43,7 +43,10 @@ function parseConfig(env: Env): EdgeConfig {
     consumedTypes: eventTypeList("CONSUMED_EVENT_TYPES", env.CONSUMED_EVENT_TYPES) ?? [...DEFAULT_CONSUMED_TYPES],
     scoreWeights: { ...DEFAULT_SCORE_WEIGHTS, ...numberRecord("SCORE_WEIGHTS", env.SCORE_WEIGHTS, Object.keys(DEFAULT_SCORE_WEIGHTS)) },
     maxCategoryShare: numberIn("MAX_CATEGORY_SHARE", env.MAX_CATEGORY_SHARE, 0.6, 0.05, 1),
-    corsOrigins: (env.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     retryBaseSeconds: numberIn("RETRY_BASE_SECONDS", env.RETRY_BASE_SECONDS, 2, 0, 300),
   };
 }
@@ -66,7 +69,9 @@ function numberRecord(name: string, raw: string | undefined, allowed: readonly s
   const parsed = parseJson(name, raw);
   if (parsed === undefined) return {};
   const ok =
-    typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) &&
+    typeof parsed === "object" &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
     Object.entries(parsed).every(([k, v]) => allowed.includes(k) && typeof v === "number" && Number.isFinite(v) && v >= 0);
   if (!ok) {
     warn(name, raw ?? "", `an object of non-negative numbers with keys among ${allowed.join(", ")}`);

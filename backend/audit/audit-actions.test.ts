@@ -65,7 +65,12 @@ async function send(method: string, path: string, body?: unknown, headers = admi
 describe("audit trail of admin actions", () => {
   it("records each action once, with the acting key, the target and the request id", async () => {
     const userId = `${h.prefix}-shopper@example.com`;
-    await send("POST", "/api/v1/catalog/items", { items: [{ item_id: `${h.prefix}-i1`, title: "One" }, { item_id: `${h.prefix}-i2`, title: "Two" }] });
+    await send("POST", "/api/v1/catalog/items", {
+      items: [
+        { item_id: `${h.prefix}-i1`, title: "One" },
+        { item_id: `${h.prefix}-i2`, title: "Two" },
+      ],
+    });
     const training = await json(await send("POST", "/api/v1/recs/train", {}));
     await send("POST", "/api/v1/recs/models/v1/promote", {});
     await send("POST", "/api/v1/recs/models/v2/promote", {});

@@ -39,7 +39,15 @@ describe("GET /api/v1/audit", () => {
     const last = await json(await get(`?limit=2&before=${second.next_before}`));
     expect(last.entries.map((e: { target: string }) => e.target)).toEqual(["t0"]);
     expect(last.next_before).toBeNull();
-    expect(last.entries[0]).toEqual({ id: ids[0], at: expect.any(String), actor: "system", action: "test.even", target: "t0", detail: { i: 0 }, request_id: null });
+    expect(last.entries[0]).toEqual({
+      id: ids[0],
+      at: expect.any(String),
+      actor: "system",
+      action: "test.even",
+      target: "t0",
+      detail: { i: 0 },
+      request_id: null,
+    });
     const evens = await json(await get("?action=test.even"));
     expect(evens.entries.map((e: { target: string }) => e.target)).toEqual(["t4", "t2", "t0"]);
   });

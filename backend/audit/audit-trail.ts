@@ -56,13 +56,7 @@ type AuditContext = Context<AppEnv>;
  * Records one action by the caller of this request. `actor` overrides the key id for
  * routes guarded otherwise (the edge's service token).
  */
-export async function audit(
-  c: AuditContext,
-  action: string,
-  target?: string | null,
-  detail?: Record<string, unknown>,
-  actor?: string,
-): Promise<void> {
+export async function audit(c: AuditContext, action: string, target?: string | null, detail?: Record<string, unknown>, actor?: string): Promise<void> {
   const recorder = c.get("audit");
   if (!recorder) throw new Error("audit(): the auditTrail middleware is not mounted");
   await recorder.record({

@@ -10,8 +10,12 @@ function recorder(): AuditRecorder & { entries: AuditEntry[] } {
   return { entries, record: async (e) => (entries.push(e), true), userTarget: async (id) => `user:${id.length}` };
 }
 
-const evaluation = (version: string, outcome: CanaryEvaluation["outcome"]): CanaryEvaluation =>
-  ({ version, experimentId: `exp-${version}`, outcome, reason: `${outcome} because` });
+const evaluation = (version: string, outcome: CanaryEvaluation["outcome"]): CanaryEvaluation => ({
+  version,
+  experimentId: `exp-${version}`,
+  outcome,
+  reason: `${outcome} because`,
+});
 
 describe("auditCanaryDecisions", () => {
   it("records the timer's decisions as the scheduler's, and nothing when every canary is still running", async () => {

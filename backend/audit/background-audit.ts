@@ -11,17 +11,19 @@ export function auditScheduledTrainings(runner: Pick<TrainingRunner, "enqueue">,
   return {
     async enqueue(job) {
       const queued = await runner.enqueue(job);
-      await recorder.record({ actor: "scheduler", action: "training.request", target: queued.job.id, detail: { model_type: job.modelType, trigger: job.trigger } });
+      await recorder.record({
+        actor: "scheduler",
+        action: "training.request",
+        target: queued.job.id,
+        detail: { model_type: job.modelType, trigger: job.trigger },
+      });
       return queued;
     },
   };
 }
 
 /** Only checks that decided something: "still running" every few minutes would drown the log. */
-export function auditCanaryDecisions(
-  evaluate: () => Promise<CanaryEvaluation[]>,
-  recorder: AuditRecorder,
-): () => Promise<CanaryEvaluation[]> {
+export function auditCanaryDecisions(evaluate: () => Promise<CanaryEvaluation[]>, recorder: AuditRecorder): () => Promise<CanaryEvaluation[]> {
   return async () => {
     const evaluations = await evaluate();
     const decided = evaluations.filter((e) => e.outcome !== "running");

@@ -109,11 +109,7 @@ export interface RotateApiKey {
  * holder has lost it, or it was withdrawn on purpose), nor one already replaced (rotate
  * its replacement instead), so one key never has two successors.
  */
-export async function rotateApiKey(
-  db: Db,
-  id: string,
-  input: RotateApiKey,
-): Promise<{ old: ApiKeyRow; created: { id: string; key: string; row: ApiKeyRow } }> {
+export async function rotateApiKey(db: Db, id: string, input: RotateApiKey): Promise<{ old: ApiKeyRow; created: { id: string; key: string; row: ApiKeyRow } }> {
   const now = input.now ?? new Date();
   return db.transaction(async (tx) => {
     const found = (await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for("update"))[0];

@@ -9,9 +9,7 @@ import type { Db } from "../db/client.js";
 import { findApiKeyByHash, knownScopes } from "./api-key-store.js";
 import { isLocalKey } from "./api-key-generation.js";
 
-export type Verification =
-  | { ok: true; keyId: string; scopes: Scope[] }
-  | { ok: false; reason: "unknown" | "revoked" | "expired" | "local_key_in_production" };
+export type Verification = { ok: true; keyId: string; scopes: Scope[] } | { ok: false; reason: "unknown" | "revoked" | "expired" | "local_key_in_production" };
 
 export interface ApiKeyVerifier {
   verify(key: string): Promise<Verification>;

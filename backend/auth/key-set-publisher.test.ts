@@ -27,8 +27,7 @@ beforeEach(() => {
   edge.keyAnswers = [];
 });
 
-const publishedIds = () =>
-  edge.requests.filter((r) => r.path === "/v1/admin/keys").map((r) => KeySetSchema.parse(r.body).keys.map((k) => k.id));
+const publishedIds = () => edge.requests.filter((r) => r.path === "/v1/admin/keys").map((r) => KeySetSchema.parse(r.body).keys.map((k) => k.id));
 
 const until = async (check: () => boolean, ms = 3000) => {
   const end = Date.now() + ms;
@@ -53,7 +52,11 @@ describe("createKeySetPublisher", () => {
 
   it("logs when publication starts failing and when it recovers, not at every failed attempt", async () => {
     const lines: string[] = [];
-    const logger = { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`) };
+    const logger = {
+      info: (m: string) => lines.push(`info ${m}`),
+      warn: (m: string) => lines.push(`warn ${m}`),
+      error: (m: string) => lines.push(`error ${m}`),
+    };
     const publisher = createKeySetPublisher({ db: database.db, edgeUrl: edge.url, edgeAdminToken: "t", intervalMs: 0, retry: fast, logger });
     edge.keyAnswers = [503, 503, 503, 503];
     expect((await publisher.publishNow()).status).toBe("pending");

@@ -44,7 +44,9 @@ describe("canaryDecision", () => {
   it("promotes a canary that is not worse after the minimum, saying the guardrails held", () => {
     const d = canaryDecision(readout(arm(1000, 3000, 300), arm(1000, 3000, 300)), 2000);
     expect(d.action).toBe("promote");
-    expect(d.reason).toMatch(/^canary is not worse than control after at least 2000 impressions per variant \(canary vs control on CTR \+0\.0% .*\); guardrails hold \(latency p95 40 ms vs 40 ms, error rate 0\.20% vs 0\.20%\)$/);
+    expect(d.reason).toMatch(
+      /^canary is not worse than control after at least 2000 impressions per variant \(canary vs control on CTR \+0\.0% .*\); guardrails hold \(latency p95 40 ms vs 40 ms, error rate 0\.20% vs 0\.20%\)$/,
+    );
   });
 
   it("rolls back a canary that is slower than the control allows, even when it wins on CTR", () => {

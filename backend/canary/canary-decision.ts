@@ -31,10 +31,7 @@ import type { VariantResult } from "../experiments/results.js";
 export const CONTROL_VARIANT = "control";
 export const CANARY_VARIANT = "canary";
 
-export type CanaryDecision =
-  | { action: "roll_back"; reason: string }
-  | { action: "promote"; reason: string }
-  | { action: "wait"; reason: string };
+export type CanaryDecision = { action: "roll_back"; reason: string } | { action: "promote"; reason: string } | { action: "wait"; reason: string };
 
 export interface CanaryReadout {
   variants: readonly Pick<VariantResult, "variant" | "impressions">[];

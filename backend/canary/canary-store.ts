@@ -54,10 +54,6 @@ export async function runningCanaries(db: Db): Promise<CanaryRow[]> {
 }
 
 export async function finishCanary(db: Db, id: number, status: Exclude<CanaryStatus, "running">, reason: string): Promise<CanaryRow> {
-  const [row] = await db
-    .update(canaries)
-    .set({ status, reason, decidedAt: sql`now()` })
-    .where(eq(canaries.id, id))
-    .returning();
+  const [row] = await db.update(canaries).set({ status, reason, decidedAt: sql`now()` }).where(eq(canaries.id, id)).returning();
   return row!;
 }

@@ -34,15 +34,7 @@ import { createExperiment, ExperimentError, startExperiment, stopExperiment, typ
 import type { ExperimentSetPublisher } from "../experiments/experiment-publisher.js";
 import { getExperiment, recordEvent } from "../experiments/experiment-store.js";
 import { experimentResults, type ExperimentResults } from "../experiments/results.js";
-import {
-  assertPromotable,
-  currentChampion,
-  getVersion,
-  promote,
-  recordModelEvent,
-  RegistryError,
-  rejectAfterCanary,
-} from "../registry/model-registry.js";
+import { assertPromotable, currentChampion, getVersion, promote, recordModelEvent, RegistryError, rejectAfterCanary } from "../registry/model-registry.js";
 import type { ModelPublisher } from "../training-jobs/types.js";
 import { CANARY_VARIANT, canaryDecision, CONTROL_VARIANT, type CanaryDecision } from "./canary-decision.js";
 import { finishCanary, insertCanary, lockCanaries, runningCanaries, tryLockCanaries, type CanaryRow } from "./canary-store.js";

@@ -76,15 +76,8 @@ export async function countItems(db: Db): Promise<number> {
 }
 
 /** Items changed at or after `since`, in (updated_at, item_id) order, resuming after `after`. */
-export async function itemsUpdatedSince(
-  db: Db,
-  since: Date,
-  after: { updatedAt: Date; itemId: string } | null,
-  limit: number,
-): Promise<ItemRow[]> {
-  const resume = after
-    ? or(gt(items.updatedAt, after.updatedAt), and(eq(items.updatedAt, after.updatedAt), gt(items.itemId, after.itemId)))
-    : undefined;
+export async function itemsUpdatedSince(db: Db, since: Date, after: { updatedAt: Date; itemId: string } | null, limit: number): Promise<ItemRow[]> {
+  const resume = after ? or(gt(items.updatedAt, after.updatedAt), and(eq(items.updatedAt, after.updatedAt), gt(items.itemId, after.itemId))) : undefined;
   return db
     .select()
     .from(items)

@@ -12,12 +12,7 @@ import { drizzle as drizzleNodePg, type NodePgDatabase } from "drizzle-orm/node-
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite, type PgliteDatabase } from "drizzle-orm/pglite";
 import pg from "pg";
-import {
-  describeDatabaseTarget,
-  resolveDatabaseTarget,
-  type DatabaseTarget,
-  type DatabaseTargetOptions,
-} from "./database-target.js";
+import { describeDatabaseTarget, resolveDatabaseTarget, type DatabaseTarget, type DatabaseTargetOptions } from "./database-target.js";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;

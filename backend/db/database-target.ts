@@ -4,10 +4,7 @@
  */
 import path from "node:path";
 
-export type DatabaseTarget =
-  | { driver: "pglite"; dataDir: string | null }
-  | { driver: "node-postgres"; url: string }
-  | { driver: "neon"; url: string };
+export type DatabaseTarget = { driver: "pglite"; dataDir: string | null } | { driver: "node-postgres"; url: string } | { driver: "neon"; url: string };
 
 export interface DatabaseTargetOptions {
   /** DATABASE_URL; empty or unset means the embedded PGlite. */
@@ -34,9 +31,7 @@ export function resolveDatabaseTarget(options: DatabaseTargetOptions): DatabaseT
     throw new Error("DATABASE_URL is not a URL: expected postgres://…, postgresql://…, pglite:<dir> or memory://");
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new Error(
-      `DATABASE_URL has unsupported scheme "${parsed.protocol}": expected postgres://, postgresql://, pglite:<dir> or memory://`,
-    );
+    throw new Error(`DATABASE_URL has unsupported scheme "${parsed.protocol}": expected postgres://, postgresql://, pglite:<dir> or memory://`);
   }
   const neon = options.driver === "neon" || parsed.hostname.endsWith(".neon.tech");
   return neon ? { driver: "neon", url } : { driver: "node-postgres", url };

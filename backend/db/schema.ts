@@ -75,11 +75,7 @@ export const interactions = pgTable(
     context: jsonb("context").$type<Record<string, string | number | boolean | null>>(),
     ingestedAt: timestamptz("ingested_at").notNull().defaultNow(),
   },
-  (t) => [
-    index("interactions_user_id_ts_idx").on(t.userId, t.ts),
-    index("interactions_item_id_idx").on(t.itemId),
-    index("interactions_ts_idx").on(t.ts),
-  ],
+  (t) => [index("interactions_user_id_ts_idx").on(t.userId, t.ts), index("interactions_item_id_idx").on(t.itemId), index("interactions_ts_idx").on(t.ts)],
 );
 
 export const feedback = pgTable(

@@ -129,13 +129,7 @@ interface Session {
   now: number;
 }
 
-function sessionEvents(
-  rng: Rng,
-  session: Session,
-  clusterItems: string[],
-  clusters: Record<string, string[]>,
-  available: ReadonlySet<string>,
-): EventInput[] {
+function sessionEvents(rng: Rng, session: Session, clusterItems: string[], clusters: Record<string, string[]>, available: ReadonlySet<string>): EventInput[] {
   const events: EventInput[] = [];
   let ts = session.start;
   const views = rng.int(3, 8);

@@ -51,8 +51,7 @@ export function scoreGroup(
   k: number,
 ): MetricsRow {
   const relevant = users.map((u) => new Set(u.relevant));
-  const per = (f: (l: readonly string[], r: ReadonlySet<string>, k: number) => number) =>
-    mean(lists.map((l, i) => f(l, relevant[i]!, k)));
+  const per = (f: (l: readonly string[], r: ReadonlySet<string>, k: number) => number) => mean(lists.map((l, i) => f(l, relevant[i]!, k)));
   return {
     model,
     group,
@@ -78,9 +77,7 @@ export function evaluate(model: Recommender, split: TemporalSplit, options: Eval
     ["cold", split.cold, listsFor(model, split.cold, maxK)],
   ] as const;
   const t2 = performance.now();
-  const rows = groups.flatMap(([group, users, lists]) =>
-    options.k.map((k) => scoreGroup(model.name, group, users, lists, split.catalog, k)),
-  );
+  const rows = groups.flatMap(([group, users, lists]) => options.k.map((k) => scoreGroup(model.name, group, users, lists, split.catalog, k)));
   return { rows, fitMs: t1 - t0, recommendMs: t2 - t1, lists: split.warm.length + split.cold.length };
 }
 
@@ -106,7 +103,10 @@ export function formatReport(rows: readonly MetricsRow[]): string {
   const widths = COLUMNS.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
   const leftAligned = 2;
   const line = (row: readonly string[]) =>
-    row.map((v, c) => (c < leftAligned ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join("  ").trimEnd();
+    row
+      .map((v, c) => (c < leftAligned ? v.padEnd(widths[c]!) : v.padStart(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join("\n");
 }

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  averagePrecisionAtK,
-  catalogCoverage,
-  hitPositions,
-  hitRateAtK,
-  idealDcg,
-  mapAtK,
-  ndcgAtK,
-  recallAtK,
-} from "./metrics.js";
+import { averagePrecisionAtK, catalogCoverage, hitPositions, hitRateAtK, idealDcg, mapAtK, ndcgAtK, recallAtK } from "./metrics.js";
 
 // log2 values used below: log2(2)=1, log2(3)=1.5849625, log2(4)=2, log2(5)=2.3219281, log2(6)=2.5849625
 // so the discounts 1/log2(p+1) for p=1..5 are 1, 0.6309298, 0.5, 0.4306766, 0.3868528.
@@ -58,19 +49,11 @@ describe("published worked examples", () => {
   it("MAP@K matches the examples in the CRAN Metrics package's mapk documentation", () => {
     // mapk(2, list(c('a','b'), c('a'), c('x','y','b')), list(c('a','c','d'), c('x','b','a','b'), c('y'))) = 0.3333333
     // by hand: (1/1)/2 = 0.5;  0;  (1/1)/min(3,2) = 0.5  → mean 1/3
-    expect(
-      mapAtK([["a", "c", "d"], ["x", "b", "a", "b"], ["y"]], [["a", "b"], ["a"], ["x", "y", "b"]], 2),
-    ).toBeCloseTo(0.3333333, 7);
+    expect(mapAtK([["a", "c", "d"], ["x", "b", "a", "b"], ["y"]], [["a", "b"], ["a"], ["x", "y", "b"]], 2)).toBeCloseTo(0.3333333, 7);
     // mapk(3, list(c(1,5,7,9), c(2,3), c(2,5,6)), list(c(5,6,7,8,9), c(1,2,3), c(2,4,6,8))) = 0.5648148
     // by hand: (1 + 2/3)/3 = 0.5555556;  (1/2 + 2/3)/2 = 0.5833333;  (1 + 2/3)/3 = 0.5555556 → 0.5648148
     const s = (xs: number[]) => xs.map(String);
-    expect(
-      mapAtK(
-        [s([5, 6, 7, 8, 9]), s([1, 2, 3]), s([2, 4, 6, 8])],
-        [s([1, 5, 7, 9]), s([2, 3]), s([2, 5, 6])],
-        3,
-      ),
-    ).toBeCloseTo(0.5648148, 7);
+    expect(mapAtK([s([5, 6, 7, 8, 9]), s([1, 2, 3]), s([2, 4, 6, 8])], [s([1, 5, 7, 9]), s([2, 3]), s([2, 5, 6])], 3)).toBeCloseTo(0.5648148, 7);
   });
 });
 

@@ -16,7 +16,8 @@ import {
 const lines = (text: string) => text.split("\n");
 
 // First lines of ML-100K u.data, plus a 3-star rating that falls under the threshold.
-const U_DATA = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n244\t51\t2\t880606923\n166\t346\t1\t886397596\n298\t474\t4\t884182806\n115\t265\t5\t881171488\n";
+const U_DATA =
+  "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n244\t51\t2\t880606923\n166\t346\t1\t886397596\n298\t474\t4\t884182806\n115\t265\t5\t881171488\n";
 const RATINGS_CSV = "userId,movieId,rating,timestamp\r\n1,1,4.0,964982703\r\n1,3,3.5,964981247\r\n1,6,4.5,964982224\r\n\r\n2,333,5.0,1445714835\r\n";
 const RATINGS_DAT = "1::1193::5::978300760\n1::661::3::978302109\n1::914::3::978301968\n1::3408::4::978300275\n";
 

@@ -170,10 +170,15 @@ export async function ratingsFromLines(
     if (format === null) {
       format = detectRatingsFormat(line);
       if (format === null) {
-        fail("not a MovieLens ratings file: expected u.data (user<TAB>item<TAB>rating<TAB>timestamp), ratings.csv (header userId,movieId,rating,timestamp) or ratings.dat (user::item::rating::timestamp)");
+        fail(
+          "not a MovieLens ratings file: expected u.data (user<TAB>item<TAB>rating<TAB>timestamp), ratings.csv (header userId,movieId,rating,timestamp) or ratings.dat (user::item::rating::timestamp)",
+        );
       }
       if (format === "ratings.csv") {
-        const header = line.replace(/^\uFEFF/, "").split(",").map((h) => h.trim());
+        const header = line
+          .replace(/^\uFEFF/, "")
+          .split(",")
+          .map((h) => h.trim());
         csvColumns = RATING_COLUMNS.map((c) => {
           const i = header.indexOf(c);
           if (i < 0) fail(`ratings.csv header lacks column ${c}: ${line}`);
@@ -224,10 +229,7 @@ function catalogItem(id: string, title: string, genres: readonly string[]): Cata
 }
 
 /** Catalog items from the lines of an items file (format detected from the first line). */
-export async function itemsFromLines(
-  lines: AsyncIterable<string> | Iterable<string>,
-  file: string,
-): Promise<{ items: CatalogItem[]; format: ItemsFormat }> {
+export async function itemsFromLines(lines: AsyncIterable<string> | Iterable<string>, file: string): Promise<{ items: CatalogItem[]; format: ItemsFormat }> {
   const items: CatalogItem[] = [];
   let format: ItemsFormat | null = null;
   let lineNo = 0;
@@ -243,7 +245,9 @@ export async function itemsFromLines(
     if (format === null) {
       format = detectItemsFormat(line);
       if (format === null) {
-        fail("not a MovieLens items file: expected u.item (id|title|…|19 genre flags), movies.csv (header movieId,title,genres) or movies.dat (id::title::genres)");
+        fail(
+          "not a MovieLens items file: expected u.item (id|title|…|19 genre flags), movies.csv (header movieId,title,genres) or movies.dat (id::title::genres)",
+        );
       }
       if (format === "movies.csv") continue;
     }
@@ -254,7 +258,8 @@ export async function itemsFromLines(
     if (format === "u.item") {
       const fields = line.split("|");
       const expected = 5 + U_ITEM_GENRES.length;
-      if (fields.length !== expected) fail(`expected ${expected} '|'-separated fields (id|title|release|video release|url|19 genre flags), got ${fields.length}`);
+      if (fields.length !== expected)
+        fail(`expected ${expected} '|'-separated fields (id|title|release|video release|url|19 genre flags), got ${fields.length}`);
       [id, title] = [fields[0]!.trim(), fields[1]!.trim()];
       const flags = fields.slice(5);
       const bad = flags.findIndex((f) => f.trim() !== "0" && f.trim() !== "1");

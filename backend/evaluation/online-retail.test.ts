@@ -3,15 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  columnsOf,
-  csvRecords,
-  interactionsFromLines,
-  parseCsvRecord,
-  parseRetailDate,
-  parseRetailRecord,
-  readOnlineRetail,
-} from "./online-retail.js";
+import { columnsOf, csvRecords, interactionsFromLines, parseCsvRecord, parseRetailDate, parseRetailRecord, readOnlineRetail } from "./online-retail.js";
 
 const HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country";
 // Lines in the shape of the real file (first rows of the UCI data, plus one of each kind to drop).

@@ -31,10 +31,7 @@ import { createGunzip } from "node:zlib";
 import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import type { Interaction } from "./interactions.js";
 
-export const DEFAULT_ONLINE_RETAIL_PATH = new URL(
-  "../../../shared/datasets/online-retail/online-retail.csv.gz",
-  import.meta.url,
-);
+export const DEFAULT_ONLINE_RETAIL_PATH = new URL("../../../shared/datasets/online-retail/online-retail.csv.gz", import.meta.url);
 
 const SERVICE_CODES = new Set(["POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "PADS", "AMAZONFEE", "BANK CHARGES"]);
 
@@ -126,11 +123,7 @@ export function columnsOf(header: readonly string[]): Columns {
 }
 
 /** One data record → an interaction, or why it was left out. */
-export function parseRetailRecord(
-  fields: readonly string[],
-  columns: Columns,
-  options: RetailReadOptions = {},
-): Interaction | DropReason {
+export function parseRetailRecord(fields: readonly string[], columns: Columns, options: RetailReadOptions = {}): Interaction | DropReason {
   const get = (c: keyof Columns) => fields[columns[c]]?.trim();
   const invoice = get("InvoiceNo");
   const code = get("StockCode")?.toUpperCase();

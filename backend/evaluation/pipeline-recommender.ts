@@ -6,7 +6,15 @@
  */
 import type { CatalogItem } from "../../models/catalog.js";
 import type { HistoryEvent } from "../../models/feature-spec.js";
-import { DEFAULT_PIPELINE, fitPipeline, historiesByUser, rankForUser, type PipelineModel, type PipelineParams, type PipelineProgress } from "../training/pipeline.js";
+import {
+  DEFAULT_PIPELINE,
+  fitPipeline,
+  historiesByUser,
+  rankForUser,
+  type PipelineModel,
+  type PipelineParams,
+  type PipelineProgress,
+} from "../training/pipeline.js";
 import { popularityAt, type PopularitySnapshot } from "../training/popularity-snapshot.js";
 import type { Recommender } from "./baselines.js";
 import type { Interaction } from "./interactions.js";
@@ -42,7 +50,11 @@ export class PipelineRecommender implements Recommender {
 
   /** History without times (the generic interface): every item counted once, as of now. */
   recommend(history: readonly string[], k: number, exclude: ReadonlySet<string>): string[] {
-    return this.rank(history.map((item_id) => ({ item_id, ts: this.now - 1, weight: 1 })), k, exclude);
+    return this.rank(
+      history.map((item_id) => ({ item_id, ts: this.now - 1, weight: 1 })),
+      k,
+      exclude,
+    );
   }
 
   private rank(history: readonly HistoryEvent[], k: number, exclude: ReadonlySet<string>): string[] {

@@ -17,8 +17,6 @@ export interface ClusterLogOptions {
   readonly noise?: number;
 }
 
-
-
 /**
  * Each user belongs to one cluster and mostly picks items from it; within a cluster and
  * overall, item choice is skewed (a few popular items) so popularity is a fair opponent.

@@ -6,13 +6,22 @@ const ev = (user_id: string, item_id: string, ts: number, weight = 10): Interact
 
 // A tiny log; weight 0 stands for a dismiss.
 const LOG: Interaction[] = [
-  ev("u1", "a", 1), ev("u1", "b", 2), ev("u1", "x", 3, 0), ev("u1", "a", 4),
-  ev("u1", "c", 8), ev("u1", "a", 9), ev("u1", "x", 9), // c is new; a is a re-purchase; x was dismissed before
-  ev("u2", "a", 4), ev("u2", "d", 10), ev("u2", "z", 10), // d and z never occur in training
+  ev("u1", "a", 1),
+  ev("u1", "b", 2),
+  ev("u1", "x", 3, 0),
+  ev("u1", "a", 4),
+  ev("u1", "c", 8),
+  ev("u1", "a", 9),
+  ev("u1", "x", 9), // c is new; a is a re-purchase; x was dismissed before
+  ev("u2", "a", 4),
+  ev("u2", "d", 10),
+  ev("u2", "z", 10), // d and z never occur in training
   ev("u3", "b", 8), // no training history at all: cold
   ev("u4", "c", 5), // training only: not a test user
-  ev("u5", "a", 6), ev("u5", "a", 9), // only a repeat after the cut: dropped
-  ev("u6", "y", 2, 0), ev("u6", "e", 9), // only a dismiss before the cut: cold
+  ev("u5", "a", 6),
+  ev("u5", "a", 9), // only a repeat after the cut: dropped
+  ev("u6", "y", 2, 0),
+  ev("u6", "e", 9), // only a dismiss before the cut: cold
 ];
 
 describe("temporalSplit on a hand-made log", () => {

@@ -129,7 +129,12 @@ export async function startExperiment(deps: LifecycleDeps, id: string, actor: st
     const row = await existing(tx, id);
     if (row.status === "running") throw new ExperimentError("conflict", `experiment "${id}" is already running`, [], "status");
     if (row.status === "stopped") {
-      throw new ExperimentError("conflict", `experiment "${id}" was stopped and cannot be restarted (its readout would mix two periods); create a new one`, [], "status");
+      throw new ExperimentError(
+        "conflict",
+        `experiment "${id}" was stopped and cannot be restarted (its readout would mix two periods); create a new one`,
+        [],
+        "status",
+      );
     }
     const running = (await runningExperiments(tx)).filter((r) => r.id !== id);
     let config: Experiment = { ...row.config, status: "running" };
@@ -167,11 +172,7 @@ export async function stopExperiment(deps: LifecycleDeps, id: string, actor: str
  * it — so afterwards, under the lock, the running set is read again and, if it changed,
  * published again. Each running experiment's audit records the publication.
  */
-export async function publishRunningSet(
-  deps: LifecycleDeps,
-  actor: string,
-  options: RetryOptions = {},
-): Promise<{ experiments: string[]; attempts: number }> {
+export async function publishRunningSet(deps: LifecycleDeps, actor: string, options: RetryOptions = {}): Promise<{ experiments: string[]; attempts: number }> {
   let attempts = 0;
   for (let round = 1; ; round++) {
     const running = await runningExperiments(deps.db);
@@ -242,15 +243,30 @@ function assertChangeableWhileRunning(current: Experiment, changes: ExperimentCh
   if (changes.variants === undefined) return;
   const next = changes.variants;
   if (next.length !== current.variants.length) {
-    throw new ExperimentError("conflict", `variants cannot be added or removed while the experiment is running (it has ${current.variants.length})`, [], "variants");
+    throw new ExperimentError(
+      "conflict",
+      `variants cannot be added or removed while the experiment is running (it has ${current.variants.length})`,
+      [],
+      "variants",
+    );
   }
   next.forEach((v, i) => {
     const was = current.variants[i]!;
     if (v.key !== was.key) {
-      throw new ExperimentError("conflict", `variants.${i}.key must stay "${was.key}" while the experiment is running (only weights can change)`, [], `variants.${i}.key`);
+      throw new ExperimentError(
+        "conflict",
+        `variants.${i}.key must stay "${was.key}" while the experiment is running (only weights can change)`,
+        [],
+        `variants.${i}.key`,
+      );
     }
     if (JSON.stringify(sortedKeys(v.changes ?? {})) !== JSON.stringify(sortedKeys(was.changes))) {
-      throw new ExperimentError("conflict", `variants.${i}.changes cannot change while the experiment is running (only weights can)`, [], `variants.${i}.changes`);
+      throw new ExperimentError(
+        "conflict",
+        `variants.${i}.changes cannot change while the experiment is running (only weights can)`,
+        [],
+        `variants.${i}.changes`,
+      );
     }
   });
 }

@@ -91,12 +91,24 @@ export async function saveSequentialState(db: Queryable, id: string, state: Sequ
   await db.update(experiments).set({ sequentialState: state }).where(eq(experiments.id, id));
 }
 
-export async function recordEvent(db: Queryable, experimentId: string, action: ExperimentAction, actor: string, detail: Record<string, unknown>): Promise<void> {
+export async function recordEvent(
+  db: Queryable,
+  experimentId: string,
+  action: ExperimentAction,
+  actor: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   await db.insert(experimentEvents).values({ experimentId, action, actor, detail });
 }
 
 /** One audit row per experiment, in one statement (the start-up publication names every running experiment). */
-export async function recordEvents(db: Queryable, experimentIds: readonly string[], action: ExperimentAction, actor: string, detail: Record<string, unknown>): Promise<void> {
+export async function recordEvents(
+  db: Queryable,
+  experimentIds: readonly string[],
+  action: ExperimentAction,
+  actor: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   if (experimentIds.length === 0) return;
   await db.insert(experimentEvents).values(experimentIds.map((experimentId) => ({ experimentId, action, actor, detail })));
 }

@@ -45,7 +45,17 @@ async function createExperiment(name: string, extra: Record<string, unknown> = {
     BASE,
     jsonRequest(
       "POST",
-      { name, traffic_share: 0.1, variants: [{ key: "A", weight: 50 }, { key: "B", weight: 50 }], primary_metric: "ctr", control: "A", ...extra },
+      {
+        name,
+        traffic_share: 0.1,
+        variants: [
+          { key: "A", weight: 50 },
+          { key: "B", weight: 50 },
+        ],
+        primary_metric: "ctr",
+        control: "A",
+        ...extra,
+      },
       bearer(h.keys.admin),
     ),
   );
@@ -103,7 +113,12 @@ async function plant(experimentId: string, users: number, ctr: { A: number; B: n
 
 describe("experiment results on planted data", () => {
   it("measures the guardrails per variant from the served lists and names each breach", async () => {
-    const id = await createExperiment("Guarded", { guardrails: [{ metric: "latency_p95_ms", threshold: 100 }, { metric: "error_rate", threshold: 0.05 }] });
+    const id = await createExperiment("Guarded", {
+      guardrails: [
+        { metric: "latency_p95_ms", threshold: 100 },
+        { metric: "error_rate", threshold: 0.05 },
+      ],
+    });
     const lists: ServedList[] = [];
     for (let i = 0; i < 200; i++) {
       // A: 190 lists at 50 ms and 10 at 500 ms, 4 degraded; B: all at 150 ms, 20 degraded.
@@ -254,11 +269,23 @@ describe("attribution", () => {
     const counts = byVariant(await attributedCounts(h.database.db, exp, 24));
     // One user per variant, so the per-user moments are the squares and products of the totals.
     expect(counts.A).toEqual({
-      variant: "A", users: 1, lists: 2, impressions: 4, clicks: 2, addToCarts: 1, conversions: 1,
+      variant: "A",
+      users: 1,
+      lists: 2,
+      impressions: 4,
+      clicks: 2,
+      addToCarts: 1,
+      conversions: 1,
       moments: { impressionsSq: 16, clicksSq: 4, clicksXImpressions: 8, conversionsSq: 1, conversionsXImpressions: 4 },
     });
     expect(counts.B).toEqual({
-      variant: "B", users: 1, lists: 1, impressions: 3, clicks: 1, addToCarts: 0, conversions: 1,
+      variant: "B",
+      users: 1,
+      lists: 1,
+      impressions: 3,
+      clicks: 1,
+      addToCarts: 0,
+      conversions: 1,
       moments: { impressionsSq: 9, clicksSq: 1, clicksXImpressions: 3, conversionsSq: 1, conversionsXImpressions: 3 },
     });
   });

@@ -89,7 +89,15 @@ function configuredOnly(config: Experiment, metrics: readonly VariantGuardrailMe
 const NO_MOMENTS: VariantCounts["moments"] = { impressionsSq: 0, clicksSq: 0, clicksXImpressions: 0, conversionsSq: 0, conversionsXImpressions: 0 };
 
 function tallyOf(v: VariantResult): VariantTally {
-  return { variant: v.variant, weight: v.weight, users: v.users, impressions: v.impressions, clicks: v.clicks, conversions: v.conversions, designEffect: designEffects(v) };
+  return {
+    variant: v.variant,
+    weight: v.weight,
+    users: v.users,
+    impressions: v.impressions,
+    clicks: v.clicks,
+    conversions: v.conversions,
+    designEffect: designEffects(v),
+  };
 }
 
 /** How much each rate's variance grows because users, not impressions, are randomised. */

@@ -1,4 +1,3 @@
-
 import { z } from "@hono/zod-openapi";
 
 export { ApiError, errorBody, type ErrorBody } from "../../models/api-error.js";

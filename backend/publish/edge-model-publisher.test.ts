@@ -50,7 +50,12 @@ const SIGNING = { secret: "publisher-test-signing-key-0123456789abcdef", id: "te
 describe("createEdgeModelPublisher", () => {
   it("uploads files with their checksums, then vectors, then the manifest, and activates separately", async () => {
     edge.requests.length = 0;
-    const publisher = createEdgeModelPublisher({ edgeUrl: edge.url, edgeAdminToken: "tok", signingKey: SIGNING, vectorStore: { url: vectors.url, token: "vt" } });
+    const publisher = createEdgeModelPublisher({
+      edgeUrl: edge.url,
+      edgeAdminToken: "tok",
+      signingKey: SIGNING,
+      vectorStore: { url: vectors.url, token: "vt" },
+    });
     const { manifestSha256 } = await publisher.publish(candidate(true));
     expect(manifestSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(edge.requests.map((r) => `${r.method} ${r.path}`)).toEqual([

@@ -43,7 +43,13 @@ export async function upsertVectors(target: VectorStoreTarget, namespace: string
     await sendToEdge(
       target.url,
       target.token ?? "",
-      { method: "POST", path: `/upsert/${encodeURIComponent(namespace)}`, body: JSON.stringify(batch), contentType: "application/json", what: "upserting item vectors" },
+      {
+        method: "POST",
+        path: `/upsert/${encodeURIComponent(namespace)}`,
+        body: JSON.stringify(batch),
+        contentType: "application/json",
+        what: "upserting item vectors",
+      },
       options,
     );
   }
@@ -72,14 +78,21 @@ export function createEdgeModelPublisher(options: EdgeModelPublisherOptions): Mo
         );
       }
       if (c.vectors) {
-        if (!options.vectorStore) throw new PublishError(`${c.version} retrieves from the vector store, but no vector store is configured (UPSTASH_VECTOR_REST_URL)`);
+        if (!options.vectorStore)
+          throw new PublishError(`${c.version} retrieves from the vector store, but no vector store is configured (UPSTASH_VECTOR_REST_URL)`);
         await upsertVectors(options.vectorStore, c.version, c.vectors, retry);
       }
       const manifest = await signManifest(c.manifest, await signingKey(options.signingKey.secret, options.signingKey.id));
       const { body } = await sendToEdge(
         edgeUrl,
         edgeAdminToken,
-        { method: "PUT", path: `${base(c.version)}/manifest`, body: JSON.stringify(manifest), contentType: "application/json", what: `writing the manifest of ${c.version}` },
+        {
+          method: "PUT",
+          path: `${base(c.version)}/manifest`,
+          body: JSON.stringify(manifest),
+          contentType: "application/json",
+          what: `writing the manifest of ${c.version}`,
+        },
         retry,
       );
       const sha = (body as { manifest_sha256?: unknown } | null)?.manifest_sha256;

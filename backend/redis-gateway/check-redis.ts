@@ -32,7 +32,10 @@ export async function checkRedis(redisUrl: string): Promise<RedisCheck> {
     cause = error;
   });
   try {
-    await withDeadline(client.connect().then(() => client.ping()), DEADLINE_MS);
+    await withDeadline(
+      client.connect().then(() => client.ping()),
+      DEADLINE_MS,
+    );
     return { ok: true };
   } catch (error) {
     return { ok: false, message: failureMessage(redisUrl, isRedisReplyError(error) ? error : (cause ?? error)) };

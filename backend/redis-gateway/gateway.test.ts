@@ -60,8 +60,7 @@ async function raw(path: string, init: RequestInit = {}, base = gateway.url): Pr
   return { status: res.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
 }
 
-const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  raw(path, { method: "POST", body: JSON.stringify(body), headers });
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) => raw(path, { method: "POST", body: JSON.stringify(body), headers });
 
 describe("the @upstash/redis client through the gateway", () => {
   it("round-trips UTF-8 and JSON values with base64 responses and auto-pipelining", async () => {
@@ -173,10 +172,7 @@ describe("the @upstash/redis client through the gateway", () => {
 
   it("serves concurrent requests on its one Redis connection", async () => {
     const counter = key("concurrent");
-    await Promise.all([
-      ...Array.from({ length: 100 }, () => client.incr(counter)),
-      ...Array.from({ length: 100 }, () => direct.incr(counter)),
-    ]);
+    await Promise.all([...Array.from({ length: 100 }, () => client.incr(counter)), ...Array.from({ length: 100 }, () => direct.incr(counter))]);
     expect(await client.get(counter)).toBe(200);
   });
 });
@@ -224,13 +220,21 @@ describe("the REST protocol on the wire", () => {
   });
 
   it("answers /pipeline with one entry per command, errors included", async () => {
-    const reply = await postJson("/pipeline", [["SET", key("wire:p"), "x"], ["INCR", key("wire:p")], ["GET", key("wire:p")]]);
+    const reply = await postJson("/pipeline", [
+      ["SET", key("wire:p"), "x"],
+      ["INCR", key("wire:p")],
+      ["GET", key("wire:p")],
+    ]);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual([{ result: "OK" }, { error: expect.stringMatching(/^ERR value is not an integer/) }, { result: "x" }]);
   });
 
   it("discards a whole /multi-exec when a command cannot be queued, with one error", async () => {
-    const reply = await postJson("/multi-exec", [["SET", key("wire:never"), "x"], ["NOSUCHCOMMAND", "y"], ["GET", key("wire:never")]]);
+    const reply = await postJson("/multi-exec", [
+      ["SET", key("wire:never"), "x"],
+      ["NOSUCHCOMMAND", "y"],
+      ["GET", key("wire:never")],
+    ]);
     expect(reply.status).toBe(400);
     expect(reply.body).toEqual({ error: expect.stringMatching(/^EXECABORT .*ERR unknown command 'NOSUCHCOMMAND'/) });
     expect(await admin.exists(key("wire:never"))).toBe(0);
@@ -250,7 +254,12 @@ describe("the REST protocol on the wire", () => {
     ["an empty command", { method: "POST", body: "[]" }, 400, /empty array/],
     ["a null argument", { method: "POST", body: '["GET", null]' }, 400, /element 1 is null/],
     ["an empty body", { method: "POST", body: "" }, 400, /body is empty/],
-    ["a pipeline row that is not an array", { method: "POST", path: "/pipeline", body: '[["GET","k"], "GET k"]' }, 400, /pipeline command 1 must be a JSON array/],
+    [
+      "a pipeline row that is not an array",
+      { method: "POST", path: "/pipeline", body: '[["GET","k"], "GET k"]' },
+      400,
+      /pipeline command 1 must be a JSON array/,
+    ],
     ["an empty transaction", { method: "POST", path: "/multi-exec", body: "[]" }, 400, /transaction contains no commands/],
     ["MULTI as a command", { method: "POST", body: '["MULTI"]' }, 400, /MULTI is not supported.*multi-exec/],
     ["a blocking command", { method: "POST", path: "/pipeline", body: '[["BLPOP","k","0"]]' }, 400, /pipeline command 0: ERR BLPOP/],
@@ -297,7 +306,21 @@ describe("the REST protocol on the wire", () => {
   });
 
   it("never answers 5xx to malformed input", async () => {
-    const bodies = ["[[]]", "[null]", "[1]", '[""]', '[" "]', "[true]", "[[1,2]]", '"GET"', "1e400", "[1e400]", '{"__proto__":1}', "\u0000", `[${'"a",'.repeat(5000)}"a"]`];
+    const bodies = [
+      "[[]]",
+      "[null]",
+      "[1]",
+      '[""]',
+      '[" "]',
+      "[true]",
+      "[[1,2]]",
+      '"GET"',
+      "1e400",
+      "[1e400]",
+      '{"__proto__":1}',
+      "\u0000",
+      `[${'"a",'.repeat(5000)}"a"]`,
+    ];
     const paths = ["/", "/pipeline", "/multi-exec", "/get", "/%", "//", "/get/%zz", "/SET/a/b/c/d/e", "/eval/return%201/x", "/health/x"];
     for (const path of paths) {
       for (const body of bodies) {

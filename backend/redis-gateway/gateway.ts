@@ -120,4 +120,3 @@ async function closeGateway(server: Server, redis: RedisConnection): Promise<voi
   await closeServer(server);
   await redis.close();
 }
-

@@ -26,7 +26,6 @@ import {
 } from "./protocol.js";
 import { error, value } from "../test-support/parsed.js";
 
-
 const json = (text: string) => Buffer.from(text);
 const command = (name: string, ...args: string[]): RedisCommand => ({ name, args });
 
@@ -98,16 +97,34 @@ describe("parseCommandArray", () => {
 
 describe("parseCommandBatch", () => {
   it("reads a two-dimensional array", () => {
-    expect(value(parseCommandBatch([["SET", "a", 1], ["GET", "a"]], "pipeline"))).toEqual([
+    expect(
+      value(
+        parseCommandBatch(
+          [
+            ["SET", "a", 1],
+            ["GET", "a"],
+          ],
+          "pipeline",
+        ),
+      ),
+    ).toEqual([
       { name: "SET", args: ["a", "1"] },
       { name: "GET", args: ["a"] },
     ]);
   });
 
   it("names the offending command and element", () => {
-    expect(error(parseCommandBatch([["GET", "a"], ["SET", "b", {}]], "pipeline"))).toBe(
-      "pipeline command 1 element 2 is an object; only strings, finite numbers and booleans are allowed",
-    );
+    expect(
+      error(
+        parseCommandBatch(
+          [
+            ["GET", "a"],
+            ["SET", "b", {}],
+          ],
+          "pipeline",
+        ),
+      ),
+    ).toBe("pipeline command 1 element 2 is an object; only strings, finite numbers and booleans are allowed");
     expect(error(parseCommandBatch([["GET", "a"], "GET b"], "transaction"))).toContain("transaction command 1 must be a JSON array");
   });
 

@@ -23,7 +23,6 @@ export type { Parsed };
 /** A Redis reply as it appears inside `{"result": ...}`. */
 export type JsonReply = null | number | string | JsonReply[];
 
-
 export type Route =
   | { readonly kind: "health" }
   | { readonly kind: "json-command" }

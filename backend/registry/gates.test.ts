@@ -14,10 +14,7 @@ const popularity = rows("popularity", 0.1, 0.08);
 const champion = { version: "v1", metrics: rows("ials", 0.3, 0.25) };
 
 function gate(ndcg10: number, recall20: number, baseline = popularity, maxRegression = 0.02) {
-  return decideGate(
-    { candidate: { metrics: rows("ials", ndcg10, recall20), baselineMetrics: baseline }, champion },
-    { ...DEFAULT_GATE_CONFIG, maxRegression },
-  );
+  return decideGate({ candidate: { metrics: rows("ials", ndcg10, recall20), baselineMetrics: baseline }, champion }, { ...DEFAULT_GATE_CONFIG, maxRegression });
 }
 
 describe("decideGate", () => {

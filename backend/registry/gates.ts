@@ -66,17 +66,10 @@ export function decideGate(input: GateInput, config: GateConfig = DEFAULT_GATE_C
   const checks = config.metrics.flatMap((m) => checkMetric(m, input.candidate, champion, config));
   const failures = checks.filter((c) => !c.passed);
   // A rejection lists only what failed; an acceptance lists the evidence for it.
-  return failures.length > 0
-    ? { passed: false, reasons: failures.map((c) => c.reason) }
-    : { passed: true, reasons: checks.map((c) => c.reason) };
+  return failures.length > 0 ? { passed: false, reasons: failures.map((c) => c.reason) } : { passed: true, reasons: checks.map((c) => c.reason) };
 }
 
-function checkMetric(
-  m: GatedMetric,
-  candidate: GateInput["candidate"],
-  champion: NonNullable<GateInput["champion"]>,
-  config: GateConfig,
-): Check[] {
+function checkMetric(m: GatedMetric, candidate: GateInput["candidate"], champion: NonNullable<GateInput["champion"]>, config: GateConfig): Check[] {
   const name = metricLabel(m);
   const value = metricValue(candidate.metrics, m);
   if (value === null) return [{ passed: false, reason: `${name} is missing from the candidate's evaluation report` }];
@@ -100,14 +93,11 @@ function checkAgainstChampion(name: string, value: number, championValue: number
       };
 }
 
-function checkAgainstBaseline(
-  name: string,
-  value: number,
-  m: GatedMetric,
-  baselines: readonly MetricsRowLike[],
-  baselineModel: string,
-): Check {
-  const baseline = metricValue(baselines.filter((r) => r.model === baselineModel), m);
+function checkAgainstBaseline(name: string, value: number, m: GatedMetric, baselines: readonly MetricsRowLike[], baselineModel: string): Check {
+  const baseline = metricValue(
+    baselines.filter((r) => r.model === baselineModel),
+    m,
+  );
   if (baseline === null) {
     return { passed: false, reason: `${name}: the report has no ${baselineModel} baseline to beat` };
   }

@@ -117,10 +117,7 @@ export async function rejectVersion(db: Db, version: string, gate: GateDecision,
 
 export async function markPublished(db: Db, version: string, manifestSha256: string, actor: string): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx
-      .update(modelVersions)
-      .set({ manifestSha256, publishedAt: sql`now()` })
-      .where(eq(modelVersions.version, version));
+    await tx.update(modelVersions).set({ manifestSha256, publishedAt: sql`now()` }).where(eq(modelVersions.version, version));
     await audit(tx, version, "published", actor, { manifest_sha256: manifestSha256 });
   });
 }
@@ -137,7 +134,13 @@ export async function rejectAfterCanary(db: Db, version: string, actor: string, 
 }
 
 /** An audit entry that changes nothing else (canary_started, canary_ended). */
-export async function recordModelEvent(db: Db, version: string, action: "canary_started" | "canary_ended" | "shadow_started" | "shadow_stopped", actor: string, detail: Record<string, unknown>): Promise<void> {
+export async function recordModelEvent(
+  db: Db,
+  version: string,
+  action: "canary_started" | "canary_ended" | "shadow_started" | "shadow_stopped",
+  actor: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   await audit(db, version, action, actor, detail);
 }
 

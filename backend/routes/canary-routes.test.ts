@@ -98,7 +98,16 @@ async function plant(experimentId: string, canaryPercent: number, users: number,
       const request = `${experimentId}-r${u}-${l}`;
       const ts = T0 + u * 1000 + l * 3_600_000;
       const items = Array.from({ length: 5 }, (_, k) => `item-${(u * 7 + l * 5 + k) % 200}`);
-      served.push({ request_id: request, user_id: user, model_version: variant, context: "home", items, degraded: [], ts, experiment: { id: experimentId, variant } });
+      served.push({
+        request_id: request,
+        user_id: user,
+        model_version: variant,
+        context: "home",
+        items,
+        degraded: [],
+        ts,
+        experiment: { id: experimentId, variant },
+      });
       for (const item of items) {
         if (rng() >= ctr[variant]) continue;
         feedback.push({ feedback_id: `${request}-${item}`, request_id: request, user_id: user, item_id: item, type: "click", ts: ts + 60_000 });
@@ -159,7 +168,15 @@ describe("a canary with a worse model", () => {
 
   it("starts as an experiment control (champion) vs canary at the edge, audited in the registry", async () => {
     canary = await startCanary("worse-1", { traffic_percent: 50 });
-    expect(canary).toMatchObject({ version: "worse-1", champion_version: "champ-1", traffic_percent: 50, min_impressions_per_variant: 2000, status: "running", reason: null, decided_at: null });
+    expect(canary).toMatchObject({
+      version: "worse-1",
+      champion_version: "champ-1",
+      traffic_percent: 50,
+      min_impressions_per_variant: 2000,
+      status: "running",
+      reason: null,
+      decided_at: null,
+    });
     expect(canary.experiment_id).toMatch(/^canary-worse-1-[0-9a-f]{6}$/);
 
     const exp = await experiment(canary.experiment_id);
@@ -195,7 +212,11 @@ describe("a canary with a worse model", () => {
     const registry = await model("worse-1");
     expect(registry.status).toBe("rejected");
     const rolledBack = registry.events.at(-1);
-    expect(rolledBack).toMatchObject({ action: "canary_rolled_back", actor: "canary", detail: { experiment_id: canary.experiment_id, champion: "champ-1", reason: e.reason } });
+    expect(rolledBack).toMatchObject({
+      action: "canary_rolled_back",
+      actor: "canary",
+      detail: { experiment_id: canary.experiment_id, champion: "champ-1", reason: e.reason },
+    });
 
     const exp = await experiment(canary.experiment_id);
     expect(exp.status).toBe("stopped");

@@ -116,7 +116,7 @@ export function canaryRoutes(deps: CanaryRouteDeps): OpenAPIHono<AppEnv> {
       path: "/api/v1/recs/models/{version}/canary",
       summary: "Serve a published version to a share of traffic against the champion; promoted or rolled back automatically",
       description:
-        "Creates and starts the experiment \"canary <version>\" over all traffic: `control` (the champion, weight 100 − p) and " +
+        'Creates and starts the experiment "canary <version>" over all traffic: `control` (the champion, weight 100 − p) and ' +
         "`canary` (the version, weight p), published to the edge. Rolled back (version rejected) as soon as the control beats it " +
         "on the primary metric (sequential test); promoted to champion once both arms have min_impressions_per_variant and it " +
         "is not worse. 409 when the version is the champion, was never published or was rejected, when there is no champion, " +

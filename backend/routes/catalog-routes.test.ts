@@ -100,7 +100,15 @@ describe("POST /api/v1/catalog/items", () => {
     [{ items: [{ item_id: "a", title: "t\u0000" }] }, "items.0.title"],
     [{ items: [{ item_id: "a", title: "t", attributes: { k: "v\u0000" } }] }, "items.0.attributes.k"],
     [{ items: [{ item_id: "a", title: "t", attributes: { big: "x".repeat(9000) } }] }, "items.0.attributes"],
-    [{ items: [{ item_id: "a", title: "t" }, { item_id: "a", title: "u" }] }, "items.1.item_id"],
+    [
+      {
+        items: [
+          { item_id: "a", title: "t" },
+          { item_id: "a", title: "u" },
+        ],
+      },
+      "items.1.item_id",
+    ],
     [{ items: [{ item_id: "a", title: "t" }], extra: 1 }, "extra"],
     [[], "body"],
     [null, "body"],

@@ -11,15 +11,7 @@ import type { Db } from "../db/client.js";
 import { ApiError, errorResponses } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
-import {
-  ItemListSchema,
-  ItemParamsSchema,
-  ListQuerySchema,
-  StoredItemSchema,
-  toStoredItem,
-  UpsertBodySchema,
-  UpsertResultSchema,
-} from "./catalog-schemas.js";
+import { ItemListSchema, ItemParamsSchema, ListQuerySchema, StoredItemSchema, toStoredItem, UpsertBodySchema, UpsertResultSchema } from "./catalog-schemas.js";
 
 export interface CatalogRouteDeps {
   db: Db;

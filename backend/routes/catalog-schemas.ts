@@ -16,9 +16,7 @@ function rejectDuplicateIds(body: z.infer<typeof CatalogUpsertSchema>, ctx: z.co
   });
 }
 
-export const UpsertBodySchema = CatalogUpsertSchema.superRefine(rejectNulCharacters)
-  .superRefine(rejectDuplicateIds)
-  .openapi("CatalogUpsert");
+export const UpsertBodySchema = CatalogUpsertSchema.superRefine(rejectNulCharacters).superRefine(rejectDuplicateIds).openapi("CatalogUpsert");
 
 export const UpsertResultSchema = z
   .object({

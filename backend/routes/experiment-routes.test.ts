@@ -124,7 +124,15 @@ describe("POST /api/v1/recs/experiments", () => {
   });
 
   it("400s weights that do not sum to 100, naming variants", async () => {
-    const response = await post(BASE, draft({ variants: [{ key: "A", weight: 50 }, { key: "B", weight: 40 }] }));
+    const response = await post(
+      BASE,
+      draft({
+        variants: [
+          { key: "A", weight: 50 },
+          { key: "B", weight: 40 },
+        ],
+      }),
+    );
     expect(response.status).toBe(400);
     const error = (await json(response)).error;
     expect(error).toMatchObject({ code: "invalid_request", field: "variants" });
@@ -134,10 +142,21 @@ describe("POST /api/v1/recs/experiments", () => {
 
   it("400s a model version the registry has not published", async () => {
     for (const version of ["mv-nope", "mv-unpublished"]) {
-      const response = await post(BASE, draft({ variants: [{ key: "A", weight: 50 }, { key: "B", weight: 50, changes: { model_version: version } }] }));
+      const response = await post(
+        BASE,
+        draft({
+          variants: [
+            { key: "A", weight: 50 },
+            { key: "B", weight: 50, changes: { model_version: version } },
+          ],
+        }),
+      );
       expect(response.status).toBe(400);
       const error = (await json(response)).error;
-      expect(error).toMatchObject({ field: "variants.1.changes.model_version", message: `variants.1.changes.model_version: unknown model version "${version}"` });
+      expect(error).toMatchObject({
+        field: "variants.1.changes.model_version",
+        message: `variants.1.changes.model_version: unknown model version "${version}"`,
+      });
     }
   });
 
@@ -157,7 +176,15 @@ describe("POST /api/v1/recs/experiments", () => {
     [{ name: "" }, "name"],
     [{ primary_metric: "revenue" }, "primary_metric"],
     [{ variants: [{ key: "A", weight: 100 }] }, "variants"],
-    [{ variants: [{ key: "A:1", weight: 50 }, { key: "B", weight: 50 }] }, "variants.0.key"],
+    [
+      {
+        variants: [
+          { key: "A:1", weight: 50 },
+          { key: "B", weight: 50 },
+        ],
+      },
+      "variants.0.key",
+    ],
     [{ guardrails: [{ metric: "error_rate", threshold: 5 }] }, "guardrails.0.threshold"],
     [{ targeting: { devices: ["fridge"] } }, "targeting.devices.0"],
   ])("400s %j naming %s", async (overrides, field) => {
@@ -239,14 +266,29 @@ describe("the experiment lifecycle", () => {
     expect(name.status).toBe(409);
     expect((await json(name)).error).toMatchObject({ code: "conflict", field: "name" });
 
-    const changes = await put(`${BASE}/${y}`, { variants: [{ key: "A", weight: 50 }, { key: "B", weight: 50, changes: {} }] });
+    const changes = await put(`${BASE}/${y}`, {
+      variants: [
+        { key: "A", weight: 50 },
+        { key: "B", weight: 50, changes: {} },
+      ],
+    });
     expect(changes.status).toBe(409);
     expect((await json(changes)).error.field).toBe("variants.1.changes");
 
-    const renamed = await put(`${BASE}/${y}`, { variants: [{ key: "A", weight: 50 }, { key: "C", weight: 50, changes: { model_version: "mv-published" } }] });
+    const renamed = await put(`${BASE}/${y}`, {
+      variants: [
+        { key: "A", weight: 50 },
+        { key: "C", weight: 50, changes: { model_version: "mv-published" } },
+      ],
+    });
     expect((await json(renamed)).error.field).toBe("variants.1.key");
 
-    const badSum = await put(`${BASE}/${y}`, { variants: [{ key: "A", weight: 20 }, { key: "B", weight: 70, changes: { model_version: "mv-published" } }] });
+    const badSum = await put(`${BASE}/${y}`, {
+      variants: [
+        { key: "A", weight: 20 },
+        { key: "B", weight: 70, changes: { model_version: "mv-published" } },
+      ],
+    });
     expect(badSum.status).toBe(400);
     expect((await json(badSum)).error.field).toBe("variants");
 
@@ -257,7 +299,10 @@ describe("the experiment lifecycle", () => {
     const before = publishedSets().length;
     const weights = await put(`${BASE}/${y}`, {
       traffic_share: 0.4,
-      variants: [{ key: "A", weight: 30 }, { key: "B", weight: 70, changes: { model_version: "mv-published" } }],
+      variants: [
+        { key: "A", weight: 30 },
+        { key: "B", weight: 70, changes: { model_version: "mv-published" } },
+      ],
     });
     expect(weights.status).toBe(200);
     expect((await json(weights)).config).toMatchObject({ traffic_share: 0.4, traffic_offset: 0.5, variants: [{ weight: 30 }, { weight: 70 }] });
@@ -326,7 +371,11 @@ describe("the experiment lifecycle", () => {
     const d = await create({ name: "Draft" });
     const response = await put(`${BASE}/${d}`, { name: "Draft 2", primary_metric: "conversion_rate", targeting: { devices: ["mobile"] } });
     expect(response.status).toBe(200);
-    expect(await json(response)).toMatchObject({ id: d, name: "Draft 2", config: { name: "Draft 2", primary_metric: "conversion_rate", targeting: { devices: ["mobile"] } } });
+    expect(await json(response)).toMatchObject({
+      id: d,
+      name: "Draft 2",
+      config: { name: "Draft 2", primary_metric: "conversion_rate", targeting: { devices: ["mobile"] } },
+    });
     const events = (await json(await get(`${BASE}/${d}`))).events;
     expect(events.map((e: { action: string }) => e.action)).toEqual(["created", "updated"]);
     expect(Object.keys(events[1].detail.changes).sort()).toEqual(["name", "primary_metric", "targeting"]);
@@ -362,9 +411,7 @@ describe("the experiment lifecycle", () => {
 
   it("documents the routes in /openapi.json", async () => {
     const doc = await json(await h.request("/openapi.json"));
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([BASE, `${BASE}/{id}`, `${BASE}/{id}/start`, `${BASE}/{id}/stop`, `${BASE}/{id}/results`]),
-    );
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([BASE, `${BASE}/{id}`, `${BASE}/{id}/start`, `${BASE}/{id}/stop`, `${BASE}/{id}/results`]));
     expect(doc.components.schemas.ExperimentResults).toBeDefined();
   });
 });

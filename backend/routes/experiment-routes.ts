@@ -12,13 +12,7 @@ import type { ExperimentProblem } from "../../models/experiments/experiment.js";
 import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
-import {
-  createExperiment,
-  ExperimentError,
-  startExperiment,
-  stopExperiment,
-  updateExperiment,
-} from "../experiments/experiment-lifecycle.js";
+import { createExperiment, ExperimentError, startExperiment, stopExperiment, updateExperiment } from "../experiments/experiment-lifecycle.js";
 import type { ExperimentSetPublisher } from "../experiments/experiment-publisher.js";
 import { getExperiment, listExperimentEvents, listExperiments } from "../experiments/experiment-store.js";
 import { experimentResults } from "../experiments/results.js";

@@ -1,12 +1,6 @@
 /** Request and response schemas of the experiments API (documented in /openapi.json). */
 import { z } from "@hono/zod-openapi";
-import {
-  EXPERIMENT_STATUSES,
-  ExperimentIdSchema,
-  GUARDRAIL_METRICS,
-  ExperimentSchema,
-  PRIMARY_METRICS,
-} from "../../models/experiments/experiment.js";
+import { EXPERIMENT_STATUSES, ExperimentIdSchema, GUARDRAIL_METRICS, ExperimentSchema, PRIMARY_METRICS } from "../../models/experiments/experiment.js";
 import type { MetricComparison, Verdict } from "../../models/experiments/stats/verdict.js";
 import type { ExperimentEventRow, ExperimentRow } from "../db/schema.js";
 import type { Placement } from "../experiments/experiment-lifecycle.js";
@@ -134,7 +128,9 @@ const num = z.number().nullable();
 const RateSchema = z.object({ rate: z.number(), lower: z.number(), upper: z.number() });
 const MetricComparisonSchema = z.object({
   difference: z.object({ difference: z.number(), lower: z.number(), upper: z.number() }),
-  always_valid_difference: z.object({ lower: num, upper: num }).openapi({ description: "Confidence sequence (valid under peeking); null bounds: unbounded so far" }),
+  always_valid_difference: z
+    .object({ lower: num, upper: num })
+    .openapi({ description: "Confidence sequence (valid under peeking); null bounds: unbounded so far" }),
   lift: z.object({ lift: z.number(), lower: z.number(), upper: z.number() }).nullable(),
   z_test: z.object({ z: z.number(), p_value: z.number() }),
   sequential_p: z.number(),

@@ -19,9 +19,7 @@ function timestampsInRange(batch: IngestBatch, ctx: z.core.$RefinementCtx): void
   }
 }
 
-export const IngestBodySchema = IngestBatchSchema.superRefine(rejectNulCharacters)
-  .superRefine(timestampsInRange)
-  .openapi("IngestBatch");
+export const IngestBodySchema = IngestBatchSchema.superRefine(rejectNulCharacters).superRefine(timestampsInRange).openapi("IngestBatch");
 
 const Counts = z.object({ inserted: z.number().int(), duplicates: z.number().int() });
 

@@ -28,10 +28,7 @@ function event(n: number, user: string, overrides: Partial<StoredEvent> = {}): S
 }
 
 async function countRows(userId: string): Promise<number> {
-  const [row] = await h.database.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(interactions)
-    .where(eq(interactions.userId, userId));
+  const [row] = await h.database.db.select({ n: sql<number>`count(*)::int` }).from(interactions).where(eq(interactions.userId, userId));
   return row?.n ?? 0;
 }
 
@@ -42,7 +39,15 @@ describe("POST /internal/v1/ingest", () => {
       { feedback_id: `${h.prefix}-f1`, request_id: `${h.prefix}-r1`, user_id: `${h.prefix}-replay`, item_id: "item-1", type: "click", ts: Date.now() },
     ];
     const served: ServedList[] = [
-      { request_id: `${h.prefix}-r1`, user_id: `${h.prefix}-replay`, model_version: "v1", context: "home", items: ["item-1", "item-2"], degraded: [], ts: Date.now() },
+      {
+        request_id: `${h.prefix}-r1`,
+        user_id: `${h.prefix}-replay`,
+        model_version: "v1",
+        context: "home",
+        items: ["item-1", "item-2"],
+        degraded: [],
+        ts: Date.now(),
+      },
     ];
     const first = await ingest({ events, feedback: fb, served });
     expect(first.status).toBe(200);
@@ -61,7 +66,10 @@ describe("POST /internal/v1/ingest", () => {
     });
     expect(await countRows(`${h.prefix}-replay`)).toBe(20);
 
-    const [user] = await h.database.db.select().from(users).where(eq(users.userId, `${h.prefix}-replay`));
+    const [user] = await h.database.db
+      .select()
+      .from(users)
+      .where(eq(users.userId, `${h.prefix}-replay`));
     expect(user).toMatchObject({ eventCount: 20 });
     expect(user?.firstSeenAt.getTime()).toBe(events[0]!.ts);
     expect(user?.lastSeenAt.getTime()).toBe(events[19]!.ts);
@@ -132,8 +140,16 @@ describe("POST /internal/v1/ingest", () => {
     [{ feedback: [{ feedback_id: "f", request_id: "r", user_id: "u", item_id: "i", type: "like", ts: 1 }] }, "feedback.0.type"],
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: ["ok", "bad id"], degraded: [], ts: 1 }] }, "served.0.items.1"],
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v\u0000", context: null, items: [], degraded: [], ts: 1 }] }, "served.0.model_version"],
-    [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e", variant: "a:b" } }] }, "served.0.experiment.variant"],
-    [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e" } }] }, "served.0.experiment.variant"],
+    [
+      {
+        served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e", variant: "a:b" } }],
+      },
+      "served.0.experiment.variant",
+    ],
+    [
+      { served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e" } }] },
+      "served.0.experiment.variant",
+    ],
     [{ nope: [] }, "nope"],
     ["text", "body"],
   ])("rejects %j naming %s", async (body, field) => {

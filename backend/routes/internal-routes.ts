@@ -50,7 +50,10 @@ export function internalRoutes(deps: InternalRouteDeps): OpenAPIHono<AppEnv> {
       deps.metrics.recordIngested(result.insertedEvents, result.events.duplicates, Date.now());
       const { dropped } = result;
       const anyDropped = dropped.events + dropped.feedback + dropped.served + dropped.shadow > 0;
-      return c.json({ events: result.events, feedback: result.feedback, served: result.served, shadow: result.shadow, ...(anyDropped ? { erased: dropped } : {}) }, 200);
+      return c.json(
+        { events: result.events, feedback: result.feedback, served: result.served, shadow: result.shadow, ...(anyDropped ? { erased: dropped } : {}) },
+        200,
+      );
     },
   );
 

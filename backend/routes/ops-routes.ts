@@ -22,9 +22,7 @@ const CheckSchema = z.object({
   error: z.string().optional(),
 });
 
-const ReadySchema = z
-  .object({ status: z.enum(["ready", "unavailable"]), checks: z.record(z.string(), CheckSchema) })
-  .openapi("Readiness");
+const ReadySchema = z.object({ status: z.enum(["ready", "unavailable"]), checks: z.record(z.string(), CheckSchema) }).openapi("Readiness");
 
 export function opsRoutes(deps: OpsRouteDeps): OpenAPIHono<AppEnv> {
   const app = openApiApp();
@@ -55,9 +53,7 @@ export function opsRoutes(deps: OpsRouteDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const entries = await Promise.all(
-        Object.entries(deps.checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
-      );
+      const entries = await Promise.all(Object.entries(deps.checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const));
       const checks = Object.fromEntries(entries);
       const ready = entries.every(([, r]) => r.status === "ok");
       return ready ? c.json({ status: "ready" as const, checks }, 200) : c.json({ status: "unavailable" as const, checks }, 503);

@@ -123,7 +123,16 @@ describe("shadow rollouts", () => {
       const ts = t0 + r * 1000;
       const servedItems = Array.from({ length: 10 }, (_, k) => `s${k}`);
       const shadowItems = [...servedItems.slice(0, 5), ...Array.from({ length: 5 }, (_, k) => `h${k}`)];
-      served.push({ request_id: request, user_id: user, model_version: "shadow-champ", context: null, items: servedItems, degraded: [], ts, latency_ms: r < 50 ? 10 : 20 });
+      served.push({
+        request_id: request,
+        user_id: user,
+        model_version: "shadow-champ",
+        context: null,
+        items: servedItems,
+        degraded: [],
+        ts,
+        latency_ms: r < 50 ? 10 : 20,
+      });
       shadow.push({ request_id: request, user_id: user, model_version: "shadow-new", items: shadowItems, latency_ms: 30, ts: ts + 5 });
       // r < 30: a click on s8 (served only); 30 ≤ r < 50: a purchase of h2 (shadow only) an hour later;
       // 50 ≤ r < 60: a purchase of h2 two days later (outside the 24 h window): no outcome.

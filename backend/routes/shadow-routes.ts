@@ -30,7 +30,9 @@ const ShadowBodySchema = z
       .min(1)
       .max(100)
       .optional()
-      .openapi({ description: `Percent of "for you" requests the shadow also scores (default ${DEFAULT_SHADOW_SAMPLE_PERCENT}); each costs a second scoring at the edge, after the answer` }),
+      .openapi({
+        description: `Percent of "for you" requests the shadow also scores (default ${DEFAULT_SHADOW_SAMPLE_PERCENT}); each costs a second scoring at the edge, after the answer`,
+      }),
   })
   .openapi("ShadowRequest");
 

@@ -58,7 +58,10 @@ export const TrainBodySchema = z
       .enum(MODEL_TYPES, { message: `must be one of ${MODEL_TYPES.join(", ")}` })
       .optional()
       .openapi({ description: "`pipeline` (default): retrieval + neighbours + ranker; `retrieval`: iALS retrieval alone" }),
-    from: WindowBound.optional().openapi({ description: "Train on interactions at or after this instant (a date means its midnight UTC)", example: "2026-01-01" }),
+    from: WindowBound.optional().openapi({
+      description: "Train on interactions at or after this instant (a date means its midnight UTC)",
+      example: "2026-01-01",
+    }),
     to: WindowBound.optional().openapi({ description: "…and before this instant (a date includes that whole day, UTC)", example: "2026-01-31" }),
     start_date: WindowBound.optional().openapi({ description: "Alias of `from`" }),
     end_date: WindowBound.optional().openapi({ description: "Alias of `to`" }),
@@ -150,7 +153,18 @@ const ModelVersionSchemaOut = z
 const ModelEventSchema = z
   .object({
     version: z.string(),
-    action: z.enum(["trained", "published", "promoted", "rolled_back", "rejected", "canary_started", "canary_rolled_back", "canary_ended", "shadow_started", "shadow_stopped"]),
+    action: z.enum([
+      "trained",
+      "published",
+      "promoted",
+      "rolled_back",
+      "rejected",
+      "canary_started",
+      "canary_rolled_back",
+      "canary_ended",
+      "shadow_started",
+      "shadow_stopped",
+    ]),
     actor: z.string(),
     detail: z.record(z.string(), z.unknown()),
     at: isoTime(),
@@ -159,17 +173,11 @@ const ModelEventSchema = z
 
 export const ModelVersionDetailSchema = ModelVersionSchemaOut.extend({ events: z.array(ModelEventSchema) }).openapi("ModelVersionDetail");
 
-export const ModelListSchema = z
-  .object({ champion: z.string().nullable(), models: z.array(ModelVersionSchemaOut) })
-  .openapi("ModelVersionList");
+export const ModelListSchema = z.object({ champion: z.string().nullable(), models: z.array(ModelVersionSchemaOut) }).openapi("ModelVersionList");
 
-export const PromoteResultSchema = z
-  .object({ version: z.string(), status: z.literal("champion"), previous: z.string().nullable() })
-  .openapi("PromoteResult");
+export const PromoteResultSchema = z.object({ version: z.string(), status: z.literal("champion"), previous: z.string().nullable() }).openapi("PromoteResult");
 
-export const RollbackResultSchema = z
-  .object({ version: z.string(), status: z.literal("champion"), rolled_back: z.string() })
-  .openapi("RollbackResult");
+export const RollbackResultSchema = z.object({ version: z.string(), status: z.literal("champion"), rolled_back: z.string() }).openapi("RollbackResult");
 
 export const TrainingParamsSchema = z.object({ trainingId: z.uuid({ message: "must be a UUID" }) });
 // No .openapi() on a shared model schema (see catalog-schemas.ts); the key names the param.

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { compareShadow, percentile, type ShadowPair } from "./shadow-comparison.js";
 
-const pair = (requestId: string, served: string[], shadow: string[], servedLatencyMs: number | null = null, shadowLatencyMs: number | null = null): ShadowPair => ({
+const pair = (
+  requestId: string,
+  served: string[],
+  shadow: string[],
+  servedLatencyMs: number | null = null,
+  shadowLatencyMs: number | null = null,
+): ShadowPair => ({
   requestId,
   served,
   shadow,

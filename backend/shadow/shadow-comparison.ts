@@ -69,8 +69,14 @@ export function compareShadow(pairs: readonly ShadowPair[], outcomes: ReadonlyMa
     shadow_hit_rate: withOutcomes ? round(shadowHits / withOutcomes) : null,
     shadow_only_hits: shadowOnly,
     served_only_hits: servedOnly,
-    served_latency_p95_ms: percentile(pairs.flatMap((p) => (p.servedLatencyMs === null ? [] : [p.servedLatencyMs])), 0.95),
-    shadow_latency_p95_ms: percentile(pairs.flatMap((p) => (p.shadowLatencyMs === null ? [] : [p.shadowLatencyMs])), 0.95),
+    served_latency_p95_ms: percentile(
+      pairs.flatMap((p) => (p.servedLatencyMs === null ? [] : [p.servedLatencyMs])),
+      0.95,
+    ),
+    shadow_latency_p95_ms: percentile(
+      pairs.flatMap((p) => (p.shadowLatencyMs === null ? [] : [p.shadowLatencyMs])),
+      0.95,
+    ),
   };
 }
 

@@ -17,7 +17,13 @@ export function createEdgeShadowPublisher(options: { edgeUrl: string; edgeAdminT
         options.edgeUrl,
         options.edgeAdminToken,
         config
-          ? { method: "PUT", path: SHADOW_ADMIN_PATH, body: JSON.stringify(config), contentType: "application/json", what: `starting the shadow of ${config.version}` }
+          ? {
+              method: "PUT",
+              path: SHADOW_ADMIN_PATH,
+              body: JSON.stringify(config),
+              contentType: "application/json",
+              what: `starting the shadow of ${config.version}`,
+            }
           : { method: "DELETE", path: SHADOW_ADMIN_PATH, what: "stopping the shadow" },
         INTERACTIVE_RETRY,
       );

@@ -45,7 +45,11 @@ export async function startFakeEdge(): Promise<FakeEdge> {
       const status = edge.experimentAnswers.shift() ?? 200;
       const set = body as { experiments?: unknown[]; published_at?: string };
       res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(status === 200 ? { experiments: set.experiments?.length ?? 0, published_at: set.published_at } : { error: { code: "unavailable", message: "test" } }));
+      res.end(
+        JSON.stringify(
+          status === 200 ? { experiments: set.experiments?.length ?? 0, published_at: set.published_at } : { error: { code: "unavailable", message: "test" } },
+        ),
+      );
     } else if (req.method === "POST" && path === "/v1/events") {
       const events = (body as { events?: unknown[] }).events ?? [];
       res.writeHead(202, { "content-type": "application/json" });

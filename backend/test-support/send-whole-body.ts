@@ -11,7 +11,12 @@ export interface WholeBodyAnswer {
   body: string;
 }
 
-export function sendWholeBody(url: string, headers: Record<string, string>, body: Uint8Array, opts: { chunked?: boolean; method?: string; paceMs?: number } = {}): Promise<WholeBodyAnswer> {
+export function sendWholeBody(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  opts: { chunked?: boolean; method?: string; paceMs?: number } = {},
+): Promise<WholeBodyAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     let answer: WholeBodyAnswer | null = null;
@@ -22,7 +27,13 @@ export function sendWholeBody(url: string, headers: Record<string, string>, body
       if (answer && sent) resolve(answer);
     };
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: opts.method ?? "POST", headers: opts.chunked ? headers : { ...headers, "content-length": String(body.byteLength) } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: opts.method ?? "POST",
+        headers: opts.chunked ? headers : { ...headers, "content-length": String(body.byteLength) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

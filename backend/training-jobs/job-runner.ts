@@ -163,9 +163,7 @@ async function release(options: TrainingRunnerOptions, job: TrainingJobRow, req:
 
 function summary(outcome: ReleaseOutcome): string {
   if (!outcome.promoted) return `${outcome.version} rejected by the gates: ${outcome.gate.reasons.join("; ")}`;
-  return outcome.previous === null
-    ? `${outcome.version} promoted to champion`
-    : `${outcome.version} promoted to champion, replacing ${outcome.previous}`;
+  return outcome.previous === null ? `${outcome.version} promoted to champion` : `${outcome.version} promoted to champion, replacing ${outcome.previous}`;
 }
 
 async function record(db: Db, id: string, outcome: JobOutcome, logger: Logger): Promise<void> {

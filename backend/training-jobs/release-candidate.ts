@@ -74,8 +74,7 @@ async function activate(deps: ReleaseDeps, version: string, ctx: ReleaseContext)
   } catch (error) {
     // Uploaded and intact, only the pointer flip failed: promoting it later is one call.
     throw new Error(
-      `${version} was published but not activated at the edge (${describeError(error)}); ` +
-        `retry with POST /api/v1/recs/models/${version}/promote`,
+      `${version} was published but not activated at the edge (${describeError(error)}); ` + `retry with POST /api/v1/recs/models/${version}/promote`,
       { cause: error },
     );
   }

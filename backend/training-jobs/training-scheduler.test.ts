@@ -97,7 +97,13 @@ describe("training scheduler", () => {
   it("counts any job, including a manual one, as the last training", async () => {
     const manual = await insertJob(database.db, { modelType: "retrieval", trigger: "api", window: {} });
     await finishJob(database.db, manual.id, { status: "failed", message: "done", error: "test" });
-    const scheduler = createTrainingScheduler({ db: database.db, runner, intervalHours: 1, onStart: false, now: () => manual.createdAt.getTime() + 0.5 * HOUR });
+    const scheduler = createTrainingScheduler({
+      db: database.db,
+      runner,
+      intervalHours: 1,
+      onStart: false,
+      now: () => manual.createdAt.getTime() + 0.5 * HOUR,
+    });
     expect(await scheduler.tick()).toBe(false);
   });
 

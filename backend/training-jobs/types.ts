@@ -58,11 +58,7 @@ export interface TrainedCandidate {
  * Trains one candidate. Call `progress` as often as convenient (the runner throttles the
  * database writes); stop early and reject when `signal` aborts (shutdown).
  */
-export type Trainer = (
-  req: TrainingRequest,
-  progress: (fraction: number, message: string) => void,
-  signal: AbortSignal,
-) => Promise<TrainedCandidate>;
+export type Trainer = (req: TrainingRequest, progress: (fraction: number, message: string) => void, signal: AbortSignal) => Promise<TrainedCandidate>;
 
 export interface ModelPublisher {
   /** Uploads the artifacts and the manifest; does not change what the edge serves. */

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildInteractionMatrix, type Csr, type Interaction } from "./interaction-matrix.js";
-import {
-  alsHalfStep,
-  CgWorkspace,
-  cgSolve,
-  fitIals,
-  fixedSide,
-  foldInUser,
-  ialsLoss,
-  recommend,
-  recommendForUser,
-  type IalsParams,
-} from "./ials.js";
+import { alsHalfStep, CgWorkspace, cgSolve, fitIals, fixedSide, foldInUser, ialsLoss, recommend, recommendForUser, type IalsParams } from "./ials.js";
 import { choleskySolve } from "./linalg.js";
 import { Rng } from "./random.js";
 
@@ -97,13 +86,24 @@ describe("CG solver", () => {
     const nItems = 40;
     const y = new Float32Array(nItems * f);
     rng.fillNormal(y, 0.5);
-    const row: [number, number][] = [[3, 1], [7, 4], [12, 10], [20, 3], [33, 1], [39, 5]];
+    const row: [number, number][] = [
+      [3, 1],
+      [7, 4],
+      [12, 10],
+      [20, 3],
+      [33, 1],
+      [39, 5],
+    ];
     const alpha = 3;
     const lambda = 0.2;
     const { a, b } = denseNormalEquations(y, f, row, alpha, lambda);
     const direct = choleskySolve(a, f, b);
 
-    const csr = csrOf(1, nItems, row.map(([i, r]) => [0, i, r]));
+    const csr = csrOf(
+      1,
+      nItems,
+      row.map(([i, r]) => [0, i, r]),
+    );
     const side = fixedSide(y, { factors: f, regularization: lambda, alpha, cgSteps: f });
     for (const start of ["zero", "random"] as const) {
       const ws = new CgWorkspace(f);
@@ -123,7 +123,10 @@ describe("CG solver", () => {
     //   A = 5 + (5 − 1)·2² + 0.5 = 21.5;  b = 5·2 = 10
     //   x_1 = 10 / 21.5 = 20/43 ≈ 0.46512
     // With one factor, one CG step from any start is the exact solve.
-    const csr = csrOf(2, 2, [[0, 0, 1], [1, 1, 2]]);
+    const csr = csrOf(2, 2, [
+      [0, 0, 1],
+      [1, 1, 2],
+    ]);
     const users = Float32Array.of(-7, 3); // arbitrary warm start
     alsHalfStep(csr, Float32Array.of(1, 2), users, { factors: 1, regularization: 0.5, alpha: 2, cgSteps: 1 });
     expect(users[0]).toBeCloseTo(0.4, 6);
@@ -181,7 +184,11 @@ describe("planted clusters", () => {
   it("folds in a brand-new user who viewed 3 items of one cluster", () => {
     for (let cluster = 0; cluster < CLUSTERS; cluster++) {
       const viewed = [0, 11, 27].map((k) => m.itemIndex.get(`c${cluster}-${cluster * ITEMS_PER_CLUSTER + k}`)!);
-      const vec = foldInUser(model.itemFactors, viewed.map((itemIndex) => ({ itemIndex, weight: 1 })), PARAMS);
+      const vec = foldInUser(
+        model.itemFactors,
+        viewed.map((itemIndex) => ({ itemIndex, weight: 1 })),
+        PARAMS,
+      );
       const top = recommend(vec, model.itemFactors, 10, viewed);
       const hits = top.filter((s) => clusterOf(m.itemIds[s.itemIndex]!) === cluster).length;
       expect(hits).toBeGreaterThanOrEqual(8);

@@ -280,14 +280,7 @@ export function alsHalfStep(csr: Csr, fixed: Float32Array, solved: Float32Array,
 }
 
 /** L(X, Y) given both Gram matrices (see the header for the decomposition). */
-function lossWithGrams(
-  byUser: Csr,
-  x: Float32Array,
-  y: Float32Array,
-  gramX: Float64Array,
-  gramY: Float64Array,
-  params: SolveParams,
-): number {
+function lossWithGrams(byUser: Csr, x: Float32Array, y: Float32Array, gramX: Float64Array, gramY: Float64Array, params: SolveParams): number {
   const { factors: f, alpha, regularization: lambda } = params;
   let loss = frobeniusDot(gramX, gramY) + lambda * (trace(gramX, f) + trace(gramY, f));
   const { indptr, indices, values } = byUser;
@@ -376,12 +369,7 @@ export interface HistoryEntry {
  * Cholesky, O(n·f² + f³/3)) rather than by CG: there is no previous x to warm-start
  * from, and for one user at f = 64 the exact solve costs well under a millisecond.
  */
-export function foldInUser(
-  itemFactors: Float32Array,
-  history: readonly HistoryEntry[],
-  params: SolveParams,
-  precomputedGram?: Float64Array,
-): Float32Array {
+export function foldInUser(itemFactors: Float32Array, history: readonly HistoryEntry[], params: SolveParams, precomputedGram?: Float64Array): Float32Array {
   const { factors: f, alpha, regularization: lambda } = params;
   const nItems = itemFactors.length / f;
   const a = Float64Array.from(precomputedGram ?? itemGram(itemFactors, f));
@@ -452,9 +440,7 @@ export function recommend(userVec: ArrayLike<number>, itemFactors: Float32Array,
       siftDown(heap, scores, 0);
     }
   }
-  return heap
-    .sort((a, b) => (below(scores, a, b) ? 1 : -1))
-    .map((i) => ({ itemIndex: i, score: scores[i]! }));
+  return heap.sort((a, b) => (below(scores, a, b) ? 1 : -1)).map((i) => ({ itemIndex: i, score: scores[i]! }));
 }
 
 function siftUp(heap: number[], scores: Float32Array, at: number): void {

@@ -88,15 +88,7 @@ function countingSort(order: Int32Array, keys: Int32Array, buckets: number): { o
  * Merges adjacent duplicates (entries already sorted by row, then column), drops
  * cells with a non-positive sum and applies the strength scaling.
  */
-function compress(
-  order: Int32Array,
-  rowOf: Int32Array,
-  colOf: Int32Array,
-  weight: Float64Array,
-  rows: number,
-  cols: number,
-  scaling: StrengthScaling,
-): Csr {
+function compress(order: Int32Array, rowOf: Int32Array, colOf: Int32Array, weight: Float64Array, rows: number, cols: number, scaling: StrengthScaling): Csr {
   const indptr = new Int32Array(rows + 1);
   const indices = new Int32Array(order.length);
   const values = new Float32Array(order.length);

@@ -107,13 +107,7 @@ describe("similarItems: content fill", () => {
   ];
 
   it("tokenises titles, whole tags and the category", () => {
-    expect(contentTokens(item("t", "Children's Toy (1995)", "Comedy", ["Sci-Fi", " "]))).toEqual([
-      "children",
-      "toy",
-      "1995",
-      "tag:sci-fi",
-      "category:comedy",
-    ]);
+    expect(contentTokens(item("t", "Children's Toy (1995)", "Comedy", ["Sci-Fi", " "]))).toEqual(["children", "toy", "1995", "tag:sci-fi", "category:comedy"]);
   });
 
   it("gives a never-interacted item content neighbours, the most shared tokens first", () => {
@@ -259,10 +253,16 @@ describe("boughtTogether", () => {
     const H = 3600_000;
     const p = (user_id: string, item_id: string, hours: number): PurchaseRecord => ({ user_id, item_id, ts: hours * H, weight: 1 });
     const windowed = [
-      p("u1", "a", 0), p("u1", "b", 1), p("u1", "c", 30), p("u1", "d", 31), // {a,b} {c,d}
-      p("u2", "a", 0), p("u2", "b", 23.9), // {a,b}
-      p("u3", "c", 0), p("u3", "d", 2), // {c,d}
-      p("u4", "a", 0), p("u4", "b", 25), // {a} {b}: 25 h apart
+      p("u1", "a", 0),
+      p("u1", "b", 1),
+      p("u1", "c", 30),
+      p("u1", "d", 31), // {a,b} {c,d}
+      p("u2", "a", 0),
+      p("u2", "b", 23.9), // {a,b}
+      p("u3", "c", 0),
+      p("u3", "d", 2), // {c,d}
+      p("u4", "a", 0),
+      p("u4", "b", 25), // {a} {b}: 25 h apart
     ];
     // N = 6, n_a = n_b = 3, n_ab = 2 → lift 6·2/9 = 1.3333333; n_c = n_d = n_cd = 2 → 6·2/4 = 3
     const n = boughtTogether(windowed, { shrink: 0 });

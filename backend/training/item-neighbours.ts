@@ -229,12 +229,7 @@ function userItemMatrix(
  * Each item's co-occurrence neighbours (item indices, best first) with their shrunk
  * cosine scores in `scoreOf`, and the number of users behind each item.
  */
-function coOccurrence(
-  userItems: Csr,
-  nItems: number,
-  keep: number,
-  shrink: number,
-): { lists: Int32Array[]; scores: Float64Array[]; support: Int32Array } {
+function coOccurrence(userItems: Csr, nItems: number, keep: number, shrink: number): { lists: Int32Array[]; scores: Float64Array[]; support: Int32Array } {
   const itemUsers = transpose(userItems, nItems);
   const support = Int32Array.from({ length: nItems }, (_, i) => itemUsers.ptr[i + 1]! - itemUsers.ptr[i]!);
   return { ...itemCosineNeighbours(userItems, itemUsers, nItems, keep, shrink), support };
@@ -334,11 +329,7 @@ function byScoreThenId(a: Neighbour, b: Neighbour): number {
  * Similar items for every item in the interactions or the catalog: co-occurrence
  * neighbours, filled with content neighbours where co-occurrence is short or thin.
  */
-export function similarItems(
-  interactions: readonly Interaction[],
-  catalog: readonly CatalogItem[] = [],
-  options: SimilarItemsOptions = {},
-): Neighbours {
+export function similarItems(interactions: readonly Interaction[], catalog: readonly CatalogItem[] = [], options: SimilarItemsOptions = {}): Neighbours {
   const N = positiveInteger("neighbours", options.neighbours ?? DEFAULT_NEIGHBOURS);
   const minSupport = nonNegative("minSupport", options.minSupport ?? DEFAULT_MIN_SUPPORT);
   const shrink = nonNegative("shrink", options.shrink ?? DEFAULT_SHRINK);
@@ -391,11 +382,7 @@ function defaultIsPurchase(e: PurchaseRecord): boolean {
 }
 
 /** Baskets as rows of distinct item indices. */
-function basketsOf(
-  purchases: readonly PurchaseRecord[],
-  itemIndex: ReadonlyMap<string, number>,
-  options: BoughtTogetherOptions,
-): Csr {
+function basketsOf(purchases: readonly PurchaseRecord[], itemIndex: ReadonlyMap<string, number>, options: BoughtTogetherOptions): Csr {
   const rows: number[][] = [];
   if (options.basket) {
     const byKey = new Map<string, number[]>();
@@ -479,10 +466,7 @@ export function boughtTogether(interactions: readonly PurchaseRecord[], options:
       together[j] = 0;
     }
     const best = topK(touched, kept, score, N);
-    out.set(
-      items.ids[a]!,
-      best.map((j) => ({ item_id: items.ids[j]!, score: score[j]!, source: "co_purchase" as const })).sort(byScoreThenId),
-    );
+    out.set(items.ids[a]!, best.map((j) => ({ item_id: items.ids[j]!, score: score[j]!, source: "co_purchase" as const })).sort(byScoreThenId));
   }
   return out;
 }

@@ -174,7 +174,11 @@ describe("fitLambdaMart: planted structure", () => {
     const model = fitLambdaMart(train, { trees: 60, seed: 1 });
     const learned = ndcgOfQueries(predict(model, test.features, 6), test, 10);
     const rand = mulberry32(3);
-    const random = ndcgOfQueries(Float32Array.from(test.labels, () => rand()), test, 10);
+    const random = ndcgOfQueries(
+      Float32Array.from(test.labels, () => rand()),
+      test,
+      10,
+    );
     let bestSingle = 0;
     for (let f = 0; f < 6; f++) {
       for (const sign of [1, -1]) {
@@ -246,13 +250,7 @@ function handWalk(model: TreeEnsemble, x: ArrayLike<number>): number {
 describe("predict", () => {
   // Tree A: x0 ≤ 0.1 ? 1 : (x1 ≤ −1 ? 2 : 3). Tree B: a single leaf 0.25. Base 0.5.
   const treeA: RegressionTree = {
-    nodes: [
-      { feature: 0, threshold: 0.1, left: 1, right: 2 },
-      { value: 1 },
-      { feature: 1, threshold: -1, left: 3, right: 4 },
-      { value: 2 },
-      { value: 3 },
-    ],
+    nodes: [{ feature: 0, threshold: 0.1, left: 1, right: 2 }, { value: 1 }, { feature: 1, threshold: -1, left: 3, right: 4 }, { value: 2 }, { value: 3 }],
   };
   const hand: TreeEnsemble = { featureCount: 2, baseScore: 0.5, trees: [treeA, { nodes: [{ value: 0.25 }] }] };
 
@@ -280,7 +278,10 @@ describe("predict", () => {
   it("rejects malformed ensembles and mismatched feature counts", () => {
     expect(() => predict(hand, new Float32Array(3), 2)).toThrow(/not a multiple/);
     expect(() => predict(hand, new Float32Array(3), 3)).toThrow(/does not match/);
-    const cyclic: TreeEnsemble = { ...hand, trees: [{ nodes: [{ feature: 0, threshold: 0, left: 1, right: 2 }, { feature: 0, threshold: 0, left: 1, right: 2 }, { value: 0 }] }] };
+    const cyclic: TreeEnsemble = {
+      ...hand,
+      trees: [{ nodes: [{ feature: 0, threshold: 0, left: 1, right: 2 }, { feature: 0, threshold: 0, left: 1, right: 2 }, { value: 0 }] }],
+    };
     expect(() => compileEnsemble(cyclic)).toThrow(RangeError);
     const badFeature: TreeEnsemble = { ...hand, trees: [{ nodes: [{ feature: 2, threshold: 0, left: 1, right: 2 }, { value: 0 }, { value: 1 }] }] };
     expect(() => compileEnsemble(badFeature)).toThrow(/feature 2 is out of range/);
@@ -313,9 +314,7 @@ describe("input validation", () => {
       expect(() => fitLambdaMart(ds)).toThrow(RangeError);
       expect(() => fitLambdaMart(ds)).toThrow(message);
     }
-    expect(() => fitLambdaMart(ok(), {}, undefined, { ...ok(), labels: Float32Array.of(0, Number.NaN, 0) })).toThrow(
-      /validation.labels\[1\] is not finite/,
-    );
+    expect(() => fitLambdaMart(ok(), {}, undefined, { ...ok(), labels: Float32Array.of(0, Number.NaN, 0) })).toThrow(/validation.labels\[1\] is not finite/);
     expect(() => fitLambdaMart(ok(), { bins: 300 })).toThrow(/bins/);
   });
 });

@@ -43,7 +43,7 @@
  * float32, and NaN goes RIGHT (a comparison with NaN is false, and the exporter does
  * not set nodes_missing_value_tracks_true). Training data must be finite.
  */
-import { compileEnsemble, walk, type RegressionTree, type TreeEnsemble, type TreeNode, } from "../../models/ranker-model.js";
+import { compileEnsemble, walk, type RegressionTree, type TreeEnsemble, type TreeNode } from "../../models/ranker-model.js";
 export { checkTree, compileEnsemble, isLeaf, predict, predictCompiled } from "../../models/ranker-model.js";
 export type { CompiledEnsemble, LeafNode, RegressionTree, SplitNode, TreeEnsemble, TreeNode, ValidationReport } from "../../models/ranker-model.js";
 import { Rng } from "./random.js";
@@ -116,9 +116,7 @@ export function validateDataset(ds: RankingDataset, what = "dataset"): void {
   checkPositiveInt(`${what}.featureCount`, ds.featureCount);
   const rows = ds.labels.length;
   if (ds.features.length !== rows * ds.featureCount) {
-    throw new RangeError(
-      `${what}.features has ${ds.features.length} values, expected labels.length × featureCount = ${rows * ds.featureCount}`,
-    );
+    throw new RangeError(`${what}.features has ${ds.features.length} values, expected labels.length × featureCount = ${rows * ds.featureCount}`);
   }
   const g = ds.groups;
   if (g.length < 2) throw new RangeError(`${what}.groups must have at least 2 entries (queries + 1), got ${g.length}`);
@@ -251,16 +249,7 @@ interface QueryTables {
 type RankedRows = Pick<QueryTables, "gains" | "discounts" | "ranked">;
 
 /** The pair loop of lambdaGradients, on a query whose rows are already ranked. */
-function rankedLambdas(
-  scores: Scores,
-  t: RankedRows,
-  start: number,
-  end: number,
-  ndcgAt: number,
-  norm: number,
-  outGrad: Scores,
-  outHess: Scores,
-): void {
+function rankedLambdas(scores: Scores, t: RankedRows, start: number, end: number, ndcgAt: number, norm: number, outGrad: Scores, outHess: Scores): void {
   outGrad.fill(0, start, end);
   outHess.fill(0, start, end);
   const n = end - start;
@@ -302,15 +291,7 @@ function rankedLambdas(
  * A query whose labels are all equal, or all zero, has no informative pair and gets
  * zeros. Tied scores rank in row order.
  */
-export function lambdaGradients(
-  scores: Scores,
-  labels: Float32Array,
-  start: number,
-  end: number,
-  ndcgAt: number,
-  outGrad: Scores,
-  outHess: Scores,
-): void {
+export function lambdaGradients(scores: Scores, labels: Float32Array, start: number, end: number, ndcgAt: number, outGrad: Scores, outHess: Scores): void {
   const gains = new Float64Array(end);
   for (let r = start; r < end; r++) gains[r] = gain(labels[r]!);
   const tables: RankedRows = {

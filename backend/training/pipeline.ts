@@ -30,7 +30,16 @@ import type { Interaction } from "../evaluation/interactions.js";
 import { ndcgAtK } from "../evaluation/metrics.js";
 import { cutTimestamp } from "../evaluation/temporal-split.js";
 import { boughtTogether, similarItems, type Neighbours } from "./item-neighbours.js";
-import { compileEnsemble, fitLambdaMart, ndcgOfQueries, predictCompiled, type CompiledEnsemble, type LambdaMartParams, type RankingDataset, type TreeEnsemble } from "./lambdamart.js";
+import {
+  compileEnsemble,
+  fitLambdaMart,
+  ndcgOfQueries,
+  predictCompiled,
+  type CompiledEnsemble,
+  type LambdaMartParams,
+  type RankingDataset,
+  type TreeEnsemble,
+} from "./lambdamart.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
 import { allScores, DEFAULT_RETRIEVAL, fitRetrieval, foldIn, topByScore, type RetrievalModel, type RetrievalParams } from "./retrieval-model.js";
@@ -179,12 +188,15 @@ export function rankForUser(model: PipelineModel, input: RankInput): Array<{ ite
   const cands = candidatesFor(model, input.history, input.now, input.popularity, exclude, model.params.candidates);
   // A user without history is outside what the ranker learned from (its lists all had a
   // history), so the cold list is ordered by the popularity-led fallback formula.
-  const scores = model.compiled && input.history.length > 0
-    ? predictCompiled(model.compiled, rankingFeatures(input, cands, (id) => model.facts.get(id)), FEATURE_NAMES.length)
-    : fallbackScores(cands);
-  return cands
-    .map((cand, i) => ({ item_id: cand.item_id, score: scores[i]! }))
-    .sort((a, b) => b.score - a.score || (a.item_id < b.item_id ? -1 : 1));
+  const scores =
+    model.compiled && input.history.length > 0
+      ? predictCompiled(
+          model.compiled,
+          rankingFeatures(input, cands, (id) => model.facts.get(id)),
+          FEATURE_NAMES.length,
+        )
+      : fallbackScores(cands);
+  return cands.map((cand, i) => ({ item_id: cand.item_id, score: scores[i]! })).sort((a, b) => b.score - a.score || (a.item_id < b.item_id ? -1 : 1));
 }
 
 /** Each user's interactions as feature-spec history, in log order. */
@@ -308,11 +320,20 @@ function retrievalNdcg(model: RetrievalModel, before: readonly Interaction[], af
     const u = ids[rng.int(ids.length)]!;
     const history = histories.get(u)!;
     const seen = new Set(history.map((e) => e.item_id));
-    const relevant = new Set(future.get(u)!.map((e) => e.item_id).filter((id) => !seen.has(id)));
+    const relevant = new Set(
+      future
+        .get(u)!
+        .map((e) => e.item_id)
+        .filter((id) => !seen.has(id)),
+    );
     const v = foldIn(model, history);
     if (!v || relevant.size === 0) continue;
     const top = topByScore(model, allScores(model, v), 10, seen);
-    total += ndcgAtK(top.map(([id]) => id), relevant, 10);
+    total += ndcgAtK(
+      top.map(([id]) => id),
+      relevant,
+      10,
+    );
     n++;
   }
   return n === 0 ? 0 : total / n;

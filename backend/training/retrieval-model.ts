@@ -32,7 +32,10 @@ export interface RetrievalModel {
 }
 
 export function fitRetrieval(log: readonly Interaction[], params: RetrievalParams, onProgress?: (p: IalsProgress) => void): RetrievalModel {
-  const matrix = matrixFromInteractions(log.filter((e) => e.weight > 0), params.scaling);
+  const matrix = matrixFromInteractions(
+    log.filter((e) => e.weight > 0),
+    params.scaling,
+  );
   if (matrix.itemIds.length === 0) throw new RangeError("no positive interactions to train on");
   const model = fitIals(matrix, params.ials, onProgress);
   return {

@@ -60,8 +60,16 @@ async function checkRetrieval(model: PipelineModel, bytes: Uint8Array, rng: Rng,
       const history = Array.from({ length: 1 + rng.int(8) }, () => ({ item_id: r.itemIds[rng.int(n)]!, ts: 0, weight: 1 + rng.int(10) }));
       const entries = historyStrengths(history, r.itemIndex, r.params.scaling);
       const out = await session.run({
-        [HISTORY_ITEMS]: new ort.Tensor("int64", BigInt64Array.from(entries, (e) => BigInt(e.index)), [entries.length]),
-        [HISTORY_STRENGTH]: new ort.Tensor("float32", Float32Array.from(entries, (e) => e.strength), [entries.length]),
+        [HISTORY_ITEMS]: new ort.Tensor(
+          "int64",
+          BigInt64Array.from(entries, (e) => BigInt(e.index)),
+          [entries.length],
+        ),
+        [HISTORY_STRENGTH]: new ort.Tensor(
+          "float32",
+          Float32Array.from(entries, (e) => e.strength),
+          [entries.length],
+        ),
       });
       const got = out[ALL_SCORES]!.data as Float32Array;
       const indices = out[RETRIEVAL_INDICES]!.data as BigInt64Array;

@@ -89,7 +89,9 @@ describe("erasure in the backend", () => {
     const after = event(user, 3, erasedAt + 1);
     const response = await ingest({
       events: [before, atErasure, after],
-      feedback: [{ feedback_id: `${user}-f`, request_id: `${user}-r`, user_id: user, item_id: "item-1", type: "click", ts: erasedAt - 1, received_at: erasedAt - 1 }],
+      feedback: [
+        { feedback_id: `${user}-f`, request_id: `${user}-r`, user_id: user, item_id: "item-1", type: "click", ts: erasedAt - 1, received_at: erasedAt - 1 },
+      ],
       served: [{ request_id: `${user}-r`, user_id: user, model_version: "v", context: null, items: [], degraded: [], ts: erasedAt - 1 }],
     });
     expect(response.status).toBe(200);

@@ -11,7 +11,15 @@ import { ingestBatch } from "../ingest/ingest-batch.js";
 import { eraseUser } from "./erase-user.js";
 
 const event = (n: number, receivedAt: number): StoredEvent => ({
-  event_id: `e${n}`, user_id: "pg-lite-user", session_id: null, item_id: "i", type: "view", value: null, ts: receivedAt, context: null, received_at: receivedAt,
+  event_id: `e${n}`,
+  user_id: "pg-lite-user",
+  session_id: null,
+  item_id: "i",
+  type: "view",
+  value: null,
+  ts: receivedAt,
+  context: null,
+  received_at: receivedAt,
 });
 
 describe("erasure on PGlite", () => {

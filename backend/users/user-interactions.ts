@@ -4,10 +4,5 @@ import type { Db } from "../db/client.js";
 import { interactions, type InteractionRow } from "../db/schema.js";
 
 export async function recentInteractions(db: Db, userId: string, limit: number): Promise<InteractionRow[]> {
-  return db
-    .select()
-    .from(interactions)
-    .where(eq(interactions.userId, userId))
-    .orderBy(desc(interactions.ts), desc(interactions.id))
-    .limit(limit);
+  return db.select().from(interactions).where(eq(interactions.userId, userId)).orderBy(desc(interactions.ts), desc(interactions.id)).limit(limit);
 }

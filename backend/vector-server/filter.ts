@@ -207,7 +207,10 @@ class Parser {
   private parseIndex(): number {
     const token = this.next();
     if (token.type !== "number" || !Number.isSafeInteger(token.value) || token.value < 0 || /[.eE-]/.test(token.text)) {
-      throw new FilterSyntaxError(`expected a non-negative array index inside [ ] (indexes from the end, [#-1], are not supported here), found ${describe(token)}`, token.pos);
+      throw new FilterSyntaxError(
+        `expected a non-negative array index inside [ ] (indexes from the end, [#-1], are not supported here), found ${describe(token)}`,
+        token.pos,
+      );
     }
     this.expectSymbol("]", "to close the array index");
     return token.value;
@@ -224,7 +227,10 @@ class Parser {
 
   private refuseUnsupported(token: Token): void {
     if (token.type === "word" && UNSUPPORTED_KEYWORDS.has(token.text.toUpperCase())) {
-      throw new FilterSyntaxError(`${token.text.toUpperCase()} is not supported by the local vector server (only =, !=, <, <=, >, >=, IN, NOT IN, AND, OR)`, token.pos);
+      throw new FilterSyntaxError(
+        `${token.text.toUpperCase()} is not supported by the local vector server (only =, !=, <, <=, >, >=, IN, NOT IN, AND, OR)`,
+        token.pos,
+      );
     }
   }
 

@@ -20,7 +20,6 @@ import {
 } from "./protocol.js";
 import { error, value } from "../test-support/parsed.js";
 
-
 const route = (method: string, target: string) => {
   const { path, query } = splitRequestTarget(target);
   return resolveRoute(method, path, query);
@@ -63,11 +62,23 @@ describe("body parsers", () => {
   });
 
   it("parseUpsert takes one vector or a batch; number ids become text", () => {
-    expect(value(parseUpsert({ id: 7, vector: [1, 2], metadata: { a: 1 }, data: "d" }))).toEqual([
-      { id: "7", vector: [1, 2], metadata: { a: 1 }, data: "d" },
-    ]);
-    expect(value(parseUpsert([{ id: "a", vector: [1] }, { id: "b", vector: [2] }]))).toHaveLength(2);
-    expect(error(parseUpsert([{ id: "a", vector: [1] }, { id: "b", vector: [Number.NaN] }]))).toMatch(/vectors\[1\]\.vector\[0\]/);
+    expect(value(parseUpsert({ id: 7, vector: [1, 2], metadata: { a: 1 }, data: "d" }))).toEqual([{ id: "7", vector: [1, 2], metadata: { a: 1 }, data: "d" }]);
+    expect(
+      value(
+        parseUpsert([
+          { id: "a", vector: [1] },
+          { id: "b", vector: [2] },
+        ]),
+      ),
+    ).toHaveLength(2);
+    expect(
+      error(
+        parseUpsert([
+          { id: "a", vector: [1] },
+          { id: "b", vector: [Number.NaN] },
+        ]),
+      ),
+    ).toMatch(/vectors\[1\]\.vector\[0\]/);
     expect(error(parseUpsert({ id: "a", vector: [1], data: 5 }))).toMatch(/vector\.data must be a string/);
     expect(error(parseUpsert({ id: true, vector: [1] }))).toMatch(/vector\.id/);
   });

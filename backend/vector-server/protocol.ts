@@ -14,7 +14,6 @@ export type { HttpReply };
 
 export type { Parsed };
 
-
 /** Endpoints that work on one namespace: `/<name>` is the default one, `/<name>/<ns>` another. */
 export type DataCommand = "upsert" | "update" | "query" | "fetch" | "delete" | "range" | "reset";
 
@@ -91,7 +90,11 @@ function routeByName(name: string, namespace: string, query: URLSearchParams): R
     return { kind: "delete-namespace", namespace };
   }
   if (EMBEDDING_COMMANDS.has(name)) {
-    return { kind: "rejected", status: 400, error: `/${name} needs an embedding model; this local index has none, so send vectors (upsert/query with "vector")` };
+    return {
+      kind: "rejected",
+      status: 400,
+      error: `/${name} needs an embedding model; this local index has none, so send vectors (upsert/query with "vector")`,
+    };
   }
   if (RESUMABLE_COMMANDS.has(name)) return { kind: "rejected", status: 400, error: `/${name} (resumable queries) is not supported by the local vector server` };
   return { kind: "rejected", status: 404, error: `Unknown endpoint /${name}` };

@@ -65,11 +65,7 @@ describe("the @upstash/vector client against the local server", () => {
   it("fetches by ids (null for unknown ones, order kept) and by prefix", async () => {
     await index.upsert(catalog);
     const fetched = await index.fetch(["trail-1", "nope", "espresso-1"], { includeMetadata: true });
-    expect(fetched).toEqual([
-      { id: "trail-1", metadata: catalog[2]?.metadata },
-      null,
-      { id: "espresso-1", metadata: catalog[0]?.metadata },
-    ]);
+    expect(fetched).toEqual([{ id: "trail-1", metadata: catalog[2]?.metadata }, null, { id: "espresso-1", metadata: catalog[0]?.metadata }]);
     expect((await index.fetch({ prefix: "espresso-" })).map((v) => v?.id)).toEqual(["espresso-1", "espresso-2"]);
   });
 
@@ -190,9 +186,7 @@ describe("metadata filters through the client", () => {
     await expect(index.query({ vector: [1, 0, 0], topK: 1, filter: "category GLOB 'esp*'" })).rejects.toThrow(/GLOB is not supported/);
     await expect(index.query({ vector: [1, 0, 0], topK: 1, filter: "price > 'cheap'" })).rejects.toThrow(/compares numbers only/);
     await expect(index.query({ vector: [1, 0, 0], topK: 1, filter: "(price > 1" })).rejects.toThrow(/Invalid filter at position/);
-    await expect(index.query({ vector: [1, 0, 0], topK: 1, filter: `${"(".repeat(5000)}a = 1${")".repeat(5000)}` })).rejects.toThrow(
-      /nest deeper/,
-    );
+    await expect(index.query({ vector: [1, 0, 0], topK: 1, filter: `${"(".repeat(5000)}a = 1${")".repeat(5000)}` })).rejects.toThrow(/nest deeper/);
   });
 });
 
@@ -211,7 +205,10 @@ describe("dimension", () => {
     try {
       const client = new Index({ url: fixed.url, token: "any", retry: false });
       await expect(client.upsert({ id: "a", vector: [1, 2, 3] })).rejects.toThrow("Invalid vector dimension: 3, expected: 2");
-      await client.upsert([{ id: "a", vector: [0, 0] }, { id: "b", vector: [1, 1] }]);
+      await client.upsert([
+        { id: "a", vector: [0, 0] },
+        { id: "b", vector: [1, 1] },
+      ]);
       expect(await client.query({ vector: [1, 1], topK: 2 })).toEqual([
         { id: "b", score: 1 },
         { id: "a", score: 1 / 3 },
@@ -256,7 +253,14 @@ describe("hostile and malformed requests (raw HTTP)", () => {
       ["/upsert", 42, /must be an object/],
       ["/upsert", { id: "a" }, /vector is missing/],
       ["/upsert", { id: null, vector: [1] }, /vector\.id must be a string or a number/],
-      ["/upsert", [{ id: "a", vector: [1] }, { id: "b", vector: [1, "x"] }], /vectors\[1\]\.vector\[1\] must be a finite number/],
+      [
+        "/upsert",
+        [
+          { id: "a", vector: [1] },
+          { id: "b", vector: [1, "x"] },
+        ],
+        /vectors\[1\]\.vector\[1\] must be a finite number/,
+      ],
       ["/upsert", { id: "a", vector: [] }, /non-empty array/],
       ["/upsert", { id: "a", vector: [1], metadata: [1] }, /metadata must be a JSON object/],
       ["/upsert", { id: "a", vector: [1], sparseVector: { indices: [0], values: [1] } }, /sparse vectors are not supported/],

@@ -131,8 +131,7 @@ const DATA_HANDLERS: Record<Exclude<DataCommand, "reset">, DataHandler> = {
       const outcome = store.upsert(namespace, vectors);
       return outcome.ok ? resultReply("Success") : errorReply(400, outcome.error);
     }),
-  update: (store, namespace, json) =>
-    withParsed(parseUpdate(json), (patch) => fromOutcome(store.update(namespace, patch), (updated) => ({ updated }))),
+  update: (store, namespace, json) => withParsed(parseUpdate(json), (patch) => fromOutcome(store.update(namespace, patch), (updated) => ({ updated }))),
   query: (store, namespace, json) => withParsed(parseQueries(json), ({ many, queries }) => runQueries(store, namespace, many, queries)),
   fetch: (store, namespace, json) =>
     withParsed(parseFetch(json), (request) =>
@@ -143,8 +142,7 @@ const DATA_HANDLERS: Record<Exclude<DataCommand, "reset">, DataHandler> = {
       const deleted = "ids" in request ? store.delete(namespace, request.ids) : store.deleteWhere(namespace, request);
       return resultReply({ deleted });
     }),
-  range: (store, namespace, json) =>
-    withParsed(parseRange(json), (r) => resultReply(store.range(namespace, r.cursor, r.limit, r.prefix, r.include))),
+  range: (store, namespace, json) => withParsed(parseRange(json), (r) => resultReply(store.range(namespace, r.cursor, r.limit, r.prefix, r.include))),
 };
 
 function runQueries(store: VectorStore, namespace: string, many: boolean, queries: readonly QueryRequest[]): HttpReply {
@@ -164,4 +162,3 @@ function withParsed<T>(parsed: Parsed<T>, then: (value: T) => HttpReply): HttpRe
 function fromOutcome<T>(outcome: Outcome<T>, shape: (value: T) => unknown = (value) => value): HttpReply {
   return outcome.ok ? resultReply(shape(outcome.value)) : errorReply(400, outcome.error);
 }
-

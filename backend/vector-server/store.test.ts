@@ -61,7 +61,10 @@ describe("scores (Upstash's normalisation)", () => {
 describe("exact top-K", () => {
   const reference = (similarity: SimilarityFunction, vectors: Float32Array[], query: Float32Array): { index: number; score: number }[] => {
     const score = (v: Float32Array) => {
-      let dot = 0, nv = 0, nq = 0, dist = 0;
+      let dot = 0,
+        nv = 0,
+        nq = 0,
+        dist = 0;
       v.forEach((x, i) => {
         const q = query[i] as number;
         dot += x * q;
@@ -83,7 +86,12 @@ describe("exact top-K", () => {
       // Float32-rounded up front, so reference and store score the very same numbers.
       const vectors = Array.from({ length: 2000 }, () => Float32Array.from({ length: dim }, () => next() * 2 - 1));
       const store = new VectorStore({ similarity });
-      value(store.upsert("", vectors.map((v, i) => ({ id: `v${i}`, vector: Array.from(v) }))));
+      value(
+        store.upsert(
+          "",
+          vectors.map((v, i) => ({ id: `v${i}`, vector: Array.from(v) })),
+        ),
+      );
       for (let q = 0; q < 20; q += 1) {
         const query = Float32Array.from({ length: dim }, () => next() * 2 - 1);
         const topK = 1 + Math.floor(next() * 50);
@@ -99,14 +107,23 @@ describe("exact top-K", () => {
     const next = random(7);
     const vectors = Array.from({ length: 300 }, () => Float32Array.from({ length: 8 }, () => next()));
     const store = new VectorStore();
-    value(store.upsert("", vectors.map((v, i) => ({ id: `v${i}`, vector: Array.from(v) }))));
+    value(
+      store.upsert(
+        "",
+        vectors.map((v, i) => ({ id: `v${i}`, vector: Array.from(v) })),
+      ),
+    );
     const removed = new Set(Array.from({ length: 100 }, (_, i) => `v${i * 3}`));
     expect(store.delete("", [...removed])).toBe(100);
     const query = Array.from({ length: 8 }, () => next());
     const got = value(store.query("", query, 300, undefined, NONE));
     expect(got).toHaveLength(200);
     expect(got.some((r) => removed.has(r.id))).toBe(false);
-    const survivors = store.fetch("", got.map((r) => r.id), ALL);
+    const survivors = store.fetch(
+      "",
+      got.map((r) => r.id),
+      ALL,
+    );
     survivors.forEach((s, i) => expect(s?.vector).toEqual(Array.from(vectors[Number(got[i]?.id.slice(1))] ?? [])));
     for (let i = 1; i < got.length; i += 1) expect(got[i - 1]!.score!).toBeGreaterThanOrEqual(got[i]!.score!);
   });
@@ -138,7 +155,10 @@ describe("VectorStore operations", () => {
     expect(store.dimension).toBeUndefined();
     value(store.upsert("", [{ id: "a", vector: [1, 2, 3] }]));
     expect(store.dimension).toBe(3);
-    const refused = store.upsert("", [{ id: "b", vector: [1, 2, 3] }, { id: "c", vector: [1, 2] }]);
+    const refused = store.upsert("", [
+      { id: "b", vector: [1, 2, 3] },
+      { id: "c", vector: [1, 2] },
+    ]);
     expect(refused).toEqual({ ok: false, error: "Invalid vector dimension: 2, expected: 3" });
     expect(store.fetch("", ["b"], NONE)).toEqual([null]);
     expect(store.query("", [1], 1, undefined, NONE).ok).toBe(false);
@@ -182,7 +202,12 @@ describe("VectorStore operations", () => {
 
   it("ranges in insertion order with stable cursors across deletes", () => {
     const store = new VectorStore();
-    value(store.upsert("", Array.from({ length: 7 }, (_, i) => ({ id: `id-${i}`, vector: [i, 1] }))));
+    value(
+      store.upsert(
+        "",
+        Array.from({ length: 7 }, (_, i) => ({ id: `id-${i}`, vector: [i, 1] })),
+      ),
+    );
     const first = store.range("", 0, 3, undefined, NONE);
     expect(first.vectors.map((v) => v.id)).toEqual(["id-0", "id-1", "id-2"]);
     store.delete("", ["id-3", "id-0"]);
@@ -194,7 +219,12 @@ describe("VectorStore operations", () => {
 
   it("deletes by id, prefix and filter, and fetches by prefix", () => {
     const store = new VectorStore();
-    value(store.upsert("", ["a1", "a2", "b1", "b2"].map((id, i) => ({ id, vector: [1, i], metadata: { i } }))));
+    value(
+      store.upsert(
+        "",
+        ["a1", "a2", "b1", "b2"].map((id, i) => ({ id, vector: [1, i], metadata: { i } })),
+      ),
+    );
     expect(store.fetchByPrefix("", "a", NONE).map((v) => v.id)).toEqual(["a1", "a2"]);
     expect(store.deleteWhere("", { prefix: "a" })).toBe(2);
     expect(store.deleteWhere("", { filter: filter("i = 3") })).toBe(1);
@@ -205,7 +235,12 @@ describe("VectorStore operations", () => {
   it("keeps namespaces apart and reports them in info", () => {
     const store = new VectorStore({ similarity: "EUCLIDEAN" });
     value(store.upsert("", [{ id: "a", vector: [1, 2] }]));
-    value(store.upsert("ns", [{ id: "a", vector: [3, 4] }, { id: "b", vector: [5, 6] }]));
+    value(
+      store.upsert("ns", [
+        { id: "a", vector: [3, 4] },
+        { id: "b", vector: [5, 6] },
+      ]),
+    );
     expect(store.fetch("ns", ["a"], ALL)[0]?.vector).toEqual([3, 4]);
     expect(store.listNamespaces()).toEqual(["", "ns"]);
     expect(store.info()).toMatchObject({

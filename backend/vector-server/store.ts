@@ -257,7 +257,10 @@ function scoreAll(similarity: SimilarityFunction, slab: Float32Array, norms: Flo
 }
 
 function dot(slab: Float32Array, offset: number, query: Float32Array, dim: number): number {
-  let a = 0, b = 0, c = 0, d = 0;
+  let a = 0,
+    b = 0,
+    c = 0,
+    d = 0;
   let i = 0;
   for (; i + 3 < dim; i += 4) {
     a += (slab[offset + i] as number) * (query[i] as number);
@@ -270,7 +273,10 @@ function dot(slab: Float32Array, offset: number, query: Float32Array, dim: numbe
 }
 
 function squaredDistance(slab: Float32Array, offset: number, query: Float32Array, dim: number): number {
-  let a = 0, b = 0, c = 0, d = 0;
+  let a = 0,
+    b = 0,
+    c = 0,
+    d = 0;
   let i = 0;
   for (; i + 3 < dim; i += 4) {
     const x = (slab[offset + i] as number) - (query[i] as number);

@@ -67,12 +67,38 @@ describe("ExperimentSchema", () => {
     expect(fields({ targeting: { contexts: [] } })).toEqual(["targeting.contexts"]);
     expect(fields({ targeting: { countries: ["de"] } })).toEqual(["targeting.countries.0"]);
     expect(fields({ targeting: { devices: ["phone" as "mobile"] } })).toEqual(["targeting.devices.0"]);
-    expect(fields({ variants: [{ key: "control", weight: 50.5 }, { key: "b", weight: 49.5 }] })).toEqual(["variants.0.weight", "variants.1.weight"]);
-    expect(fields({ variants: [{ key: "control", weight: 50 }, { key: "b:c", weight: 50 }] })).toEqual(["variants.1.key"]);
-    expect(fields({ variants: [{ key: "control", weight: 50 }, { key: "b", weight: 50, changes: { limit: 500 } }] })).toEqual(["variants.1.changes.limit"]);
-    expect(fields({ variants: [{ key: "control", weight: 50 }, { key: "b", weight: 50, changes: { candidate_sources: ["vector" as "cf"] } }] })).toEqual([
-      "variants.1.changes.candidate_sources.0",
-    ]);
+    expect(
+      fields({
+        variants: [
+          { key: "control", weight: 50.5 },
+          { key: "b", weight: 49.5 },
+        ],
+      }),
+    ).toEqual(["variants.0.weight", "variants.1.weight"]);
+    expect(
+      fields({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "b:c", weight: 50 },
+        ],
+      }),
+    ).toEqual(["variants.1.key"]);
+    expect(
+      fields({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "b", weight: 50, changes: { limit: 500 } },
+        ],
+      }),
+    ).toEqual(["variants.1.changes.limit"]);
+    expect(
+      fields({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "b", weight: 50, changes: { candidate_sources: ["vector" as "cf"] } },
+        ],
+      }),
+    ).toEqual(["variants.1.changes.candidate_sources.0"]);
     expect(fields({ salt: "#traffic" })).toEqual(["salt"]);
     expect(fields({ unknown: 1 } as Partial<ExperimentInput>)).toEqual(["unknown"]);
   });
@@ -87,20 +113,44 @@ describe("ExperimentSchema", () => {
 
   it("refuses weights not summing to 100, fewer than two variants, repeated keys, a control that is no variant", () => {
     const problems = (over: Partial<ExperimentInput>) => validateExperiment(input(over), known());
-    expect(problems({ variants: [{ key: "control", weight: 50 }, { key: "b", weight: 40 }] })).toEqual([
-      { field: "variants", message: "weights must sum to 100, not 90" },
-    ]);
+    expect(
+      problems({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "b", weight: 40 },
+        ],
+      }),
+    ).toEqual([{ field: "variants", message: "weights must sum to 100, not 90" }]);
     expect(fields({ variants: [{ key: "control", weight: 100 }] })).toEqual(["variants"]);
-    expect(fields({ variants: [{ key: "control", weight: 50 }, { key: "control", weight: 50 }] })).toEqual(["variants.1.key"]);
+    expect(
+      fields({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "control", weight: 50 },
+        ],
+      }),
+    ).toEqual(["variants.1.key"]);
     expect(problems({ control: "baseline" })).toEqual([{ field: "control", message: 'must be one of the variant keys (control, ranker-v2), not "baseline"' }]);
     expect(fields({ traffic_share: 0.6, traffic_offset: 0.5 })).toEqual(["traffic_offset"]);
     expect(fields({ guardrails: [{ metric: "error_rate", threshold: 5 }] })).toEqual(["guardrails.0.threshold"]);
-    expect(fields({ guardrails: [{ metric: "error_rate", threshold: 0.1 }, { metric: "error_rate", threshold: 0.2 }] })).toEqual(["guardrails.1.metric"]);
+    expect(
+      fields({
+        guardrails: [
+          { metric: "error_rate", threshold: 0.1 },
+          { metric: "error_rate", threshold: 0.2 },
+        ],
+      }),
+    ).toEqual(["guardrails.1.metric"]);
   });
 
   it("refuses unknown model versions, naming the variant", () => {
     const problems = validateExperiment(
-      input({ variants: [{ key: "control", weight: 50 }, { key: "b", weight: 50, changes: { model_version: "v9" } }] }),
+      input({
+        variants: [
+          { key: "control", weight: 50 },
+          { key: "b", weight: 50, changes: { model_version: "v9" } },
+        ],
+      }),
       known(),
     );
     expect(problems).toEqual([{ field: "variants.1.changes.model_version", message: 'unknown model version "v9"' }]);

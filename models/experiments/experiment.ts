@@ -100,10 +100,7 @@ export const VariantChangesSchema = z.strictObject({
       popular: nonNegativeWeight.optional(),
     })
     .optional(),
-  candidate_sources: uniqueList(
-    z.enum(CANDIDATE_SOURCES, { message: `must be one of ${CANDIDATE_SOURCES.join(", ")}` }),
-    CANDIDATE_SOURCES.length,
-  ).optional(),
+  candidate_sources: uniqueList(z.enum(CANDIDATE_SOURCES, { message: `must be one of ${CANDIDATE_SOURCES.join(", ")}` }), CANDIDATE_SOURCES.length).optional(),
   max_category_share: z.number().min(0.05, "must be at least 0.05").max(1, "must be at most 1").optional(),
   limit: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_VARIANT_LIMIT, `must be at most ${MAX_VARIANT_LIMIT}`).optional(),
 });
@@ -319,10 +316,7 @@ export function toBuckets(fraction: number): number {
   return Math.round(fraction * BUCKETS);
 }
 
-function trafficIntersects(
-  a: Pick<Experiment, "traffic_share" | "traffic_offset">,
-  b: Pick<Experiment, "traffic_share" | "traffic_offset">,
-): boolean {
+function trafficIntersects(a: Pick<Experiment, "traffic_share" | "traffic_offset">, b: Pick<Experiment, "traffic_share" | "traffic_offset">): boolean {
   const [as, ae, bs, be] = [trafficStart(a), trafficEnd(a), trafficStart(b), trafficEnd(b)];
   return as < ae && bs < be && as < be && bs < ae;
 }

@@ -117,11 +117,7 @@ function encodeTensor(t: Tensor): ProtoWriter {
   }
   // TensorProto: dims = 1 (repeated int64), data_type = 2, name = 8, raw_data = 9.
   // raw_data rather than float_data/int64_data: one memcpy on load, 4 bytes per float.
-  return new ProtoWriter()
-    .packedVarints(1, t.dims)
-    .varint(2, t.dataType)
-    .string(8, t.name)
-    .bytes(9, rawLittleEndian(t));
+  return new ProtoWriter().packedVarints(1, t.dims).varint(2, t.dataType).string(8, t.name).bytes(9, rawLittleEndian(t));
 }
 
 function encodeAttribute(name: string, a: AttributeValue): ProtoWriter {

@@ -90,7 +90,11 @@ describe("buildRankerGraph", () => {
 
   it("rounds a non-float32 threshold to float32, as predict does", async () => {
     // float32(0.1) = 0.100000001490116…; in float64 it is > 0.1, as float32 it is ≤ float32(0.1).
-    const m: TreeEnsemble = { featureCount: 1, baseScore: 0, trees: [{ nodes: [{ feature: 0, threshold: 0.1, left: 1, right: 2 }, { value: 1 }, { value: 2 }] }] };
+    const m: TreeEnsemble = {
+      featureCount: 1,
+      baseScore: 0,
+      trees: [{ nodes: [{ feature: 0, threshold: 0.1, left: 1, right: 2 }, { value: 1 }, { value: 2 }] }],
+    };
     const x = Float32Array.of(0.1, 0.10000001);
     expect([...predict(m, x, 1)]).toEqual([1, 2]);
     expect([...(await score(ort, buildRankerGraph(m), x, 1))]).toEqual([1, 2]);

@@ -10,7 +10,6 @@ import { ProtoWriter } from "./protobuf-writer.js";
 import { mulberry32 as rng } from "../../backend/evaluation/synthetic.js";
 import { buildRetrievalGraph, RETRIEVAL_INDICES, RETRIEVAL_INPUT, RETRIEVAL_SCORES } from "./retrieval-graph.js";
 
-
 async function retrieve(model: Uint8Array, user: Float32Array): Promise<{ scores: number[]; indices: number[] }> {
   const session = await ort.InferenceSession.create(model);
   try {

@@ -44,7 +44,10 @@ describe("demo data end to end", () => {
     const x = ids[0]!;
     const title = demo.items.find((i) => i.item_id === x)!.title;
     const before = await recs("fresh-visitor");
-    const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events: [{ user_id: "fresh-visitor", item_id: x, type: "view" }] }));
+    const post = await fetch(
+      `${stack.edgeUrl}/v1/events`,
+      authed(stack.secrets.clientKey, { events: [{ user_id: "fresh-visitor", item_id: x, type: "view" }] }),
+    );
     expect(post.status).toBe(202);
     const started = Date.now();
     const after = await recs("fresh-visitor");

@@ -73,12 +73,17 @@ async function redisMentions(needle: string): Promise<string[]> {
     for (const key of keys) {
       const type = await redis.type(key);
       const values =
-        type === "string" ? [await redis.get(key)]
-        : type === "list" ? await redis.lrange(key, 0, -1)
-        : type === "set" ? await redis.smembers(key)
-        : type === "zset" ? await redis.zrange(key, 0, -1)
-        : type === "hash" ? Object.entries(await redis.hgetall(key)).flat()
-        : [];
+        type === "string"
+          ? [await redis.get(key)]
+          : type === "list"
+            ? await redis.lrange(key, 0, -1)
+            : type === "set"
+              ? await redis.smembers(key)
+              : type === "zset"
+                ? await redis.zrange(key, 0, -1)
+                : type === "hash"
+                  ? Object.entries(await redis.hgetall(key)).flat()
+                  : [];
       if (key.includes(needle) || values.some((v) => v?.includes(needle))) found.push(key);
     }
   } while (cursor !== "0");
@@ -87,8 +92,12 @@ async function redisMentions(needle: string): Promise<string[]> {
 
 /** Every row of every table in the database whose text contains `needle`, as "table: n rows". */
 async function postgresMentions(needle: string): Promise<string[]> {
-  const tables = await sql<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
-  expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["interactions", "feedback", "served_lists", "shadow_lists", "users", "erased_users"]));
+  const tables = await sql<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+  );
+  expect(tables.map((t) => t.table_name)).toEqual(
+    expect.arrayContaining(["interactions", "feedback", "served_lists", "shadow_lists", "users", "erased_users"]),
+  );
   const found: string[] = [];
   for (const { table_name } of tables) {
     const [row] = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${table_name}" t WHERE t::text LIKE '%' || $1 || '%'`, [needle]);
@@ -122,7 +131,9 @@ describe("erasure end to end", () => {
     const user = `erasure-victim-${Date.now().toString(36)}`;
     const t0 = Date.now() - 60_000;
     // Client event ids that embed the user id: the worst case for key-based stores.
-    const batch = items.slice(0, 6).map((item, i) => ({ event_id: `${user}-ev-${i}`, user_id: user, item_id: item, type: i === 5 ? "purchase" : "view", ts: t0 + i * 1000 }));
+    const batch = items
+      .slice(0, 6)
+      .map((item, i) => ({ event_id: `${user}-ev-${i}`, user_id: user, item_id: item, type: i === 5 ? "purchase" : "view", ts: t0 + i * 1000 }));
     const posted = await edge("/v1/events", authed(stack.secrets.clientKey, { events: batch }));
     expect(posted.status).toBe(202);
     expect(await posted.json()).toMatchObject({ accepted: 6, rejected: [] });
@@ -131,7 +142,10 @@ describe("erasure end to end", () => {
 
     const personal = await recs(user);
     expect(personal.personalised).toBe(true);
-    const fb = await edge("/v1/feedback", authed(stack.secrets.clientKey, { request_id: personal.request_id, user_id: user, item_id: personal.items[0]!.item_id, type: "click" }));
+    const fb = await edge(
+      "/v1/feedback",
+      authed(stack.secrets.clientKey, { request_id: personal.request_id, user_id: user, item_id: personal.items[0]!.item_id, type: "click" }),
+    );
     expect(fb.status).toBe(202);
 
     await until("the user's rows in Postgres and Redis", 60_000, async () => {
@@ -147,7 +161,13 @@ describe("erasure end to end", () => {
 
     const del = await edge(`/v1/users/${user}`, { method: "DELETE", headers: { authorization: `Bearer ${stack.secrets.adminKey}` } });
     expect(del.status).toBe(200);
-    const erasure = (await del.json()) as { user_hash: string; erased_at: string; erased: Record<string, Record<string, number>>; tombstones: string[]; degraded: string[] };
+    const erasure = (await del.json()) as {
+      user_hash: string;
+      erased_at: string;
+      erased: Record<string, Record<string, number>>;
+      tombstones: string[];
+      degraded: string[];
+    };
     expect(erasure.degraded).toEqual([]);
     expect(erasure.tombstones.sort()).toEqual(["postgres", "redis", "session"]);
     expect(erasure.erased.session).toMatchObject({ events: 6, consumed: 1 });
@@ -172,7 +192,17 @@ describe("erasure end to end", () => {
     expect(Number(await redis.get(`recs:tomb:${hash}`))).toBe(erasedAt);
 
     // Replay the earlier batch with its original acceptance time: nothing is stored.
-    const replay: StoredEvent[] = batch.map((e) => ({ event_id: e.event_id, user_id: user, session_id: null, item_id: e.item_id, type: e.type as StoredEvent["type"], value: null, ts: e.ts, context: null, received_at: acceptedBy }));
+    const replay: StoredEvent[] = batch.map((e) => ({
+      event_id: e.event_id,
+      user_id: user,
+      session_id: null,
+      item_id: e.item_id,
+      type: e.type as StoredEvent["type"],
+      value: null,
+      ts: e.ts,
+      context: null,
+      received_at: acceptedBy,
+    }));
     const ingest = await fetch(`${stack.backendUrl}/internal/v1/ingest`, {
       method: "POST",
       headers: { authorization: `Bearer ${stack.secrets.backendToken}`, "content-type": "application/json" },

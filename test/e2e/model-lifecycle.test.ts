@@ -131,7 +131,10 @@ describe("learned models end to end", () => {
       const [, ids] = Object.entries(demo.clusters)[1]!;
       for (let u = 0; u < 30; u++) {
         const user = `shadowed-${u}`;
-        const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events: [{ user_id: user, item_id: ids[u % ids.length]!, type: "view" }] }));
+        const post = await fetch(
+          `${stack.edgeUrl}/v1/events`,
+          authed(stack.secrets.clientKey, { events: [{ user_id: user, item_id: ids[u % ids.length]!, type: "view" }] }),
+        );
         expect(post.status).toBe(202);
         const { status, body } = await recs(user);
         expect(status).toBe(200);
@@ -157,12 +160,24 @@ describe("learned models end to end", () => {
   }, 120_000);
 
   it("answers an oversized body that the client sends to its end with a JSON 413, at the edge and the backend", async () => {
-    const big = new TextEncoder().encode(JSON.stringify({ events: [{ user_id: "u", item_id: "i", type: "view", context: { pad: "x".repeat(3 * 1024 * 1024) } }] }));
-    const edge = await sendWholeBody(`${stack.edgeUrl}/v1/events`, { authorization: `Bearer ${stack.secrets.clientKey}`, "content-type": "application/json" }, big, { paceMs: 5 });
+    const big = new TextEncoder().encode(
+      JSON.stringify({ events: [{ user_id: "u", item_id: "i", type: "view", context: { pad: "x".repeat(3 * 1024 * 1024) } }] }),
+    );
+    const edge = await sendWholeBody(
+      `${stack.edgeUrl}/v1/events`,
+      { authorization: `Bearer ${stack.secrets.clientKey}`, "content-type": "application/json" },
+      big,
+      { paceMs: 5 },
+    );
     expect(edge.status).toBe(413);
     expect(JSON.parse(edge.body)).toMatchObject({ error: { code: "payload_too_large", field: "body" } });
     const huge = new TextEncoder().encode(JSON.stringify({ items: [{ item_id: "big", title: "x".repeat(17 * 1024 * 1024) }] }));
-    const backend = await sendWholeBody(`${stack.backendUrl}/api/v1/catalog/items`, { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/json" }, huge, { chunked: true });
+    const backend = await sendWholeBody(
+      `${stack.backendUrl}/api/v1/catalog/items`,
+      { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/json" },
+      huge,
+      { chunked: true },
+    );
     expect(backend.status).toBe(413);
     expect(JSON.parse(backend.body)).toMatchObject({ error: { code: "payload_too_large", field: "body" } });
   });
@@ -201,14 +216,22 @@ describe("learned models end to end", () => {
       files: await Promise.all(files.map(async (f) => ({ name: f.name, role: f.role, sha256: await sha256OfBytes(f.bytes), bytes: f.bytes.length }))),
     };
     const putManifest = (body: unknown) =>
-      fetch(`${stack.edgeUrl}/v1/admin/models/${version}/manifest`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${stack.edgeUrl}/v1/admin/models/${version}/manifest`, {
+        method: "PUT",
+        headers: { ...edgeAdmin, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     // The admin token alone is not enough: an unsigned manifest is refused.
     const unsigned = await putManifest(manifest);
     expect(unsigned.status).toBe(400);
     expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe("manifest_unsigned");
     const m = await putManifest(await signManifest(manifest as Manifest, await signingKey(stack.secrets.modelSigningKey)));
     expect(m.status).toBe(201);
-    const activate = await fetch(`${stack.edgeUrl}/v1/admin/models/active`, { method: "PUT", headers: { ...edgeAdmin, "content-type": "application/json" }, body: JSON.stringify({ version }) });
+    const activate = await fetch(`${stack.edgeUrl}/v1/admin/models/active`, {
+      method: "PUT",
+      headers: { ...edgeAdmin, "content-type": "application/json" },
+      body: JSON.stringify({ version }),
+    });
     expect(activate.status).toBe(422);
     const { body } = await recs("after-corruption");
     expect(body!.model_version).toBe(first);

@@ -79,9 +79,7 @@ export function routesFromOpenApi(doc: OpenApiDocument, open: (method: string, p
           method,
           path,
           params: [...path.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]!),
-          query: parameters
-            .filter((p) => p.in === "query")
-            .map((p) => ({ name: p.name, kind: queryKind(p.schema), values: p.schema?.enum?.map(String) })),
+          query: parameters.filter((p) => p.in === "query").map((p) => ({ name: p.name, kind: queryKind(p.schema), values: p.schema?.enum?.map(String) })),
           body: op.requestBody !== undefined,
           open: open(method, path),
         };
@@ -203,7 +201,22 @@ export function invalidBody(keys: readonly string[], maxBodyBytes: number): fc.A
   const json = hostileJson(keys);
   return fc.oneof(
     // Broken syntax.
-    fc.constantFrom("{", "[", "{'a':1}", "{a:1}", "[1,]", '{"a":NaN}', '{"a":1}}', '{"a":1} trailing', "\uFEFF{", "undefined", "nul", '{"a":"\\x00"}', '{"a":"\uD800"', "\u0000"),
+    fc.constantFrom(
+      "{",
+      "[",
+      "{'a':1}",
+      "{a:1}",
+      "[1,]",
+      '{"a":NaN}',
+      '{"a":1}}',
+      '{"a":1} trailing',
+      "\uFEFF{",
+      "undefined",
+      "nul",
+      '{"a":"\\x00"}',
+      '{"a":"\uD800"',
+      "\u0000",
+    ),
     json.map((v) => JSON.stringify({ v }).slice(0, -1)),
     // Valid JSON of the wrong top-level type.
     fc.oneof(hostileString, hostileNumber, fc.boolean(), fc.constant(null)).map((v) => JSON.stringify(v) ?? "null"),
@@ -218,7 +231,14 @@ export function invalidBody(keys: readonly string[], maxBodyBytes: number): fc.A
   );
 }
 
-const CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16"];
+const CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/json; charset=utf-16",
+];
 
 /** Credentials every route must refuse: absent, malformed, forged or unknown. */
 export const badCredential: fc.Arbitrary<string | null> = fc.oneof(
@@ -228,9 +248,9 @@ export const badCredential: fc.Arbitrary<string | null> = fc.oneof(
   headerText.map((t) => `Bearer rk_live_${t}`),
   fc.integer({ min: 2_000, max: 8_000 }).map((n) => `Bearer ${"A".repeat(n)}`),
   // alg "none" and HS256 with a made-up secret: structurally JWTs, signed by nobody we trust.
-  fc.tuple(headerText, fc.constantFrom("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9")).map(
-    ([sub, header]) => `Bearer ${header}.${btoa(JSON.stringify({ sub, aud: "*", exp: 4_102_444_800 })).replace(/=+$/, "")}.c2lnbmF0dXJl`,
-  ),
+  fc
+    .tuple(headerText, fc.constantFrom("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"))
+    .map(([sub, header]) => `Bearer ${header}.${btoa(JSON.stringify({ sub, aud: "*", exp: 4_102_444_800 })).replace(/=+$/, "")}.c2lnbmF0dXJl`),
 );
 
 function encodeAll(text: string): string {
@@ -243,7 +263,9 @@ function encodeAll(text: string): string {
 }
 
 const plainId = fc.stringMatching(/^[a-z0-9-]{1,20}$/);
-const tooLongPathValue = fc.tuple(fc.constantFrom("a", "9", "-", "é", "😀", "'"), fc.integer({ min: 1_100, max: 3_000 })).map(([s, n]) => encodeAll(s.repeat(n)));
+const tooLongPathValue = fc
+  .tuple(fc.constantFrom("a", "9", "-", "é", "😀", "'"), fc.integer({ min: 1_100, max: 3_000 }))
+  .map(([s, n]) => encodeAll(s.repeat(n)));
 const invalidNumberText = fc.constantFrom("abc", "1.5", "-1", "0", "1e400", "99999999999999999999", "0x10", "NaN", "[]", "' OR 1=1");
 
 function invalidQueryValue(p: FuzzQueryParam): fc.Arbitrary<string> {
@@ -279,7 +301,12 @@ export function hostileRequest(opts: HostileOptions): fc.Arbitrary<FuzzRequest> 
   const noiseBody = hostileJson(keys).map((v) => JSON.stringify(v) ?? "null");
   const extraQuery = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...keys), hostileString), hostileString), { maxLength: 3 });
   const extraHeaders = fc.record(
-    { "x-forwarded-for": headerText, origin: fc.constantFrom("https://evil.example", "null", "http://localhost:3000"), "x-request-id": headerText, accept: headerText },
+    {
+      "x-forwarded-for": headerText,
+      origin: fc.constantFrom("https://evil.example", "null", "http://localhost:3000"),
+      "x-request-id": headerText,
+      accept: headerText,
+    },
     { requiredKeys: [] },
   );
   return fc

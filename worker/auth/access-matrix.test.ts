@@ -21,7 +21,11 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  "POST /v1/events": { scope: "events:write", user: "body", request: (u) => ({ path: "/v1/events", json: { events: [{ user_id: u, item_id: "am-item-1", type: "view" }] } }) },
+  "POST /v1/events": {
+    scope: "events:write",
+    user: "body",
+    request: (u) => ({ path: "/v1/events", json: { events: [{ user_id: u, item_id: "am-item-1", type: "view" }] } }),
+  },
   "POST /v1/feedback": {
     scope: "events:write",
     user: "body",
@@ -44,7 +48,11 @@ const EXCLUDED = (path: string) => path.startsWith("/v1/admin/") || path === "/v
 const document = createApp().getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } });
 const ROUTES = Object.entries(document.paths ?? {})
   .filter(([path]) => path.startsWith("/v1/") && !EXCLUDED(path))
-  .flatMap(([path, item]) => Object.keys(item ?? {}).filter((m) => ["get", "post", "put", "delete", "patch"].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+  .flatMap(([path, item]) =>
+    Object.keys(item ?? {})
+      .filter((m) => ["get", "post", "put", "delete", "patch"].includes(m))
+      .map((m) => `${m.toUpperCase()} ${path}`),
+  );
 
 /** For each scope a key holding every other scope (never admin, which implies all). */
 const allBut = (scope: Scope) => `rk_test_allbut_${scope.replace(":", "_")}_00000000000000`;
@@ -63,9 +71,16 @@ beforeAll(async () => {
 
 it("the OpenAPI document lists the public routes and every one has an access case", async () => {
   const served = await (await api("/openapi.json", { key: null })).json<{ paths: Record<string, object> }>();
-  expect(Object.keys(served.paths).filter((p) => p.startsWith("/v1/") && !EXCLUDED(p)).sort()).toEqual([...new Set(ROUTES.map((r) => r.split(" ")[1]))].sort());
+  expect(
+    Object.keys(served.paths)
+      .filter((p) => p.startsWith("/v1/") && !EXCLUDED(p))
+      .sort(),
+  ).toEqual([...new Set(ROUTES.map((r) => r.split(" ")[1]))].sort());
   expect(ROUTES.length).toBeGreaterThanOrEqual(8);
-  expect(ROUTES.filter((r) => !CASES[r]), "add these routes to CASES").toEqual([]);
+  expect(
+    ROUTES.filter((r) => !CASES[r]),
+    "add these routes to CASES",
+  ).toEqual([]);
   expect(served).toMatchObject({ components: { securitySchemes: { apiKey: { scheme: "bearer" }, endUserToken: { scheme: "bearer", bearerFormat: "JWT" } } } });
 });
 
@@ -113,7 +128,12 @@ describe("end-user tokens in bodies", () => {
     const res = await api("/v1/events", {
       method: "POST",
       key: await userToken(me),
-      json: { events: [{ user_id: me, item_id: "i1", type: "view" }, { user_id: uniq("other"), item_id: "i1", type: "view" }] },
+      json: {
+        events: [
+          { user_id: me, item_id: "i1", type: "view" },
+          { user_id: uniq("other"), item_id: "i1", type: "view" },
+        ],
+      },
     });
     expect(res.status).toBe(403);
     expect((await res.json<{ error: { field: string } }>()).error.field).toBe("events[1].user_id");
@@ -130,7 +150,12 @@ describe("end-user tokens in bodies", () => {
   });
 
   it("leaves a malformed body to the handler's 4xx", async () => {
-    const res = await api("/v1/events", { method: "POST", key: await userToken(uniq("am-me")), body: "{not json", headers: { "content-type": "application/json" } });
+    const res = await api("/v1/events", {
+      method: "POST",
+      key: await userToken(uniq("am-me")),
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(400);
   });
 

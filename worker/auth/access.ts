@@ -77,7 +77,9 @@ async function authenticate(c: Context<AppEnv>): Promise<Principal> {
       throw new ApiError(503, err.reason, err.message, "authorization", { "Retry-After": "30" });
     }
     // RFC 6750: the challenge tells a client its token, not its request, is the problem.
-    throw new ApiError(401, err.reason, err.message, "authorization", { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${err.message.replaceAll('"', "'")}"` });
+    throw new ApiError(401, err.reason, err.message, "authorization", {
+      "WWW-Authenticate": `Bearer error="invalid_token", error_description="${err.message.replaceAll('"', "'")}"`,
+    });
   }
 }
 

@@ -50,9 +50,19 @@ describe("customer tokens, HS256 shared secret", () => {
   it("refuses a token without exp or sub", async () => {
     const secret = new TextEncoder().encode(env.AUTH_JWT_SECRET!);
     const { SignJWT } = await import("jose");
-    const noExp = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u").setIssuer(env.AUTH_JWT_ISSUER!).setAudience(env.AUTH_JWT_AUDIENCE!).sign(secret);
+    const noExp = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("u")
+      .setIssuer(env.AUTH_JWT_ISSUER!)
+      .setAudience(env.AUTH_JWT_AUDIENCE!)
+      .sign(secret);
     expect(await failure(verifyEndUserToken(env, noExp))).toBe("token_invalid_claims");
-    const noSub = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").setIssuer(env.AUTH_JWT_ISSUER!).setAudience(env.AUTH_JWT_AUDIENCE!).sign(secret);
+    const noSub = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("5m")
+      .setIssuer(env.AUTH_JWT_ISSUER!)
+      .setAudience(env.AUTH_JWT_AUDIENCE!)
+      .sign(secret);
     expect(await failure(verifyEndUserToken(env, noSub))).toBe("token_invalid_claims");
   });
 

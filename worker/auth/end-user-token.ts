@@ -146,7 +146,10 @@ function checkedSubject(sub: string | undefined): string {
 }
 
 function list(raw: string | undefined): string[] {
-  return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 // Per isolate: parsed inline sets by their text, remote sets by URL, so the JWKS cache

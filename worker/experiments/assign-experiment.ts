@@ -32,12 +32,7 @@ export interface AssignedVariant {
   forced: boolean;
 }
 
-export async function assignExperiment(
-  env: Env,
-  unitId: string,
-  session: SessionContext | null,
-  input: ExperimentInput,
-): Promise<AssignedVariant | null> {
+export async function assignExperiment(env: Env, unitId: string, session: SessionContext | null, input: ExperimentInput): Promise<AssignedVariant | null> {
   const pool = input.only === null ? input.experiments : input.experiments.filter((e) => e.id === input.only);
   if (input.forceVariant !== null && input.only !== null) {
     const forced = pool[0]?.variants.find((v) => v.key === input.forceVariant);

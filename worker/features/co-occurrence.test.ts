@@ -29,7 +29,11 @@ describe("co-occurrence", () => {
       ],
       { windowMs: 30 * M, maxPartners: 20 },
     );
-    expect(pairs).toEqual([["b", "a"], ["c", "b"], ["c", "a"]]);
+    expect(pairs).toEqual([
+      ["b", "a"],
+      ["c", "b"],
+      ["c", "a"],
+    ]);
   });
 
   it("pairs new events with stored history", () => {

@@ -41,11 +41,7 @@ export function partnersOf(event: TimedItem, history: readonly TimedItem[], rule
  * their stored history. A pair is counted once per user per batch, so flicking between
  * two items does not inflate their bond.
  */
-export function pairIncrements(
-  history: readonly TimedItem[],
-  incoming: readonly TimedItem[],
-  rules: PairRules,
-): Array<[string, string]> {
+export function pairIncrements(history: readonly TimedItem[], incoming: readonly TimedItem[], rules: PairRules): Array<[string, string]> {
   const known: TimedItem[] = [...history];
   const counted = new Set<string>();
   const pairs: Array<[string, string]> = [];

@@ -39,12 +39,7 @@ export function resetFeatureCaches(): void {
   recordCache.clear();
 }
 
-export async function readServingSignals(
-  redis: Redis,
-  anchors: readonly string[],
-  now: number,
-  category: string | null,
-): Promise<ServingSignals> {
+export async function readServingSignals(redis: Redis, anchors: readonly string[], now: number, category: string | null): Promise<ServingSignals> {
   const windows = [TRENDING_WINDOW, POPULAR_WINDOW] as const;
   const cached = windows.map((w) => popularCache.get(popularKey(w, category), now));
   const missing = windows.filter((_, i) => cached[i] === undefined);
@@ -76,13 +71,7 @@ function popularKey(window: PopularityWindow, category: string | null): string {
   return `${window}\u0000${category ?? ""}`;
 }
 
-export async function readPopular(
-  redis: Redis,
-  window: PopularityWindow,
-  now: number,
-  category: string | null,
-  limit: number,
-): Promise<Scored> {
+export async function readPopular(redis: Redis, window: PopularityWindow, now: number, category: string | null, limit: number): Promise<Scored> {
   const p = redis.pipeline();
   queuePopular(p, window, now, category, limit);
   return mergePopular(window, now, await p.exec<unknown[]>(), limit);

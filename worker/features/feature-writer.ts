@@ -68,8 +68,14 @@ async function readState(redis: Redis, events: readonly StoredEvent[]): Promise<
   });
   return {
     items,
-    recent: keyedLists(userIds, lists.filter((_, i) => i % 2 === 0)),
-    purchases: keyedLists(userIds, lists.filter((_, i) => i % 2 === 1)),
+    recent: keyedLists(
+      userIds,
+      lists.filter((_, i) => i % 2 === 0),
+    ),
+    purchases: keyedLists(
+      userIds,
+      lists.filter((_, i) => i % 2 === 1),
+    ),
   };
 }
 
@@ -78,11 +84,21 @@ async function applyOps(redis: Redis, ops: readonly WriteOp[]): Promise<void> {
     const p = redis.pipeline();
     for (const op of ops.slice(i, i + CHUNK)) {
       switch (op.op) {
-        case "zincrby": p.zincrby(op.key, op.by, op.member); break;
-        case "lpush": p.lpush(op.key, ...op.values); break;
-        case "ltrim": p.ltrim(op.key, 0, op.keep - 1); break;
-        case "expire": p.expire(op.key, op.seconds); break;
-        case "ztrim": p.zremrangebyrank(op.key, 0, -(op.keep + 1)); break;
+        case "zincrby":
+          p.zincrby(op.key, op.by, op.member);
+          break;
+        case "lpush":
+          p.lpush(op.key, ...op.values);
+          break;
+        case "ltrim":
+          p.ltrim(op.key, 0, op.keep - 1);
+          break;
+        case "expire":
+          p.expire(op.key, op.seconds);
+          break;
+        case "ztrim":
+          p.zremrangebyrank(op.key, 0, -(op.keep + 1));
+          break;
       }
     }
     await p.exec();

@@ -28,10 +28,21 @@ describe("forward decay", () => {
     const L = 64 * H * 10;
     const now = L + H;
     // Item a: one event at L - H (previous epoch, stored as 2^63); item b: one event at L (stored as 1).
-    const merged = mergeEpochLists("1h", now, [
-      { epoch: 10, entries: [["b", 1]] },
-      { epoch: 9, entries: [["a", 2 ** 63], ["b", 0]] },
-    ], 10);
+    const merged = mergeEpochLists(
+      "1h",
+      now,
+      [
+        { epoch: 10, entries: [["b", 1]] },
+        {
+          epoch: 9,
+          entries: [
+            ["a", 2 ** 63],
+            ["b", 0],
+          ],
+        },
+      ],
+      10,
+    );
     expect(merged[0]![0]).toBe("b");
     expect(merged[0]![1]).toBeCloseTo(0.5, 12); // one hour old
     expect(merged[1]![1]).toBeCloseTo(0.25, 12); // two hours old

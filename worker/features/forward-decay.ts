@@ -19,12 +19,7 @@ export function epochOf(window: PopularityWindow, ts: number): number {
 }
 
 /** What an event adds to its epoch's key, or null when it is too old to matter (two epochs back). */
-export function forwardIncrement(
-  window: PopularityWindow,
-  weight: number,
-  ts: number,
-  now: number,
-): { epoch: number; increment: number } | null {
+export function forwardIncrement(window: PopularityWindow, weight: number, ts: number, now: number): { epoch: number; increment: number } | null {
   if (weight <= 0) return null;
   const epoch = epochOf(window, ts);
   if (epoch < epochOf(window, now) - 1) return null;

@@ -30,21 +30,11 @@ const POPULAR_KEPT = 5000;
 /** Interactions that express interest; a dismissal must not make items look related. */
 const PAIRING_TYPES: ReadonlySet<EventType> = new Set(["view", "click", "add_to_cart", "purchase", "rating", "watch", "wishlist"]);
 
-export function planFeatureWrites(
-  events: readonly StoredEvent[],
-  state: FeatureState,
-  weights: Record<EventType, number>,
-  now: number,
-): WriteOp[] {
+export function planFeatureWrites(events: readonly StoredEvent[], state: FeatureState, weights: Record<EventType, number>, now: number): WriteOp[] {
   return [...popularityOps(events, state, weights, now), ...userOps(events, state)];
 }
 
-function popularityOps(
-  events: readonly StoredEvent[],
-  state: FeatureState,
-  weights: Record<EventType, number>,
-  now: number,
-): WriteOp[] {
+function popularityOps(events: readonly StoredEvent[], state: FeatureState, weights: Record<EventType, number>, now: number): WriteOp[] {
   const totals = new Map<string, Map<string, number>>();
   const add = (key: string, member: string, by: number) => {
     const m = totals.get(key) ?? new Map<string, number>();
@@ -88,12 +78,7 @@ function userOps(events: readonly StoredEvent[], state: FeatureState): WriteOp[]
   return ops;
 }
 
-function pairOps(
-  history: TimedItem[],
-  incoming: TimedItem[],
-  rules: PairRules,
-  keyOf: (item: string) => string,
-): WriteOp[] {
+function pairOps(history: TimedItem[], incoming: TimedItem[], rules: PairRules, keyOf: (item: string) => string): WriteOp[] {
   const ops: WriteOp[] = [];
   const touched = new Set<string>();
   for (const [a, b] of pairIncrements(history, incoming, rules)) {

@@ -10,9 +10,7 @@ import { wholeNumberParam } from "../../models/whole-number-param.js";
 export const MAX_LIMIT = 100;
 export const MAX_BULK_USERS = 1000;
 
-export const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
-  .openapi("Error");
+export const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) }).openapi("Error");
 
 export const UserIdParam = z.object({ userId: IdSchema.openapi({ param: { name: "userId", in: "path" }, example: "user-42" }) });
 export const ItemIdParam = z.object({ itemId: IdSchema.openapi({ param: { name: "itemId", in: "path" }, example: "item-7" }) });
@@ -22,7 +20,12 @@ const Limit = wholeNumberParam(1, MAX_LIMIT).default(10);
 const ExcludeList = z
   .string()
   .max(8192)
-  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(IdSchema).max(200, "must list at most 200 ids"));
 
 export const RecsQuery = z.object({
@@ -106,7 +109,10 @@ export const ItemListResponse = z
   .openapi("RelatedItems");
 
 export const PopularQuery = z.object({
-  window: z.enum(POPULARITY_WINDOWS, { message: `must be one of ${POPULARITY_WINDOWS.join(", ")}` }).default("24h").optional(),
+  window: z
+    .enum(POPULARITY_WINDOWS, { message: `must be one of ${POPULARITY_WINDOWS.join(", ")}` })
+    .default("24h")
+    .optional(),
   category: z.string().min(1).max(128).optional(),
   limit: Limit.optional(),
 });
@@ -134,9 +140,7 @@ export const EventsResponse = z
   })
   .openapi("EventsAccepted");
 
-export const FeedbackResponse = z
-  .object({ accepted: z.number().int(), feedback_id: z.string(), ignored: IgnoredList.optional() })
-  .openapi("FeedbackAccepted");
+export const FeedbackResponse = z.object({ accepted: z.number().int(), feedback_id: z.string(), ignored: IgnoredList.optional() }).openapi("FeedbackAccepted");
 
 export const EraseResponse = z
   .object({

@@ -49,10 +49,15 @@ export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly u
 /** The queue is what makes an event accepted; if it is unavailable the client must retry. */
 async function enqueue(env: Env, events: StoredEvent[]): Promise<void> {
   try {
-    await sendAll(env.EVENTS_QUEUE, chunk(events, EVENTS_PER_MESSAGE).map((c) => ({ kind: "events" as const, events: c })));
+    await sendAll(
+      env.EVENTS_QUEUE,
+      chunk(events, EVENTS_PER_MESSAGE).map((c) => ({ kind: "events" as const, events: c })),
+    );
   } catch (err) {
     console.error(JSON.stringify({ level: "error", msg: "events queue send failed", error: String(err) }));
-    throw new ApiError(503, "queue_unavailable", "events could not be queued; retry the batch (event ids make retries safe)", undefined, { "retry-after": "1" });
+    throw new ApiError(503, "queue_unavailable", "events could not be queued; retry the batch (event ids make retries safe)", undefined, {
+      "retry-after": "1",
+    });
   }
 }
 

@@ -22,6 +22,9 @@ describe("normaliseEvent", () => {
 
   it("keeps a client's event id and fills defaults", async () => {
     const r = await normaliseEvent({ event_id: "e-1", user_id: "u", item_id: "i", type: "click" }, now);
-    expect(r).toEqual({ ok: true, event: { event_id: "e-1", user_id: "u", session_id: null, item_id: "i", type: "click", value: null, ts: now, context: null } });
+    expect(r).toEqual({
+      ok: true,
+      event: { event_id: "e-1", user_id: "u", session_id: null, item_id: "i", type: "click", value: null, ts: now, context: null },
+    });
   });
 });

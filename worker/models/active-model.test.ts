@@ -79,7 +79,10 @@ describe("getActiveModel", () => {
     expect(m.items).toEqual(["a", "b", "c"]);
     expect(m.itemIndex.get("c")).toBe(2);
     expect(m.firstSeen).toEqual(new Map([["a", FIRST_SEEN_A]]));
-    expect(m.similar.get("a")).toEqual([["b", 0.5], ["c", 0.25]]);
+    expect(m.similar.get("a")).toEqual([
+      ["b", 0.5],
+      ["c", 0.25],
+    ]);
     expect(m.boughtTogether.get("b")).toEqual([["c", 0.75]]);
     expect(m.foldIn).toBeNull();
     await expectV1(m);

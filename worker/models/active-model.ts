@@ -92,7 +92,11 @@ function adopt(model: LoadedModel, now: number): LoadedModel {
 
 /** Releases the sessions of a loaded model nobody serves (a trial that was not activated). */
 export async function discardLoaded(model: LoadedModel): Promise<void> {
-  await Promise.allSettled(sessionKeysOf(model).filter((k) => !inUse(k)).map((k) => dropSession(k)));
+  await Promise.allSettled(
+    sessionKeysOf(model)
+      .filter((k) => !inUse(k))
+      .map((k) => dropSession(k)),
+  );
 }
 
 function reapRetired(now: number): void {
@@ -143,11 +147,7 @@ function startLoad(env: ModelStoreEnv, target: ActivePointer, now: number): Prom
  * `background` receives a load that should outlive the request (pass
  * `ctx.waitUntil`); without it the load still runs, unanchored.
  */
-export async function getActiveModel(
-  env: ModelStoreEnv,
-  now: number = Date.now(),
-  background?: (p: Promise<unknown>) => void,
-): Promise<LoadedModel | null> {
+export async function getActiveModel(env: ModelStoreEnv, now: number = Date.now(), background?: (p: Promise<unknown>) => void): Promise<LoadedModel | null> {
   reapRetired(now);
   const p = await readPointer(env, now);
   if (!p.readable) return current;

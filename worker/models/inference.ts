@@ -71,7 +71,11 @@ export async function retrieve(model: ModelSessions, history: ReadonlyArray<Hist
   }
   const strength = strengths(history.map((h) => h.strength));
   const out = await model.retrieval.run({
-    [HISTORY_ITEMS]: new Tensor("int64", BigInt64Array.from(history, (h) => BigInt(h.index)), [history.length]),
+    [HISTORY_ITEMS]: new Tensor(
+      "int64",
+      BigInt64Array.from(history, (h) => BigInt(h.index)),
+      [history.length],
+    ),
     [HISTORY_STRENGTH]: new Tensor("float32", strength, [history.length]),
   });
   const indices = output(out, RETRIEVAL_INDICES, model.version);

@@ -92,7 +92,12 @@ function parseJson<T>(bytes: Uint8Array, what: string, schema: ZodType<T>): T {
 }
 
 /** Reads and checks manifest.json; `expectedSha256` is the pointer's, absent for a trial before activation. */
-async function readManifest(bucket: R2Bucket, version: string, signingEnv: SigningEnv, expectedSha256?: string): Promise<{ manifest: Manifest; sha256: string }> {
+async function readManifest(
+  bucket: R2Bucket,
+  version: string,
+  signingEnv: SigningEnv,
+  expectedSha256?: string,
+): Promise<{ manifest: Manifest; sha256: string }> {
   const key = artifactKey(version, MANIFEST_FILE);
   const bytes = await readBytes(bucket, key);
   if (!bytes) throw new ModelLoadError(`${key} is missing`, true);
@@ -143,7 +148,13 @@ async function checkFeatureSpec(manifest: Manifest): Promise<void> {
   }
 }
 
-function estimateMemory(files: readonly Artifact[], items: readonly string[], firstSeen: Map<string, number>, similar: Neighbours, boughtTogether: Neighbours): number {
+function estimateMemory(
+  files: readonly Artifact[],
+  items: readonly string[],
+  firstSeen: Map<string, number>,
+  similar: Neighbours,
+  boughtTogether: Neighbours,
+): number {
   // V8: ~2 bytes per character (+ header) for a string, ~50 bytes per Map entry or small array.
   const str = (s: string) => 16 + 2 * s.length;
   let bytes = files.reduce((sum, f) => sum + f.bytes, 0);

@@ -25,6 +25,10 @@ export function manifestProblem(manifest: Manifest): ManifestProblem | null {
   return (
     need("items", "(the item table every graph index refers to)") ??
     (manifest.retrieval.path === "in_process" ? need("retrieval", "for retrieval.path in_process") : need("fold_in", "for retrieval.path vector_store")) ??
-    (manifest.ranker ? need("ranker", "when ranker is set") : roles.has("ranker") ? { field: "ranker", message: "must list the ranker's features when a ranker file is shipped" } : null)
+    (manifest.ranker
+      ? need("ranker", "when ranker is set")
+      : roles.has("ranker")
+        ? { field: "ranker", message: "must list the ranker's features when a ranker file is shipped" }
+        : null)
   );
 }

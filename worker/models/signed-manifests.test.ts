@@ -109,7 +109,8 @@ describe("signed manifests", () => {
     await uploadFiles(vNew);
     const signedOld = await signManifest(vOld.manifest, oldKey);
     const signedNew = await signManifest(vNew.manifest, newKey);
-    const put = (overrides: Partial<Env>, v: typeof vOld, m: Manifest) => edgeWith(overrides, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: m });
+    const put = (overrides: Partial<Env>, v: typeof vOld, m: Manifest) =>
+      edgeWith(overrides, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: m });
 
     expect((await put(before, vOld, signedOld)).status).toBe(201);
     await expectRefused(await put(before, vNew, signedNew), "signature_unknown_key", /does not hold/);
@@ -131,15 +132,25 @@ describe("signed manifests", () => {
     await uploadFiles(v);
     const manifest = await signManifest(v.manifest, await signingKey(NEW_SECRET, "2026-12"));
     expect(manifest.signature?.key_id).toBe("2026-12");
-    await expectRefused(await edgeWith({ MODEL_SIGNING_KEY: NEW_SECRET }, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: manifest }), "signature_unknown_key", /2026-12/);
-    const res = await edgeWith({ MODEL_SIGNING_KEY: NEW_SECRET, MODEL_SIGNING_KEY_ID: "2026-12" }, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: manifest });
+    await expectRefused(
+      await edgeWith({ MODEL_SIGNING_KEY: NEW_SECRET }, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: manifest }),
+      "signature_unknown_key",
+      /2026-12/,
+    );
+    const res = await edgeWith({ MODEL_SIGNING_KEY: NEW_SECRET, MODEL_SIGNING_KEY_ID: "2026-12" }, `/v1/admin/models/${v.version}/manifest`, {
+      method: "PUT",
+      json: manifest,
+    });
     expect(res.status).toBe(201);
   });
 
   it("accepts no manifest in production without MODEL_SIGNING_KEY (no development key there)", async () => {
     const v = await buildTestVersion(uniq("prod"), V1_FACTORS);
     await uploadFiles(v);
-    const res = await edgeWith({ ENVIRONMENT: "production", MODEL_SIGNING_KEY: undefined }, `/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(v.manifest) });
+    const res = await edgeWith({ ENVIRONMENT: "production", MODEL_SIGNING_KEY: undefined }, `/v1/admin/models/${v.version}/manifest`, {
+      method: "PUT",
+      json: await signed(v.manifest),
+    });
     await expectRefused(res, "signature_unknown_key", /MODEL_SIGNING_KEY is not set/);
   });
 

@@ -22,6 +22,7 @@ export async function acceptedSigningKeys(env: SigningEnv): Promise<SigningKey[]
 /** Checks a manifest's signature against the keys in `env`. */
 export async function checkManifestSignature(manifest: Manifest, env: SigningEnv): Promise<SignatureCheck> {
   const keys = await acceptedSigningKeys(env);
-  if (keys.length === 0) return { ok: false, code: "signature_unknown_key", message: "MODEL_SIGNING_KEY is not set on this edge, so no manifest can be verified" };
+  if (keys.length === 0)
+    return { ok: false, code: "signature_unknown_key", message: "MODEL_SIGNING_KEY is not set on this edge, so no manifest can be verified" };
   return verifyManifest(manifest, keys);
 }

@@ -92,7 +92,10 @@ describe("served lists and consent", () => {
   /** Runs one request with a queue that records what is sent to it. */
   async function withRecordingQueue(request: Request): Promise<{ status: number; sent: unknown[] }> {
     const sent: unknown[] = [];
-    const queue = { send: async (b: unknown) => void sent.push(b), sendBatch: async (bs: Array<{ body: unknown }>) => void sent.push(...bs.map((b) => b.body)) };
+    const queue = {
+      send: async (b: unknown) => void sent.push(b),
+      sendBatch: async (bs: Array<{ body: unknown }>) => void sent.push(...bs.map((b) => b.body)),
+    };
     const ctx = createExecutionContext();
     const res = await createApp().fetch(request, { ...env, EVENTS_QUEUE: queue as unknown as Queue<unknown> }, ctx);
     await waitOnExecutionContext(ctx);
@@ -115,7 +118,9 @@ describe("served lists and consent", () => {
     const bulk = await withRecordingQueue(get("/v1/recommendations/bulk", { user_ids: [on, off] }));
     const logged = bulk.sent.flatMap((m) => (m as { served: Array<{ user_id: string }> }).served.map((l) => l.user_id));
     expect(logged).toEqual([on]);
-    const answer = await (await api("/v1/recommendations/bulk", { method: "POST", json: { user_ids: [on, off] } })).json<{ results: Array<{ personalised: boolean }> }>();
+    const answer = await (await api("/v1/recommendations/bulk", { method: "POST", json: { user_ids: [on, off] } })).json<{
+      results: Array<{ personalised: boolean }>;
+    }>();
     expect(answer.results.map((r) => r.personalised)).toEqual([true, false]);
   });
 });
@@ -132,7 +137,13 @@ describe("DELETE /v1/users/{userId}", () => {
 
     const res = await api(`/v1/users/${user}`, { method: "DELETE", key: KEYS.admin });
     expect(res.status).toBe(200);
-    const body = await res.json<{ user_hash: string; erased_at: string; erased: Record<string, Record<string, number>>; tombstones: string[]; degraded: string[] }>();
+    const body = await res.json<{
+      user_hash: string;
+      erased_at: string;
+      erased: Record<string, Record<string, number>>;
+      tombstones: string[];
+      degraded: string[];
+    }>();
     const hash = await hashUserId(user, DEV_USER_ID_HASH_KEY);
     expect(body.user_hash).toBe(hash);
     // The test backend does not run here: Postgres is reported unreachable, not silently skipped.
@@ -161,7 +172,17 @@ describe("DELETE /v1/users/{userId}", () => {
 
 describe("queue consumer and tombstones", () => {
   function event(user: string, item: string, receivedAt: number): StoredEvent {
-    return { event_id: uniq("e"), user_id: user, session_id: null, item_id: item, type: "view", value: null, ts: receivedAt - 10, context: null, received_at: receivedAt };
+    return {
+      event_id: uniq("e"),
+      user_id: user,
+      session_id: null,
+      item_id: item,
+      type: "view",
+      value: null,
+      ts: receivedAt - 10,
+      context: null,
+      received_at: receivedAt,
+    };
   }
 
   it("drops events, feedback and served lists of a tombstoned user accepted at or before the erasure", async () => {
@@ -172,12 +193,18 @@ describe("queue consumer and tombstones", () => {
     const [a, b] = [uniq("a"), uniq("b")];
     const bodies = [
       { kind: "events", events: [event(user, a, erasedAt - 100), event(user, b, erasedAt), event(other, a, erasedAt - 100), event(other, b, erasedAt)] },
-      { kind: "feedback", feedback: { feedback_id: uniq("f"), request_id: "r", user_id: user, item_id: a, type: "click", ts: erasedAt - 50, received_at: erasedAt - 50 } },
+      {
+        kind: "feedback",
+        feedback: { feedback_id: uniq("f"), request_id: "r", user_id: user, item_id: a, type: "click", ts: erasedAt - 50, received_at: erasedAt - 50 },
+      },
       { kind: "served", served: [{ request_id: uniq("r"), user_id: user, model_version: "v", context: null, items: [a], degraded: [], ts: erasedAt - 20 }] },
     ];
     // Backend unreachable: the batch is retried, but the feature write (Redis) shows what was kept.
     const bindings: Env = { ...env, BACKEND_URL: "http://127.0.0.1:9" };
-    const batch = createMessageBatch(EVENTS_QUEUE_NAME, bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+    const batch = createMessageBatch(
+      EVENTS_QUEUE_NAME,
+      bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
     await handleQueue(batch, bindings);
     await getQueueResult(batch, createExecutionContext());
     expect(await redis().exists(keys.userRecent(user))).toBe(0);
@@ -186,7 +213,9 @@ describe("queue consumer and tombstones", () => {
     expect(Number(await redis().zscore(keys.coView(a), b))).toBe(1);
 
     // Events accepted after the erasure belong to the user's new history.
-    const fresh = createMessageBatch(EVENTS_QUEUE_NAME, [{ id: "n0", timestamp: new Date(), attempts: 1, body: { kind: "events", events: [event(user, a, erasedAt + 1)] } }]);
+    const fresh = createMessageBatch(EVENTS_QUEUE_NAME, [
+      { id: "n0", timestamp: new Date(), attempts: 1, body: { kind: "events", events: [event(user, a, erasedAt + 1)] } },
+    ]);
     await handleQueue(fresh, bindings);
     expect(await redis().lrange(keys.userRecent(user), 0, -1)).toHaveLength(1);
   });

@@ -9,7 +9,15 @@ import { writeRedisTombstone } from "./redis-tombstones.js";
 
 const redis = () => redisClient(env, 2_000);
 const event = (user: string, receivedAt: number) => ({
-  event_id: uniq("e"), user_id: user, session_id: null, item_id: "i", type: "view" as const, value: null, ts: receivedAt, context: null, received_at: receivedAt,
+  event_id: uniq("e"),
+  user_id: user,
+  session_id: null,
+  item_id: "i",
+  type: "view" as const,
+  value: null,
+  ts: receivedAt,
+  context: null,
+  received_at: receivedAt,
 });
 
 describe("dropErased", () => {

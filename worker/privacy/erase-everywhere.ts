@@ -56,12 +56,19 @@ export async function eraseEverywhere(env: Env, userId: string, userHash: string
   // Started once and shared: the Redis step needs the event ids the object held.
   const session: Promise<SessionErasure> = Promise.resolve().then(() => sessionStub(env, userId).erase(erasedAt));
   // The Redis step waits for the session's event ids but must not fail with it.
-  const heldEventIds = session.then((s) => s.event_ids, () => []);
+  const heldEventIds = session.then(
+    (s) => s.event_ids,
+    () => [],
+  );
   await Promise.all([
-    attempt("session", async () => {
-      const s = await session;
-      return { events: s.events, consumed: s.consumed, assignments: s.assignments };
-    }, true),
+    attempt(
+      "session",
+      async () => {
+        const s = await session;
+        return { events: s.events, consumed: s.consumed, assignments: s.assignments };
+      },
+      true,
+    ),
     attempt("redis", () => eraseInRedis(env, userId, userHash, erasedAt, heldEventIds), true),
     attempt("postgres", () => eraseInBackend(env, userId, erasedAt), true),
     attempt("dead_letters", () => scrubDeadLetters(env.ARTIFACTS, userId), false),

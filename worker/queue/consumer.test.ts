@@ -14,7 +14,10 @@ function event(user: string, item: string, ts: number): StoredEvent {
 }
 
 async function run(queue: string, bodies: unknown[], bindings: Env) {
-  const batch = createMessageBatch(queue, bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
   const ctx = createExecutionContext();
   await handleQueue(batch, bindings);
   return await getQueueResult(batch, ctx);

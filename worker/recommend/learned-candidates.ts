@@ -8,12 +8,7 @@
  * personalise; no ranker (or it fails) → the fallback formula orders the list.
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
-import {
-  fallbackScores,
-  generateCandidates,
-  neighbourCandidates,
-  type GeneratedCandidate,
-} from "../../models/candidates.js";
+import { fallbackScores, generateCandidates, neighbourCandidates, type GeneratedCandidate } from "../../models/candidates.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
 import type { RecentInteraction } from "../../durable-objects/user-session.js";
@@ -117,7 +112,12 @@ function candidatesOf(input: LearnedInput, history: readonly HistoryEvent[], fou
   );
 }
 
-async function scoresOf(input: LearnedInput, history: readonly HistoryEvent[], cands: readonly GeneratedCandidate[], records: ReadonlyMap<string, EdgeItemRecord> | null): Promise<{ scores: Float32Array; ranked: boolean }> {
+async function scoresOf(
+  input: LearnedInput,
+  history: readonly HistoryEvent[],
+  cands: readonly GeneratedCandidate[],
+  records: ReadonlyMap<string, EdgeItemRecord> | null,
+): Promise<{ scores: Float32Array; ranked: boolean }> {
   const { model } = input;
   // Without history the user is outside what the ranker learned from (see the trainer).
   if (!model.ranker || history.length === 0 || cands.length === 0) return { scores: fallbackScores(cands), ranked: false };

@@ -140,7 +140,14 @@ async function readSignals(
   degraded: string[],
 ): Promise<ServingSignals | null> {
   try {
-    return await timing.measure("features", () => readServingSignals(redis, anchors.map((a) => a.item_id), now, req.category));
+    return await timing.measure("features", () =>
+      readServingSignals(
+        redis,
+        anchors.map((a) => a.item_id),
+        now,
+        req.category,
+      ),
+    );
   } catch (err) {
     degraded.push("features");
     logStage("features", err);
@@ -163,9 +170,7 @@ async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsR
     timing: l.timing,
     degraded: l.degraded,
     records: (ids) =>
-      l.signals
-        ? l.timing.measure("catalog", () => readItemRecords(l.redis, ids))
-        : Promise.resolve(new Map(Object.entries(l.snapshot?.records ?? {}))),
+      l.signals ? l.timing.measure("catalog", () => readItemRecords(l.redis, ids)) : Promise.resolve(new Map(Object.entries(l.snapshot?.records ?? {}))),
   });
   const records = learned.records ?? new Map<string, EdgeItemRecord>();
   const final = applyRules(learned.candidates.filter(l.fromAllowedSource), {

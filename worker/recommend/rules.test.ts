@@ -5,8 +5,13 @@ import { applyRules } from "./rules.js";
 const rec = (category: string | null, available = true): EdgeItemRecord => ({ title: "t", category, available, price: null });
 const ranked = ["a1", "a2", "a3", "b1", "gone", "a4", "c1"].map((item_id) => ({ item_id }));
 const records = new Map<string, EdgeItemRecord>([
-  ["a1", rec("A")], ["a2", rec("A")], ["a3", rec("A")], ["a4", rec("A")],
-  ["b1", rec("B")], ["gone", rec("B", false)], ["c1", rec(null)],
+  ["a1", rec("A")],
+  ["a2", rec("A")],
+  ["a3", rec("A")],
+  ["a4", rec("A")],
+  ["b1", rec("B")],
+  ["gone", rec("B", false)],
+  ["c1", rec(null)],
 ]);
 const base = { excluded: new Set<string>(), records, recordsKnown: true, category: null, limit: 5, maxCategoryShare: 0.4 };
 

@@ -38,7 +38,7 @@ function diversify<T extends { item_id: string }>(eligible: readonly T[], rules:
   for (const c of eligible) {
     if (picked.length >= rules.limit) break;
     const category = rules.records.get(c.item_id)?.category ?? null;
-    const n = category === null ? 0 : perCategory.get(category) ?? 0;
+    const n = category === null ? 0 : (perCategory.get(category) ?? 0);
     if (category !== null && rules.category === null && n >= cap) {
       heldBack.push(c);
       continue;

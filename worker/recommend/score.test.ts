@@ -24,14 +24,29 @@ describe("heuristic scorer", () => {
   it("computes the weighted formula and names the strongest contribution", () => {
     const anchors = [{ item_id: "x", type: "view", ts: now, weight: 1 }];
     const signals = {
-      coView: new Map([["x", [["a", 10], ["b", 5]] as Array<[string, number]>]]),
+      coView: new Map([
+        [
+          "x",
+          [
+            ["a", 10],
+            ["b", 5],
+          ] as Array<[string, number]>,
+        ],
+      ]),
       coPurchase: new Map([["x", [["b", 2]] as Array<[string, number]>]]),
-      trending: [["c", 4], ["a", 2]] as Array<[string, number]>,
+      trending: [
+        ["c", 4],
+        ["a", 2],
+      ] as Array<[string, number]>,
       popular: [] as Array<[string, number]>,
     };
     const out = scoreCandidates(anchors, signals, DEFAULT_SCORE_WEIGHTS);
     // a: 1·1·(10/10) + 0.3·(2/4) = 1.15 ; b: 1·(5/10) + 0.8·(2/2) = 1.3 ; c: 0.3·(4/4) = 0.3
-    expect(out.map((c) => [c.item_id, Number(c.score.toFixed(6))])).toEqual([["b", 1.3], ["a", 1.15], ["c", 0.3]]);
+    expect(out.map((c) => [c.item_id, Number(c.score.toFixed(6))])).toEqual([
+      ["b", 1.3],
+      ["a", 1.15],
+      ["c", 0.3],
+    ]);
     expect(out[0]!.reason).toMatchObject({ kind: "anchor", source: "co_purchase" });
     expect(out[0]!.sources.sort()).toEqual(["co_purchase", "co_view"]);
     expect(out[2]!.reason).toEqual({ kind: "trending" });

@@ -24,11 +24,7 @@ export interface Anchor {
   weight: number;
 }
 
-export type Reason =
-  | { kind: "anchor"; source: "co_view" | "co_purchase"; anchor: Anchor }
-  | { kind: "cf" }
-  | { kind: "trending" }
-  | { kind: "popular" };
+export type Reason = { kind: "anchor"; source: "co_view" | "co_purchase"; anchor: Anchor } | { kind: "cf" } | { kind: "trending" } | { kind: "popular" };
 
 export interface Candidate {
   item_id: string;
@@ -91,9 +87,7 @@ export function scoreCandidates(anchors: readonly Anchor[], signals: ServingSign
   }
   for (const [item, v] of normalised(signals.trending)) add(item, w.trending * v, "trending", { kind: "trending" });
   for (const [item, v] of normalised(signals.popular)) add(item, w.popular * v, "popular", { kind: "popular" });
-  return [...acc.entries()]
-    .map(([item_id, a]) => ({ item_id, score: a.score, sources: [...a.sources], reason: a.reason }))
-    .sort(byScore);
+  return [...acc.entries()].map(([item_id, a]) => ({ item_id, score: a.score, sources: [...a.sources], reason: a.reason })).sort(byScore);
 }
 
 export function byScore(a: { score: number; item_id: string }, b: { score: number; item_id: string }): number {

@@ -105,7 +105,7 @@ describe("admin model routes", () => {
 
   it("refuses an upload whose bytes do not match X-Content-Sha256 and stores nothing", async () => {
     const version = uniq("v");
-    const bytes = new TextEncoder().encode("{\"items\":[\"a\"]}");
+    const bytes = new TextEncoder().encode('{"items":["a"]}');
     const other = await sha256OfBytes(new TextEncoder().encode("something else"));
     await expectError(await upload(version, "items.json", bytes, other), 400, "x-content-sha256", new RegExp(`body's sha256 is ${await sha256OfBytes(bytes)}`));
     expect(await env.ARTIFACTS.head(artifactKey(version, "items.json"))).toBeNull();
@@ -114,7 +114,7 @@ describe("admin model routes", () => {
     expect((await upload(version, "items.json", bytes)).status).toBe(201);
     await expectError(await upload(version, "items.json", new TextEncoder().encode("tampered"), await sha256OfBytes(bytes)), 400, "x-content-sha256");
     const kept = await env.ARTIFACTS.get(artifactKey(version, "items.json"));
-    expect(await kept!.text()).toBe("{\"items\":[\"a\"]}");
+    expect(await kept!.text()).toBe('{"items":["a"]}');
   });
 
   it.each([
@@ -209,7 +209,11 @@ describe("admin model routes", () => {
     await expectError(await put(v.manifest, uniq("other")), 400, "version");
     await expectError(await put({ ...v.manifest, catalog_size: -1 }), 400, "catalog_size");
     await expectError(await put({ ...v.manifest, files: v.manifest.files.filter((f) => f.role !== "items") }), 400, "files", /role items is required/);
-    await expectError(await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", body: "{", headers: { "content-type": "application/json" } }), 400, "body");
+    await expectError(
+      await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", body: "{", headers: { "content-type": "application/json" } }),
+      400,
+      "body",
+    );
   });
 
   it("refuses to activate a version corrupted in R2 after upload (422, pointer unchanged), and a pointer forced onto it leaves v1 serving", async () => {
@@ -288,7 +292,7 @@ describe("admin model routes", () => {
     expect((await activate(v.version)).status).toBe(200);
     const items = v.files[1]!;
     expect((await upload(v.version, items.name, items.bytes)).status).toBe(201);
-    await expectError(await upload(v.version, items.name, new TextEncoder().encode("{\"items\":[]}")), 409, "version", /is active/);
+    await expectError(await upload(v.version, items.name, new TextEncoder().encode('{"items":[]}')), 409, "version", /is active/);
     await expectError(
       await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed({ ...v.manifest, catalog_size: 4 }) }),
       409,

@@ -143,7 +143,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/octet-stream\b/i.test(type)) throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/octet-stream");
     const declared = c.req.header("content-length");
-    if (declared === undefined || !/^\d+$/.test(declared)) throw new ApiError(411, "length_required", "send Content-Length: the upload streams to storage", "content-length");
+    if (declared === undefined || !/^\d+$/.test(declared))
+      throw new ApiError(411, "length_required", "send Content-Length: the upload streams to storage", "content-length");
     const bytes = Number(declared);
     if (bytes > MAX_ARTIFACT_BYTES) throw new ApiError(413, "payload_too_large", `an artifact may be at most ${MAX_ARTIFACT_BYTES} bytes`, "body");
     const key = artifactKey(version, name);
@@ -152,7 +153,12 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     const outcome = await storeArtifact(c.env.ARTIFACTS, key, c.req.raw.body, bytes, sha256);
     if (!outcome.ok) {
-      throw new ApiError(400, "checksum_mismatch", `x-content-sha256: the body's sha256 is ${outcome.actualSha256}, not ${sha256}; nothing was stored`, "x-content-sha256");
+      throw new ApiError(
+        400,
+        "checksum_mismatch",
+        `x-content-sha256: the body's sha256 is ${outcome.actualSha256}, not ${sha256}; nothing was stored`,
+        "x-content-sha256",
+      );
     }
     return c.json({ version, name, sha256, bytes }, 201);
   });
@@ -160,7 +166,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.put(manifestRoute.path.replace("{version}", ":version"), requireAdminToken(), async (c) => {
     const { version } = parse(VersionParam, c.req.param());
     const manifest = parse(ManifestSchema, await readJson(c));
-    if (manifest.version !== version) throw new ApiError(400, "invalid_request", `version: the manifest is for ${manifest.version}, the path names ${version}`, "version");
+    if (manifest.version !== version)
+      throw new ApiError(400, "invalid_request", `version: the manifest is for ${manifest.version}, the path names ${version}`, "version");
     const problem = manifestProblem(manifest);
     if (problem) throw new ApiError(400, "invalid_request", `${problem.field}: ${problem.message}`, problem.field);
     const signature = await checkManifestSignature(manifest, c.env);
@@ -170,8 +177,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       const found = stored[i];
       const field = `files.${i}`;
       if (!found) throw new ApiError(409, "artifact_missing", `${field}: ${f.name} has not been uploaded for ${version}`, field);
-      if (found.bytes !== f.bytes) throw new ApiError(409, "artifact_mismatch", `${field}: ${f.name} has ${found.bytes} bytes in storage, the manifest says ${f.bytes}`, field);
-      if (found.sha256 !== f.sha256) throw new ApiError(409, "artifact_mismatch", `${field}: ${f.name} has sha256 ${found.sha256} in storage, the manifest says ${f.sha256}`, field);
+      if (found.bytes !== f.bytes)
+        throw new ApiError(409, "artifact_mismatch", `${field}: ${f.name} has ${found.bytes} bytes in storage, the manifest says ${f.bytes}`, field);
+      if (found.sha256 !== f.sha256)
+        throw new ApiError(409, "artifact_mismatch", `${field}: ${f.name} has sha256 ${found.sha256} in storage, the manifest says ${f.sha256}`, field);
     });
     const body = new TextEncoder().encode(JSON.stringify(manifest));
     const manifest_sha256 = await sha256OfBytes(body);

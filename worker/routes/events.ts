@@ -44,7 +44,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post("/v1/events", requireAccess({ scope: "events:write", user: "body" }), async (c) => {
     const body = await readJson(c);
     if (typeof body !== "object" || body === null || Array.isArray(body) || !("events" in body)) {
-      throw new ApiError(400, "invalid_request", "events: required; send {\"events\": [...]}", "events");
+      throw new ApiError(400, "invalid_request", 'events: required; send {"events": [...]}', "events");
     }
     const { events } = body as { events: unknown };
     if (!Array.isArray(events)) throw new ApiError(400, "invalid_request", "events: must be an array", "events");
@@ -71,12 +71,19 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
     if ((await readConsent(c.env, f.user_id)) === false) {
       return c.json({ accepted: 0, feedback_id, ignored: [{ index: 0, reason: "consent" as const }] }, 202);
     }
-    await sendAll(c.env.EVENTS_QUEUE, [{ kind: "feedback", feedback: { feedback_id, request_id: f.request_id, user_id: f.user_id, item_id: f.item_id, type: f.type, ts, received_at: now } }]);
+    await sendAll(c.env.EVENTS_QUEUE, [
+      { kind: "feedback", feedback: { feedback_id, request_id: f.request_id, user_id: f.user_id, item_id: f.item_id, type: f.type, ts, received_at: now } },
+    ]);
     if (f.type === "dismiss") {
       // A dismissal must take effect on the very next list, so it goes to the session too.
-      await appendToSession(c.env, f.user_id, [{ event_id: feedback_id, item_id: f.item_id, type: "dismiss", ts, session_id: null }], edgeConfig(c.env).consumedTypes, now).catch(() => undefined);
+      await appendToSession(
+        c.env,
+        f.user_id,
+        [{ event_id: feedback_id, item_id: f.item_id, type: "dismiss", ts, session_id: null }],
+        edgeConfig(c.env).consumedTypes,
+        now,
+      ).catch(() => undefined);
     }
     return c.json({ accepted: 1, feedback_id }, 202);
   });
 }
-

@@ -39,7 +39,10 @@ async function check(run: () => Promise<unknown>): Promise<Check> {
 
 /** The version this isolate serves, loading the active one if need be (heuristic-v1 when none). */
 async function servedVersion(c: Context<AppEnv>, budgetMs: number): Promise<string> {
-  const model = await within(budgetMs, getActiveModel(c.env, Date.now(), (p) => c.executionCtx.waitUntil(p))).catch(() => null);
+  const model = await within(
+    budgetMs,
+    getActiveModel(c.env, Date.now(), (p) => c.executionCtx.waitUntil(p)),
+  ).catch(() => null);
   return model?.version ?? HEURISTIC_MODEL_VERSION;
 }
 

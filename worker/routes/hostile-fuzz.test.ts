@@ -16,7 +16,17 @@ import { keys } from "../../models/feature-keys.js";
 import { redisClient } from "../features/redis-client.js";
 import { forgetKeySet } from "../http/auth.js";
 import { api, KEYS, seedKeys } from "../test-support/fixtures.js";
-import { fuzzRuns, hostileRequest, leakIn, propertyNames, routesFromOpenApi, undocumentedRoutes, withDeadline, type FuzzRequest, type OpenApiDocument } from "../../test/fuzz/hostile-requests.js";
+import {
+  fuzzRuns,
+  hostileRequest,
+  leakIn,
+  propertyNames,
+  routesFromOpenApi,
+  undocumentedRoutes,
+  withDeadline,
+  type FuzzRequest,
+  type OpenApiDocument,
+} from "../../test/fuzz/hostile-requests.js";
 
 // FUZZ_RUNS and FUZZ_SEED reach the worker as bindings (vitest.workers.config.ts), not typed in Env.
 const fuzzEnv = env as unknown as Record<string, string | undefined>;
@@ -24,15 +34,22 @@ const RUNS = fuzzRuns(fuzzEnv, 10_000);
 const VICTIM = "fz-victim-1";
 const ITEM = "fz-item-1";
 /** Requests anyone may make that take no input: they must only never fail. */
-const OPEN = (method: string, path: string) => path === "/health" || path === "/health/ready" || path === "/openapi.json" || path.startsWith("/docs") || (method === "POST" && path === "/v1/sessions");
+const OPEN = (method: string, path: string) =>
+  path === "/health" || path === "/health/ready" || path === "/openapi.json" || path.startsWith("/docs") || (method === "POST" && path === "/v1/sessions");
 
 const document = createApp().getOpenAPI31Document({ openapi: "3.1.0", info: { title: "fuzz", version: "1" } });
 const documented = routesFromOpenApi(document as OpenApiDocument, OPEN);
 // /docs/assets/{file} serves Swagger UI's static files: no input beyond the file name.
 const routes = [...documented, ...undocumentedRoutes(createApp().routes, documented, OPEN, (_m, path) => path.startsWith("/docs"))];
-const SECRETS = [env.EDGE_ADMIN_TOKEN, env.BACKEND_TOKEN, env.UPSTASH_REDIS_REST_TOKEN, env.AUTH_JWT_SECRET, env.SESSION_TOKEN_SECRET, KEYS.admin, KEYS.client].filter(
-  (s): s is string => typeof s === "string",
-);
+const SECRETS = [
+  env.EDGE_ADMIN_TOKEN,
+  env.BACKEND_TOKEN,
+  env.UPSTASH_REDIS_REST_TOKEN,
+  env.AUTH_JWT_SECRET,
+  env.SESSION_TOKEN_SECRET,
+  KEYS.admin,
+  KEYS.client,
+].filter((s): s is string => typeof s === "string");
 
 interface Snapshot {
   kv: Array<[string, string | null]>;

@@ -8,7 +8,16 @@ import { api, KEYS, seedKeys } from "../test-support/fixtures.js";
 beforeAll(seedKeys);
 
 const deep = JSON.parse("[".repeat(2000) + "]".repeat(2000)) as unknown;
-const hostileStrings = ["", " ", "'; DROP TABLE interactions; --", "../../etc/passwd", "\u0000", "😀".repeat(200), "a".repeat(10_000), "<script>alert(1)</script>"];
+const hostileStrings = [
+  "",
+  " ",
+  "'; DROP TABLE interactions; --",
+  "../../etc/passwd",
+  "\u0000",
+  "😀".repeat(200),
+  "a".repeat(10_000),
+  "<script>alert(1)</script>",
+];
 const hostileValues: unknown[] = [null, true, 1e308, -1, 3.5, [], {}, deep, ...hostileStrings];
 
 const routes: Array<{ method: string; path: (v: string) => string; body?: (v: unknown) => unknown; key: string }> = [
@@ -18,7 +27,12 @@ const routes: Array<{ method: string; path: (v: string) => string; body?: (v: un
   { method: "POST", path: () => "/v1/feedback", body: (v) => ({ request_id: v, user_id: v, item_id: v, type: v }), key: KEYS.client },
   { method: "POST", path: () => "/v1/recommendations/bulk", body: (v) => ({ user_ids: v, limit: v, context: v }), key: KEYS.client },
   { method: "POST", path: () => "/v1/recommendations/bulk", body: (v) => ({ user_ids: [v] }), key: KEYS.client },
-  { method: "GET", path: (v) => `/v1/recommendations/${encodeURIComponent(v)}?limit=${encodeURIComponent(v)}&exclude=${encodeURIComponent(v)}&category=${encodeURIComponent(v)}`, key: KEYS.client },
+  {
+    method: "GET",
+    path: (v) =>
+      `/v1/recommendations/${encodeURIComponent(v)}?limit=${encodeURIComponent(v)}&exclude=${encodeURIComponent(v)}&category=${encodeURIComponent(v)}`,
+    key: KEYS.client,
+  },
   { method: "GET", path: (v) => `/v1/items/${encodeURIComponent(v)}/similar?limit=${encodeURIComponent(v)}`, key: KEYS.client },
   { method: "GET", path: (v) => `/v1/items/${encodeURIComponent(v)}/bought-together`, key: KEYS.client },
   { method: "GET", path: (v) => `/v1/popular?window=${encodeURIComponent(v)}&category=${encodeURIComponent(v)}`, key: KEYS.client },
@@ -65,7 +79,15 @@ describe("hostile input on every route", () => {
   it("serves the OpenAPI document and Swagger UI without a key", async () => {
     const spec = await (await api("/openapi.json", { key: null })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(["/v1/events", "/v1/recommendations/{userId}", "/v1/recommendations/bulk", "/v1/items/{itemId}/similar", "/v1/popular", "/v1/feedback", "/v1/users/{userId}"]),
+      expect.arrayContaining([
+        "/v1/events",
+        "/v1/recommendations/{userId}",
+        "/v1/recommendations/bulk",
+        "/v1/items/{itemId}/similar",
+        "/v1/popular",
+        "/v1/feedback",
+        "/v1/users/{userId}",
+      ]),
     );
     const docs = await api("/docs", { key: null });
     expect(await docs.text()).toContain("/docs/assets/swagger-ui-bundle.js");

@@ -91,7 +91,10 @@ async function related(c: Context<AppEnv>, key: string, itemId: string, limit: n
   } catch {
     degraded.push("features");
   }
-  const merged = mergeLists([[published, 1], [realtime, REALTIME_WEIGHT]]).filter(([id]) => id !== itemId);
+  const merged = mergeLists([
+    [published, 1],
+    [realtime, REALTIME_WEIGHT],
+  ]).filter(([id]) => id !== itemId);
   const model_version = model?.version ?? HEURISTIC_MODEL_VERSION;
   if (merged.length === 0) return { model_version, items: [], degraded };
   const listed = await withRecords(c, merged, limit);
@@ -113,7 +116,12 @@ function mergeLists(lists: ReadonlyArray<readonly [ReadonlyArray<readonly [strin
 /** Drops unavailable items and adds titles; without the catalog the list is served as is. */
 async function withRecords(c: Context<AppEnv>, list: Scored, limit: number) {
   try {
-    const records = await c.get("timing").measure("catalog", () => readItemRecords(redisClient(c.env, BUDGET_MS), list.map(([id]) => id)));
+    const records = await c.get("timing").measure("catalog", () =>
+      readItemRecords(
+        redisClient(c.env, BUDGET_MS),
+        list.map(([id]) => id),
+      ),
+    );
     const items = list
       .filter(([id]) => records.get(id)?.available !== false)
       .slice(0, limit)

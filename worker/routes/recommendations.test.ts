@@ -115,7 +115,11 @@ describe("GET /v1/recommendations/{userId}", () => {
     const app = createApp();
     const call = async (bindings: typeof env) => {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`http://edge.test/v1/recommendations/${uniq("u")}`, { headers: { authorization: `Bearer ${KEYS.client}` } }), bindings, ctx);
+      const res = await app.fetch(
+        new Request(`http://edge.test/v1/recommendations/${uniq("u")}`, { headers: { authorization: `Bearer ${KEYS.client}` } }),
+        bindings,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return { status: res.status, body: await res.json<Recs>() };
     };
@@ -178,10 +182,33 @@ describe("item lists", () => {
     const now = Date.now();
     const events: StoredEvent[] = [];
     // Three users buy x with y, one buys x with z: y outranks z. Nobody buys x with anything else.
-    for (const [u, other] of [[0, y], [1, y], [2, y], [3, z]] as const) {
+    for (const [u, other] of [
+      [0, y],
+      [1, y],
+      [2, y],
+      [3, z],
+    ] as const) {
       const user = `${prefix}-buyer-${u}`;
-      events.push({ event_id: `${prefix}-bt-${u}-a`, user_id: user, session_id: null, item_id: x!, type: "purchase", value: null, ts: now - 60_000, context: null });
-      events.push({ event_id: `${prefix}-bt-${u}-b`, user_id: user, session_id: null, item_id: other!, type: "purchase", value: null, ts: now - 30_000, context: null });
+      events.push({
+        event_id: `${prefix}-bt-${u}-a`,
+        user_id: user,
+        session_id: null,
+        item_id: x!,
+        type: "purchase",
+        value: null,
+        ts: now - 60_000,
+        context: null,
+      });
+      events.push({
+        event_id: `${prefix}-bt-${u}-b`,
+        user_id: user,
+        session_id: null,
+        item_id: other!,
+        type: "purchase",
+        value: null,
+        ts: now - 30_000,
+        context: null,
+      });
     }
     await applyEventsToFeatures(redisClient(env, 5_000), events, DEFAULT_EVENT_WEIGHTS, now);
     resetFeatureCaches();

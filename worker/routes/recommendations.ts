@@ -5,7 +5,17 @@ import type { ServedList } from "../../models/events.js";
 import { edgeConfig } from "../config.js";
 import type { AppEnv } from "../http/app-types.js";
 import { costPerBodyItem, requireAccess } from "../http/auth.js";
-import { BulkRequest, BulkResponse, MAX_BULK_USERS, RecsQuery, RecsResponse, UserIdParam, errorResponses, jsonContent, keyOrUserToken } from "../http/schemas.js";
+import {
+  BulkRequest,
+  BulkResponse,
+  MAX_BULK_USERS,
+  RecsQuery,
+  RecsResponse,
+  UserIdParam,
+  errorResponses,
+  jsonContent,
+  keyOrUserToken,
+} from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
 import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
 import { runningExperiments } from "../experiments/experiment-set.js";
@@ -70,7 +80,15 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const experiment = result.experiment ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
     if (experiment) c.header("X-Experiment", `${experiment.id}:${experiment.variant}`);
     return c.json(
-      { request_id: requestId, user_id: userId, model_version: result.model_version, experiment, items: result.items, degraded: result.degraded, personalised: result.personalised },
+      {
+        request_id: requestId,
+        user_id: userId,
+        model_version: result.model_version,
+        experiment,
+        items: result.items,
+        degraded: result.degraded,
+        personalised: result.personalised,
+      },
       200,
     );
   });
@@ -98,7 +116,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
         request_id: requestId,
         model_version: results[0]?.result.model_version ?? HEURISTIC_MODEL_VERSION,
         experiment: null,
-        results: results.map((r) => ({ user_id: r.user_id, request_id: r.request_id, items: r.result.items, degraded: r.result.degraded, personalised: r.result.personalised })),
+        results: results.map((r) => ({
+          user_id: r.user_id,
+          request_id: r.request_id,
+          items: r.result.items,
+          degraded: r.result.degraded,
+          personalised: r.result.personalised,
+        })),
       },
       200,
     );
@@ -115,9 +139,7 @@ function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
  * (An unreadable session is no such choice, so those lists are logged.)
  */
 function servedLists(lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult; started: number }>): ServedList[] {
-  return lists
-    .filter((l) => l.result.personalised || l.result.degraded.includes("session"))
-    .map((l) => served(l.requestId, l.request, l.result, l.started));
+  return lists.filter((l) => l.result.personalised || l.result.degraded.includes("session")).map((l) => served(l.requestId, l.request, l.result, l.started));
 }
 
 function served(requestId: string, req: RecsRequest, result: RecsResult, started: number): ServedList {
@@ -139,8 +161,9 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
 function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
   if (lists.length === 0) return;
   c.executionCtx.waitUntil(
-    sendAll(c.env.EVENTS_QUEUE, chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served }))).catch((err) =>
-      console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) })),
-    ),
+    sendAll(
+      c.env.EVENTS_QUEUE,
+      chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served })),
+    ).catch((err) => console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) }))),
   );
 }

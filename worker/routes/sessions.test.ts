@@ -62,7 +62,11 @@ describe("POST /v1/sessions", () => {
 
   it("answers 503 not_configured in production without SESSION_TOKEN_SECRET", async () => {
     const ctx = createExecutionContext();
-    const res = await createApp().fetch(new Request("http://edge.test/v1/sessions", { method: "POST" }), { ...env, ENVIRONMENT: "production", SESSION_TOKEN_SECRET: undefined }, ctx);
+    const res = await createApp().fetch(
+      new Request("http://edge.test/v1/sessions", { method: "POST" }),
+      { ...env, ENVIRONMENT: "production", SESSION_TOKEN_SECRET: undefined },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
     expect((await res.json<{ error: { code: string } }>()).error.code).toBe("not_configured");

@@ -11,13 +11,7 @@ export function sessionStub(env: Env, userId: string) {
   return env.USER_SESSION.get(env.USER_SESSION.idFromName(userId));
 }
 
-export async function appendToSession(
-  env: Env,
-  userId: string,
-  events: SessionEvent[],
-  consumedTypes: string[],
-  receivedAt?: number,
-): Promise<AppendResult> {
+export async function appendToSession(env: Env, userId: string, events: SessionEvent[], consumedTypes: string[], receivedAt?: number): Promise<AppendResult> {
   return await sessionStub(env, userId).append(events, consumedTypes, receivedAt);
 }
 

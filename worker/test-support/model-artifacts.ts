@@ -14,14 +14,7 @@ import { env } from "cloudflare:test";
 import { expect, vi } from "vitest";
 import { FEATURE_NAMES, featureSpecHash } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
-import {
-  ACTIVE_POINTER_KEY,
-  MANIFEST_FILE,
-  artifactKey,
-  type ActivePointer,
-  type ArtifactRole,
-  type Manifest,
-} from "../../models/model-manifest.js";
+import { ACTIVE_POINTER_KEY, MANIFEST_FILE, artifactKey, type ActivePointer, type ArtifactRole, type Manifest } from "../../models/model-manifest.js";
 import { signManifest, signingKey, type SigningKey } from "../../models/manifest-signature.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
@@ -70,7 +63,11 @@ export function rankerGraph(featureCount = F): Uint8Array {
   return buildRankerGraph({
     featureCount,
     baseScore: 0.25,
-    trees: [{ nodes: [{ feature: 0, threshold: 0.5, left: 1, right: 2 }, { value: 1 }, { feature: 1, threshold: 2, left: 3, right: 4 }, { value: 10 }, { value: 20 }] }],
+    trees: [
+      {
+        nodes: [{ feature: 0, threshold: 0.5, left: 1, right: 2 }, { value: 1 }, { feature: 1, threshold: 2, left: 3, right: 4 }, { value: 10 }, { value: 20 }],
+      },
+    ],
   });
 }
 
@@ -112,7 +109,17 @@ export async function buildTestVersion(
     {
       name: "neighbours.json",
       role: "neighbours",
-      bytes: enc.encode(JSON.stringify({ similar: { a: [["b", 0.5], ["c", 0.25]] }, bought_together: { b: [["c", 0.75]] } })),
+      bytes: enc.encode(
+        JSON.stringify({
+          similar: {
+            a: [
+              ["b", 0.5],
+              ["c", 0.25],
+            ],
+          },
+          bought_together: { b: [["c", 0.75]] },
+        }),
+      ),
     },
   ];
   if (opts.ranker !== false) files.push({ name: "ranker.onnx", role: "ranker", bytes: rankerGraph(opts.rankerFeatures) });
@@ -156,7 +163,7 @@ export async function writePointer(version: string, manifestSha256: string): Pro
 /** A call to the admin API with the edge admin token (or `token`, or none with null). */
 export function adminApi(path: string, init: RequestInit & { json?: unknown; token?: string | null } = {}): Promise<Response> {
   const { token, ...rest } = init;
-  return api(path, { ...rest, key: token === undefined ? env.EDGE_ADMIN_TOKEN ?? null : token });
+  return api(path, { ...rest, key: token === undefined ? (env.EDGE_ADMIN_TOKEN ?? null) : token });
 }
 
 /** Uploads every file and the manifest through the admin API; throws on any non-201. */

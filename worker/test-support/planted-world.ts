@@ -29,7 +29,10 @@ export async function plantWorld(prefix: string, now = Date.now()): Promise<Plan
 
   const events: StoredEvent[] = [];
   let n = 0;
-  for (const [cluster, ids] of [["trail", trail], ["coffee", coffee]] as const) {
+  for (const [cluster, ids] of [
+    ["trail", trail],
+    ["coffee", coffee],
+  ] as const) {
     for (let u = 0; u < 12; u++) {
       const user = `${prefix}-${cluster}-user-${u}`;
       // Each user views four items of one cluster a minute apart; coffee is the more popular.
@@ -37,7 +40,16 @@ export async function plantWorld(prefix: string, now = Date.now()): Promise<Plan
       const repeats = cluster === "coffee" ? 2 : 1;
       for (let r = 0; r < repeats; r++) {
         picks.forEach((item_id, k) => {
-          events.push({ event_id: `${prefix}-e${n++}`, user_id: user, session_id: null, item_id, type: "view", value: null, ts: now - 3600_000 + r * 600_000 + k * 60_000, context: null });
+          events.push({
+            event_id: `${prefix}-e${n++}`,
+            user_id: user,
+            session_id: null,
+            item_id,
+            type: "view",
+            value: null,
+            ts: now - 3600_000 + r * 600_000 + k * 60_000,
+            context: null,
+          });
         });
       }
     }

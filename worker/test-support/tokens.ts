@@ -54,7 +54,9 @@ export async function signingKey(alg: "RS256" | "ES256", kid: string): Promise<T
 }
 
 export async function signWith(key: TestSigningKey, o: TokenOptions & { kid?: string }): Promise<string> {
-  return await claimsFor(o).setProtectedHeader({ alg: key.alg, kid: o.kid ?? key.kid, typ: "JWT" }).sign(key.privateKey);
+  return await claimsFor(o)
+    .setProtectedHeader({ alg: key.alg, kid: o.kid ?? key.kid, typ: "JWT" })
+    .sign(key.privateKey);
 }
 
 /** `header.payload.` with alg "none": what an attacker sends hoping the check is skipped. */

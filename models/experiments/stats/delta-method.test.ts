@@ -50,7 +50,13 @@ describe("delta-method variance of a ratio of per-user sums", () => {
     // x = [0,1,3,0,2], y = [5,4,6,2,3]: μx 1.2, μy 4, s_xx 1.7, s_yy 2.5, s_xy 1
     // Var = (1.7/16 − 2·1.2·1/64 + 1.44·2.5/256)/5 = 0.0165625
     // numpy: (x.var(ddof=1)/my**2 - 2*mx*np.cov(x,y)[0,1]/my**3 + mx**2*y.var(ddof=1)/my**4)/5
-    const m = moments([[0, 5], [1, 4], [3, 6], [0, 2], [2, 3]]);
+    const m = moments([
+      [0, 5],
+      [1, 4],
+      [3, 6],
+      [0, 2],
+      [2, 3],
+    ]);
     expect(deltaMethodRatioVariance(m)).toBeCloseTo(0.0165625, 12);
     // binomial: 0.3·0.7/20 = 0.0105; 0.0165625/0.0105
     expect(designEffect(m)).toBeCloseTo(1.5773809523809526, 12);
@@ -58,9 +64,23 @@ describe("delta-method variance of a ratio of per-user sums", () => {
 
   it("is undefined (design effect 1) without two users or any impression, or with no clicks", () => {
     expect(deltaMethodRatioVariance(moments([[1, 4]]))).toBeNull();
-    expect(deltaMethodRatioVariance(moments([[0, 0], [0, 0]]))).toBeNull();
+    expect(
+      deltaMethodRatioVariance(
+        moments([
+          [0, 0],
+          [0, 0],
+        ]),
+      ),
+    ).toBeNull();
     expect(designEffect(moments([[1, 4]]))).toBe(1);
-    expect(designEffect(moments([[0, 4], [0, 6]]))).toBe(1);
+    expect(
+      designEffect(
+        moments([
+          [0, 4],
+          [0, 6],
+        ]),
+      ),
+    ).toBe(1);
   });
 
   it("estimates the spread of the rate across repeated experiments when users differ", () => {

@@ -11,14 +11,26 @@ const v = (variant: string, latencyP95Ms: number | null, errorRate: number | nul
 
 describe("checkGuardrails", () => {
   it("holds when every variant is within every threshold", () => {
-    const r = checkGuardrails([{ metric: "latency_p95_ms", threshold: 150 }, { metric: "error_rate", threshold: 0.01 }], [v("a", 90, 0.002), v("b", 150, 0.01)]);
+    const r = checkGuardrails(
+      [
+        { metric: "latency_p95_ms", threshold: 150 },
+        { metric: "error_rate", threshold: 0.01 },
+      ],
+      [v("a", 90, 0.002), v("b", 150, 0.01)],
+    );
     expect(r.breached).toBe(false);
     expect(r.checks.map((c) => c.status)).toEqual(["holds", "holds", "holds", "holds"]);
     expect(r.sentence).toBe("guardrails hold");
   });
 
   it("names each breach, in plain words", () => {
-    const r = checkGuardrails([{ metric: "latency_p95_ms", threshold: 150 }, { metric: "error_rate", threshold: 0.01 }], [v("a", 90, 0.002), v("b", 212, 0.035)]);
+    const r = checkGuardrails(
+      [
+        { metric: "latency_p95_ms", threshold: 150 },
+        { metric: "error_rate", threshold: 0.01 },
+      ],
+      [v("a", 90, 0.002), v("b", 212, 0.035)],
+    );
     expect(r.breached).toBe(true);
     expect(r.sentence).toBe("guardrail breached: b latency p95 212 ms > 150 ms; b error rate 3.50% > 1.00%");
   });

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../prng.js";
-import {
-  alwaysValidDifferenceInterval,
-  alwaysValidPValue,
-  mixtureLogLikelihoodRatio,
-  msprtLikelihoodRatio,
-  msprtLook,
-} from "./msprt.js";
+import { alwaysValidDifferenceInterval, alwaysValidPValue, mixtureLogLikelihoodRatio, msprtLikelihoodRatio, msprtLook } from "./msprt.js";
 import type { BinomialCounts } from "./proportions.js";
 import { twoProportionZTest } from "./proportions.js";
 

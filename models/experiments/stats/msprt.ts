@@ -104,10 +104,7 @@ export function msprtLook(previousP: number, a: BinomialCounts, b: BinomialCount
 }
 
 /** The always-valid p-value after a sequence of looks at cumulative counts (p_0 = 1). */
-export function alwaysValidPValue(
-  looks: ReadonlyArray<{ readonly a: BinomialCounts; readonly b: BinomialCounts }>,
-  options?: MsprtOptions,
-): number {
+export function alwaysValidPValue(looks: ReadonlyArray<{ readonly a: BinomialCounts; readonly b: BinomialCounts }>, options?: MsprtOptions): number {
   return looks.reduce((p, look) => msprtLook(p, look.a, look.b, options).pValue, 1);
 }
 
@@ -116,12 +113,7 @@ export function alwaysValidPValue(
  * not reject. Valid simultaneously over all looks; intersecting the intervals of
  * successive looks stays valid. The whole real line when V = 0.
  */
-export function alwaysValidDifferenceInterval(
-  a: BinomialCounts,
-  b: BinomialCounts,
-  alpha = 0.05,
-  options?: MsprtOptions,
-): Interval {
+export function alwaysValidDifferenceInterval(a: BinomialCounts, b: BinomialCounts, alpha = 0.05, options?: MsprtOptions): Interval {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   const tau2 = tauSquaredOf(options);
   const difference = rate(b) - rate(a);

@@ -2,8 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { VariantTally } from "./verdict.js";
 import { experimentVerdict, formatP } from "./verdict.js";
 
-const tally = (variant: string, users: number, impressions: number, clicks: number, conversions: number, weight = 1): VariantTally =>
-  ({ variant, weight, users, impressions, clicks, conversions });
+const tally = (variant: string, users: number, impressions: number, clicks: number, conversions: number, weight = 1): VariantTally => ({
+  variant,
+  weight,
+  users,
+  impressions,
+  clicks,
+  conversions,
+});
 
 /*
  * The winner case, cross-checked with scipy 1.17.1 / numpy 2.4.6:
@@ -38,7 +44,10 @@ describe("experimentVerdict", () => {
     expect(c.metrics.ctr.sequentialP).toBeCloseTo(0.7710784121356854, 12);
     expect(c.metrics.ctr.zTest.pValue).toBeCloseTo(0.09635318861541703, 12);
     // The rates and the counts shown are the observed ones.
-    expect(v.variants.map((s) => [s.impressions, s.clicks, s.ctr.rate])).toEqual([[20000, 1000, 0.05], [20000, 1150, 0.0575]]);
+    expect(v.variants.map((s) => [s.impressions, s.clicks, s.ctr.rate])).toEqual([
+      [20000, 1000, 0.05],
+      [20000, 1150, 0.0575],
+    ]);
   });
 
   it("loser: when the treatment is worse the sentence turns round, with A's lift over B", () => {
@@ -79,13 +88,22 @@ describe("experimentVerdict", () => {
   });
 
   it("the sequential p is a running minimum across readouts", () => {
-    const v = experimentVerdict({ variants: [A, tally("B", 5000, 20000, 1040, 95)], control: "A", primaryMetric: "ctr", previousSequentialP: { B: { ctr: 0.03 } } });
+    const v = experimentVerdict({
+      variants: [A, tally("B", 5000, 20000, 1040, 95)],
+      control: "A",
+      primaryMetric: "ctr",
+      previousSequentialP: { B: { ctr: 0.03 } },
+    });
     expect(v.sequentialState.B?.ctr).toBe(0.03);
     expect(v.comparisons[0]!.status).toBe("winner"); // an earlier look already crossed α; the guarantee covers stopping there
   });
 
   it("conversion as primary metric; a 0 control rate is reported in percentage points", () => {
-    const v = experimentVerdict({ variants: [tally("A", 5000, 20000, 1000, 0), tally("B", 5000, 20000, 1000, 60)], control: "A", primaryMetric: "conversion_rate" });
+    const v = experimentVerdict({
+      variants: [tally("A", 5000, 20000, 1000, 0), tally("B", 5000, 20000, 1000, 60)],
+      control: "A",
+      primaryMetric: "conversion_rate",
+    });
     expect(v.sentence).toBe("B beats A on conversion rate by +0.30 percentage points (95% CI +0.22 to +0.38), sequential p < 0.001");
   });
 
@@ -94,7 +112,12 @@ describe("experimentVerdict", () => {
     const v = experimentVerdict({ variants: [A, B_WINS, C], control: "A", primaryMetric: "ctr", previousSequentialP: { B: { ctr: 0.03 } } });
     expect(v.alphaPerComparison).toBe(0.025);
     expect(v.comparisons.map((c) => c.status)).toEqual(["winner", "not_enough_data"]);
-    const two = experimentVerdict({ variants: [A, tally("B", 5000, 20000, 1040, 95), C], control: "A", primaryMetric: "ctr", previousSequentialP: { B: { ctr: 0.03 } } });
+    const two = experimentVerdict({
+      variants: [A, tally("B", 5000, 20000, 1040, 95), C],
+      control: "A",
+      primaryMetric: "ctr",
+      previousSequentialP: { B: { ctr: 0.03 } },
+    });
     expect(two.comparisons[0]!.status).toBe("not_enough_data"); // 0.03 < 0.05 but not < 0.025
     expect(two.sentence.split("; ")).toHaveLength(2);
   });
