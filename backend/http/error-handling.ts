@@ -11,7 +11,7 @@ import type { Logger } from "../logger.js";
 import { ApiError, errorBody } from "./api-error.js";
 
 export function notFound(): NotFoundHandler {
-  return (c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
+  return (c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, "path"), 404);
 }
 
 export function errorHandler(logger: Logger): ErrorHandler {

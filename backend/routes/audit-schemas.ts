@@ -1,5 +1,6 @@
 /** Request and response schemas of the audit log API (documented in /openapi.json). */
 import { z } from "@hono/zod-openapi";
+import { wholeNumberParam } from "../../models/whole-number-param.js";
 import type { AuditRow } from "../audit/audit-log.js";
 import { limitParam } from "../http/query-params.js";
 
@@ -13,11 +14,7 @@ export const AuditQuerySchema = z.object({
     .optional()
     .openapi({ description: "Only this action", example: "key.revoke" }),
   limit: limitParam(500, 50),
-  before: z.coerce
-    .number({ message: BEFORE_MESSAGE })
-    .int({ message: BEFORE_MESSAGE })
-    .min(1, { message: BEFORE_MESSAGE })
-    .max(Number.MAX_SAFE_INTEGER, { message: BEFORE_MESSAGE })
+  before: wholeNumberParam(1, 999_999_999_999_999, BEFORE_MESSAGE)
     .optional()
     .openapi({ description: "Only entries older than this id: pass the previous page's `next_before`", example: 1200 }),
 });

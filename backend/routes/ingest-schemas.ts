@@ -1,6 +1,7 @@
 /** Schemas of the internal endpoints the edge calls (ingest, erase). */
 import { z } from "@hono/zod-openapi";
 import { IdSchema, IngestBatchSchema, type IngestBatch } from "../../models/events.js";
+import { wholeNumberParam } from "../../models/whole-number-param.js";
 import { rejectNulCharacters } from "../http/storable-text.js";
 
 /**
@@ -42,11 +43,8 @@ export const UserParamsSchema = z.object({
 });
 
 export const EraseQuerySchema = z.object({
-  erased_at: z.coerce
-    .number({ message: "must be epoch milliseconds" })
-    .int("must be whole epoch milliseconds")
-    .min(0, "must be epoch milliseconds")
-    .max(MAX_STORABLE_TS_MS, "must be before year 10000 (epoch milliseconds)")
+  // Digits only: z.coerce would read "0x10" as 16 and erase the user as of 1970.
+  erased_at: wholeNumberParam(0, MAX_STORABLE_TS_MS, "must be epoch milliseconds (digits only, before year 10000)")
     .optional()
     .openapi({ description: "When the edge erased the user (epoch ms); absent, now." }),
 });

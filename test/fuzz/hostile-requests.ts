@@ -19,6 +19,8 @@ export interface FuzzQueryParam {
   name: string;
   kind: "integer" | "number" | "enum" | "other";
   values?: readonly string[];
+  minimum?: number;
+  maximum?: number;
 }
 
 export interface FuzzRoute {
@@ -270,7 +272,9 @@ const invalidNumberText = fc.constantFrom("abc", "1.5", "-1", "0", "1e400", "999
 
 function invalidQueryValue(p: FuzzQueryParam): fc.Arbitrary<string> {
   if (p.kind === "enum") return hostileString.filter((s) => !(p.values ?? []).includes(s));
-  return p.kind === "integer" || p.kind === "number" ? invalidNumberText : fc.constant("");
+  // "0" is wrong for a limit (minimum 1) but right for a timestamp (minimum 0).
+  const inRange = (v: string) => /^[0-9]+$/.test(v) && Number(v) >= (p.minimum ?? -Infinity) && Number(v) <= (p.maximum ?? Infinity);
+  return p.kind === "integer" || p.kind === "number" ? invalidNumberText.filter((v) => !inRange(v)) : fc.constant("");
 }
 
 export interface HostileOptions {
