@@ -73,6 +73,17 @@ function deep(levels: number): unknown {
   return value;
 }
 
+/** The app with a small body cap, so tests need not send megabytes to pass it. */
+function cappedApp(maxBodyBytes: number) {
+  return createBackendApp({
+    database: h.database,
+    featureStore: h.featureStore,
+    config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
+    logger: createLogger(() => {}),
+    maxBodyBytes,
+  });
+}
+
 describe("no input produces a 5xx", () => {
   it("survives hostile path parameters and query strings on every route", async () => {
     for (const route of routes()) {
@@ -119,13 +130,7 @@ describe("no input produces a 5xx", () => {
   });
 
   it("answers a body over the cap with 413, with or without Content-Length", async () => {
-    const small = createBackendApp({
-      database: h.database,
-      featureStore: h.featureStore,
-      config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-      logger: createLogger(() => {}),
-      maxBodyBytes: 1024,
-    });
+    const small = cappedApp(1024);
     const body = JSON.stringify({ items: [{ item_id: "big", title: "x".repeat(2000) }] });
     const sized = await small.request("/api/v1/catalog/items", jsonRequest("POST", JSON.parse(body), bearer(h.keys.admin)));
     expect(sized.status).toBe(413);
@@ -146,13 +151,7 @@ describe("no input produces a 5xx", () => {
   });
 
   it("lets a client that sends an oversized body to its end read the 413 (no broken pipe), over a real socket", async () => {
-    const small = createBackendApp({
-      database: h.database,
-      featureStore: h.featureStore,
-      config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-      logger: createLogger(() => {}),
-      maxBodyBytes: 64 * 1024,
-    });
+    const small = cappedApp(64 * 1024);
     const server = createAdaptorServer({ fetch: small.fetch }) as Server;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {

@@ -14,6 +14,7 @@
  * No Node or Workers APIs here: the module runs inside workerd and in Node.
  */
 import fc from "fast-check";
+import { expect } from "vitest";
 
 export interface FuzzQueryParam {
   name: string;
@@ -383,6 +384,40 @@ export async function withDeadline<T>(ms: number, what: string, send: () => Prom
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+export function describeRequest(r: FuzzRequest): string {
+  return `${r.defect} defect: ${r.method} ${r.url.slice(0, 200)} body ${(r.body ?? "").slice(0, 120)}`;
+}
+
+/**
+ * Sends one generated request within 10 s and checks its answer: never a 5xx, and for a
+ * request with a defect a JSON 4xx whose error has a code, names the field (unless the
+ * credential was the defect) and leaks nothing. `ownRefusal` lets a route refuse a defect
+ * its own documented way: it returns true (after its own checks) when the route did.
+ */
+export async function sendAndCheck(
+  r: FuzzRequest,
+  send: () => Promise<Response>,
+  secrets: readonly string[],
+  ownRefusal: (r: FuzzRequest, status: number, text: string, what: string) => boolean = () => false,
+): Promise<void> {
+  const res = await withDeadline(10_000, describeRequest(r), send);
+  const text = await res.text();
+  const what = `${describeRequest(r)} → ${res.status} ${text.slice(0, 300)}`;
+  expect(res.status, what).toBeLessThan(500);
+  if (r.defect === "none" || ownRefusal(r, res.status, text, what)) return;
+  expect(res.status, what).toBeGreaterThanOrEqual(400);
+  expect(res.headers.get("content-type"), what).toMatch(/application\/json/);
+  const error = (JSON.parse(text) as { error?: { code?: unknown; field?: unknown } }).error;
+  expect(error?.code, what).toEqual(expect.any(String));
+  if (r.defect !== "credential") expect(error?.field, what).toEqual(expect.any(String));
+  expect(leakIn(text, secrets), what).toBeNull();
+}
+
+/** fast-check's run options: FUZZ_SEED replays a failing run. */
+export function fuzzOptions(env: Record<string, string | undefined>, numRuns: number): { numRuns: number; seed?: number } {
+  return { numRuns, ...(env.FUZZ_SEED ? { seed: Number(env.FUZZ_SEED) } : {}) };
 }
 
 /** Number of generated requests per app; FUZZ_RUNS overrides for a longer soak. */

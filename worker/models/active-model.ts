@@ -17,6 +17,7 @@
 import { ACTIVE_POINTER_KEY, ActivePointerSchema, type ActivePointer } from "../../models/model-manifest.js";
 import type { Env } from "../env.js";
 import { dropSession } from "../onnx/ort-runtime.js";
+import type { SigningEnv } from "./signing-keys.js";
 import { loadModelVersion, ModelLoadError, sessionKeysOf, type LoadedModel } from "./load-version.js";
 
 export { foldIn, rankScores, retrieve, type HistoryEntry, type Retrieval } from "./inference.js";
@@ -28,10 +29,7 @@ export const RETIRE_GRACE_MS = 30_000;
 /** KV's minimum edge cache time (default 60 s): the shortest way for a flip to reach other locations. */
 const KV_CACHE_TTL_SECONDS = 30;
 
-export type ModelStoreEnv = Pick<
-  Env,
-  "CONFIG" | "ARTIFACTS" | "ENVIRONMENT" | "MODEL_SIGNING_KEY" | "MODEL_SIGNING_KEY_ID" | "MODEL_SIGNING_KEY_PREVIOUS" | "MODEL_SIGNING_KEY_PREVIOUS_ID"
->;
+export type ModelStoreEnv = Pick<Env, "CONFIG" | "ARTIFACTS"> & SigningEnv;
 
 interface PointerCache {
   at: number;

@@ -23,7 +23,7 @@ import { dropSession, getSession, type InferenceSession } from "../onnx/ort-runt
 import { ArtifactError, readBytes, readVerified } from "./artifact-store.js";
 import { warmUp, type ModelSessions } from "./inference.js";
 import { manifestProblem } from "./manifest-rules.js";
-import { checkManifestSignature } from "./signing-keys.js";
+import { checkManifestSignature, type SigningEnv } from "./signing-keys.js";
 
 export type Neighbours = Map<string, Array<[string, number]>>;
 
@@ -168,8 +168,6 @@ function estimateMemory(
   }
   return bytes;
 }
-
-type SigningEnv = Parameters<typeof checkManifestSignature>[1];
 
 export interface LoadOptions {
   /** The signing keys' variables (MODEL_SIGNING_KEY…): the manifest must verify under one of them. */

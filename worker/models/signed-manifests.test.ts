@@ -6,12 +6,23 @@
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { sha256OfBytes } from "../../models/hash.js";
 import { signManifest, signingKey } from "../../models/manifest-signature.js";
 import { ACTIVE_POINTER_KEY, MANIFEST_FILE, artifactKey, type ActivePointer, type Manifest } from "../../models/model-manifest.js";
 import { createApp } from "../app.js";
 import type { Env } from "../env.js";
 import { uniq } from "../test-support/fixtures.js";
-import { adminApi, buildTestVersion, publishVersion, signed, storeVersion, V1_FACTORS, V2_FACTORS, writePointer } from "../test-support/model-artifacts.js";
+import {
+  adminApi,
+  buildTestVersion,
+  publishVersion,
+  signed,
+  storeVersion,
+  uploadFiles,
+  V1_FACTORS,
+  V2_FACTORS,
+  writePointer,
+} from "../test-support/model-artifacts.js";
 import { getActiveModel, POINTER_TTL_MS, resetActiveModelForTests } from "./active-model.js";
 
 type ErrorJson = { error: { code: string; message: string; field?: string } };
@@ -30,18 +41,6 @@ async function edgeWith(overrides: Partial<Env>, path: string, init: RequestInit
   const res = await createApp().fetch(req, { ...env, ...overrides }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
-}
-
-async function uploadFiles(v: Awaited<ReturnType<typeof buildTestVersion>>): Promise<void> {
-  // publishVersion uploads the files, then a manifest signed with the test key; here only the files are wanted.
-  for (const f of v.files) {
-    const res = await adminApi(`/v1/admin/models/${v.version}/files/${f.name}`, {
-      method: "PUT",
-      body: f.bytes,
-      headers: { "content-type": "application/octet-stream", "x-content-sha256": v.manifest.files.find((m) => m.name === f.name)!.sha256 },
-    });
-    expect(res.status).toBe(201);
-  }
 }
 
 const putManifest = (version: string, manifest: Manifest) => adminApi(`/v1/admin/models/${version}/manifest`, { method: "PUT", json: manifest });
@@ -165,7 +164,7 @@ describe("signed manifests", () => {
     for (const f of rogue.files) await env.ARTIFACTS.put(artifactKey(rogue.version, f.name), f.bytes);
     const bytes = new TextEncoder().encode(JSON.stringify(rogue.manifest));
     await env.ARTIFACTS.put(artifactKey(rogue.version, MANIFEST_FILE), bytes);
-    const rogueSha = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const rogueSha = await sha256OfBytes(bytes);
 
     const res = await adminApi("/v1/admin/models/active", { method: "PUT", json: { version: rogue.version } });
     expect(res.status).toBe(422);

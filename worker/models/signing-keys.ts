@@ -8,7 +8,10 @@ import { DEVELOPMENT_SIGNING_SECRET, signingKey, verifyManifest, type SignatureC
 import type { Manifest } from "../../models/model-manifest.js";
 import type { Env } from "../env.js";
 
-type SigningEnv = Pick<Env, "ENVIRONMENT" | "MODEL_SIGNING_KEY" | "MODEL_SIGNING_KEY_ID" | "MODEL_SIGNING_KEY_PREVIOUS" | "MODEL_SIGNING_KEY_PREVIOUS_ID">;
+export type SigningEnv = Pick<
+  Env,
+  "ENVIRONMENT" | "MODEL_SIGNING_KEY" | "MODEL_SIGNING_KEY_ID" | "MODEL_SIGNING_KEY_PREVIOUS" | "MODEL_SIGNING_KEY_PREVIOUS_ID"
+>;
 
 export async function acceptedSigningKeys(env: SigningEnv): Promise<SigningKey[]> {
   const current = env.MODEL_SIGNING_KEY?.trim() || (env.ENVIRONMENT === "production" ? "" : DEVELOPMENT_SIGNING_SECRET);

@@ -10,8 +10,9 @@ import type { Context } from "hono";
 import { ACTIVE_POINTER_KEY, ActivePointerSchema } from "../../models/model-manifest.js";
 import type { AppEnv } from "../http/app-types.js";
 import { redisClient } from "../features/redis-client.js";
-import { getActiveModel } from "../models/active-model.js";
+import { getActiveModel, loadedModelInfo } from "../models/active-model.js";
 import { HEURISTIC_MODEL_VERSION } from "../recommend/recommend-for-user.js";
+import { withBudget } from "../session/session-store.js";
 
 const CHECK_BUDGET_MS = 1_000;
 /** A cold isolate may still be loading the active version; readiness waits this long for it. */
@@ -19,18 +20,9 @@ const MODEL_BUDGET_MS = 5_000;
 
 type Check = { status: "ok" | "unreachable" | "failed"; detail?: string };
 
-async function within<T>(ms: number, what: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([what, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
 async function check(run: () => Promise<unknown>): Promise<Check> {
   try {
-    await within(CHECK_BUDGET_MS, run());
+    await withBudget(run(), CHECK_BUDGET_MS);
     return { status: "ok" };
   } catch (err) {
     return { status: "unreachable", detail: err instanceof Error ? err.message : String(err) };
@@ -39,9 +31,9 @@ async function check(run: () => Promise<unknown>): Promise<Check> {
 
 /** The version this isolate serves, loading the active one if need be (heuristic-v1 when none). */
 async function servedVersion(c: Context<AppEnv>, budgetMs: number): Promise<string> {
-  const model = await within(
-    budgetMs,
+  const model = await withBudget(
     getActiveModel(c.env, Date.now(), (p) => c.executionCtx.waitUntil(p)),
+    budgetMs,
   ).catch(() => null);
   return model?.version ?? HEURISTIC_MODEL_VERSION;
 }
@@ -49,11 +41,16 @@ async function servedVersion(c: Context<AppEnv>, budgetMs: number): Promise<stri
 async function modelCheck(c: Context<AppEnv>): Promise<Check & { active: string | null; serving: string }> {
   let active: string | null;
   try {
-    const raw = await within(CHECK_BUDGET_MS, c.env.CONFIG.get(ACTIVE_POINTER_KEY, "json"));
+    const raw = await withBudget(c.env.CONFIG.get(ACTIVE_POINTER_KEY, "json"), CHECK_BUDGET_MS);
     const parsed = ActivePointerSchema.safeParse(raw);
     active = parsed.success ? parsed.data.version : null;
   } catch {
-    return { status: "unreachable", detail: "the active pointer cannot be read from KV", active: null, serving: await servedVersion(c, 0) };
+    return {
+      status: "unreachable",
+      detail: "the active pointer cannot be read from KV",
+      active: null,
+      serving: loadedModelInfo()?.version ?? HEURISTIC_MODEL_VERSION,
+    };
   }
   const serving = await servedVersion(c, MODEL_BUDGET_MS);
   if (active === null || serving === active) return { status: "ok", active, serving };

@@ -166,8 +166,8 @@ export function adminApi(path: string, init: RequestInit & { json?: unknown; tok
   return api(path, { ...rest, key: token === undefined ? (env.EDGE_ADMIN_TOKEN ?? null) : token });
 }
 
-/** Uploads every file and the manifest through the admin API; throws on any non-201. */
-export async function publishVersion(v: TestVersion): Promise<string> {
+/** Uploads every file of a version through the admin API (not its manifest); throws on any non-201. */
+export async function uploadFiles(v: TestVersion): Promise<void> {
   for (const f of v.files) {
     const res = await adminApi(`/v1/admin/models/${v.version}/files/${f.name}`, {
       method: "PUT",
@@ -176,6 +176,11 @@ export async function publishVersion(v: TestVersion): Promise<string> {
     });
     if (res.status !== 201) throw new Error(`upload ${f.name}: ${res.status} ${await res.text()}`);
   }
+}
+
+/** Uploads every file and the manifest through the admin API; throws on any non-201. */
+export async function publishVersion(v: TestVersion): Promise<string> {
+  await uploadFiles(v);
   const res = await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(v.manifest) });
   if (res.status !== 201) throw new Error(`manifest: ${res.status} ${await res.text()}`);
   return (await res.json<{ manifest_sha256: string }>()).manifest_sha256;
