@@ -4,14 +4,12 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBackendApp } from "../app.js";
 import type { AppEnv } from "../http/app-env.js";
-import { silentLogger } from "../logger.js";
 import { insertCandidate, markPublished } from "../registry/model-registry.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
-import { recordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
-import { metricsRows, recordingPublisher, scriptedTrainer } from "../test-support/training-stand-ins.js";
-import { createTrainingRunner, type TrainingRunner } from "../training-jobs/job-runner.js";
+import { fullBackendApp } from "../test-support/full-app.js";
+import { metricsRows } from "../test-support/training-stand-ins.js";
+import type { TrainingRunner } from "../training-jobs/job-runner.js";
 import { DEV_USER_ID_HASH_KEY, hashUserId } from "../../models/user-hash.js";
 
 let h: Harness;
@@ -20,16 +18,7 @@ let runner: TrainingRunner;
 
 beforeAll(async () => {
   h = await startHarness({ redis: "unreachable" });
-  const publisher = recordingPublisher();
-  runner = createTrainingRunner({ db: h.database.db, trainer: scriptedTrainer().trainer, publisher });
-  app = createBackendApp({
-    database: h.database,
-    featureStore: h.featureStore,
-    logger: silentLogger,
-    config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-    training: { runner, publisher },
-    experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 },
-  });
+  ({ app, runner } = fullBackendApp(h));
   for (const version of ["v1", "v2", "v3"]) {
     await insertCandidate(
       h.database.db,

@@ -23,14 +23,11 @@ import {
   sendAndCheck,
 } from "../../test/fuzz/hostile-requests.js";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { createBackendApp } from "../app.js";
 import { resultRows } from "../db/result-rows.js";
 import type { AppEnv } from "../http/app-env.js";
-import { silentLogger } from "../logger.js";
-import { createTrainingRunner, type TrainingRunner } from "../training-jobs/job-runner.js";
+import type { TrainingRunner } from "../training-jobs/job-runner.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
-import { recordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
-import { recordingPublisher, scriptedTrainer } from "../test-support/training-stand-ins.js";
+import { fullBackendApp } from "../test-support/full-app.js";
 
 const RUNS = fuzzRuns(process.env, 4_000);
 /** Anyone may call these and they take no input: they must only never fail. */
@@ -44,18 +41,7 @@ let planted: { user: string; item: string };
 
 beforeAll(async () => {
   h = await startHarness();
-  const publisher = recordingPublisher();
-  runner = createTrainingRunner({ db: h.database.db, trainer: scriptedTrainer().trainer, publisher });
-  app = createBackendApp({
-    database: h.database,
-    featureStore: h.featureStore,
-    catalogSync: h.catalogSync,
-    logger: silentLogger,
-    config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-    training: { runner, publisher },
-    experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 },
-    shadows: { publisher: { set: async () => undefined } },
-  });
+  ({ app, runner } = fullBackendApp(h, { catalogSync: h.catalogSync }));
   document = (await json(await app.request("/openapi.json"))) as OpenApiDocument;
   // Planted data the fuzz aims at: a catalog item (in Postgres and in Redis) and a user's interaction.
   planted = { user: `${h.prefix}-victim`, item: `${h.prefix}-item` };

@@ -7,14 +7,11 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../models/api-keys.js";
-import { createBackendApp } from "../app.js";
 import { createApiKey, revokeApiKey } from "../auth/api-key-store.js";
 import type { AppEnv } from "../http/app-env.js";
-import { silentLogger } from "../logger.js";
-import { BACKEND_TOKEN, bearer, json, startHarness, type Harness } from "../test-support/backend-harness.js";
-import { recordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
-import { recordingPublisher, scriptedTrainer } from "../test-support/training-stand-ins.js";
-import { createTrainingRunner, type TrainingRunner } from "../training-jobs/job-runner.js";
+import { bearer, json, startHarness, type Harness } from "../test-support/backend-harness.js";
+import { fullBackendApp } from "../test-support/full-app.js";
+import type { TrainingRunner } from "../training-jobs/job-runner.js";
 
 /** The access policy: the scope each route needs (`admin` also passes everywhere). */
 const POLICY: Record<string, Scope> = {
@@ -61,17 +58,7 @@ const keys = { single: {} as Record<Scope, string>, allBut: {} as Record<Scope, 
 
 beforeAll(async () => {
   h = await startHarness({ redis: "unreachable" });
-  const publisher = recordingPublisher();
-  runner = createTrainingRunner({ db: h.database.db, trainer: scriptedTrainer().trainer, publisher });
-  app = createBackendApp({
-    database: h.database,
-    featureStore: h.featureStore,
-    logger: silentLogger,
-    config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-    training: { runner, publisher },
-    experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 },
-    shadows: { publisher: { set: async () => undefined } },
-  });
+  ({ app, runner } = fullBackendApp(h));
   const db = h.database.db;
   const make = async (scopes: Scope[], expiresAt: Date | null = null) =>
     (await createApiKey(db, { name: scopes.join(","), scopes, environment: "test", expiresAt })).key;
