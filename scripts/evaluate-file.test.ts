@@ -53,10 +53,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("parseArgs", () => {
   it("reads the file and options, with defaults", () => {
-    expect(parseArgs(["f.data"])).toEqual({ kind: "run", args: { file: "f.data", k: [10, 20], minRating: 4 } });
+    expect(parseArgs(["f.data"])).toEqual({ kind: "run", args: { file: "f.data", k: [10, 20], protocol: "temporal", seed: 42, minRating: 4 } });
     expect(parseArgs(["--k", "20,5", "f", "--holdout-days=7", "--format", "movielens", "--items", "u.item", "--models", "popularity,ials"])).toEqual({
       kind: "run",
-      args: { file: "f", format: "movielens", items: "u.item", k: [5, 20], holdoutDays: 7, minRating: 4, models: ["popularity", "ials"] },
+      args: {
+        file: "f",
+        format: "movielens",
+        items: "u.item",
+        k: [5, 20],
+        protocol: "temporal",
+        holdoutDays: 7,
+        seed: 42,
+        minRating: 4,
+        models: ["popularity", "ials"],
+      },
+    });
+    expect(parseArgs(["f", "--protocol", "random", "--seed", "7"])).toEqual({
+      kind: "run",
+      args: { file: "f", k: [10, 20], protocol: "random", seed: 7, minRating: 4 },
     });
     expect(parseArgs(["f", "--help"])).toEqual({ kind: "help" });
   });
@@ -73,7 +87,11 @@ describe("parseArgs", () => {
     expect(error(["f", "--k", "10,0"])).toBe('--k must be positive whole numbers separated by commas, got "10,0"');
     expect(error(["f", "--holdout-days", "-3"])).toBe('--holdout-days must be a positive number, got "-3"');
     expect(error(["f", "--format", "csv"])).toBe('--format must be movielens or online-retail, got "csv"');
-    expect(error(["f", "--models", "popularity,svd"])).toMatch(/^unknown model "svd" in --models; known: popularity, item-knn, ials/);
+    expect(error(["f", "--models", "popularity,svd"])).toMatch(/^unknown model "svd" in --models; known: popularity, item-knn, ease, ials/);
+    expect(error(["f", "--protocol", "loo"])).toBe('--protocol must be temporal or random, got "loo"');
+    expect(error(["f", "--protocol", "random", "--holdout-days", "3"])).toBe("--holdout-days is only for --protocol temporal");
+    expect(error(["f", "--seed", "3"])).toBe("--seed is only for --protocol random");
+    expect(error(["f", "--protocol", "random", "--seed", "1.5"])).toBe('--seed must be a whole number, got "1.5"');
     expect(error(["f", "--format", "online-retail", "--items", "u.item"])).toBe("--items is only for MovieLens files");
   });
 });
@@ -87,8 +105,8 @@ describe("main", () => {
     const out = io.stdout();
     expect(out).toMatch(/ratings \(u\.data\)\s+1,200, of which ≥ 4: \d+/);
     expect(out).toMatch(/items \(u\.item\)\s+40; interacted items without metadata: 0/);
-    const rows = out.split("\n").filter((l) => /^(popularity|item-kNN|iALS|pipeline)/.test(l));
-    for (const model of ["popularity", "item-kNN", "iALS", "pipeline"]) {
+    const rows = out.split("\n").filter((l) => /^(popularity|item-kNN|EASE|iALS|pipeline)/.test(l));
+    for (const model of ["popularity", "item-kNN", "EASE", "iALS", "pipeline"]) {
       for (const group of ["warm", "cold"]) {
         for (const k of ["5", "10"]) {
           expect(
@@ -98,13 +116,13 @@ describe("main", () => {
         }
       }
     }
-    expect(out).toMatch(/^model\s+users\s+n\s+K\s+Recall\s+NDCG\s+MAP\s+HitRate\s+Coverage$/m);
+    expect(out).toMatch(/^model\s+users\s+n\s+K\s+Recall\s+Precision\s+NDCG\s+MAP\s+HitRate\s+Coverage$/m);
     // One progress line per stage: read, items, split, and start/done per model.
     const progress = io
       .stderr()
       .split("\n")
       .filter((l) => l.startsWith("[evaluate]"));
-    expect(progress.length).toBe(2 + 2 + 1 + 2 * 4);
+    expect(progress.length).toBe(2 + 2 + 1 + 2 * 5);
     // Planted tastes: the personalised models beat popularity on warm users.
     const ndcg = (model: string) =>
       Number(
@@ -116,12 +134,33 @@ describe("main", () => {
       );
     expect(ndcg("iALS")).toBeGreaterThan(ndcg("popularity"));
     expect(ndcg("pipeline")).toBeGreaterThan(ndcg("popularity"));
+    expect(ndcg("EASE")).toBeGreaterThan(ndcg("popularity"));
   }, 60_000);
+
+  it("evaluates under protocol R: a random 75/25 of each user's items, no cold rows", async () => {
+    const io = capture();
+    expect(await main([join(dir, "u.data"), "--protocol", "random", "--k", "10", "--models", "popularity,ease"], io)).toBe(0);
+    const out = io.stdout();
+    expect(out).toMatch(/split\s+random per user, 75% train \/ 25% test, seed 42: \d+ test users/);
+    expect(out).toMatch(/train \/ test pairs\s+\d+ \/ \d+/);
+    const rows = out.split("\n").filter((l) => /^(popularity|EASE)/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => /\swarm\s/.test(r))).toBe(true);
+    const ndcg = (model: string) =>
+      Number(
+        rows
+          .find((r) => r.startsWith(model))!
+          .trim()
+          .split(/\s+/)
+          .at(-4),
+      );
+    expect(ndcg("EASE")).toBeGreaterThan(ndcg("popularity"));
+  });
 
   it("holds out the last N days and runs only the chosen models", async () => {
     const io = capture();
     expect(await main([join(dir, "u.data"), "--holdout-days", "3", "--models", "popularity"], io)).toBe(0);
-    expect(io.stdout()).toMatch(/cut\s+\S+ \S+ UTC \(last 3 days\)/);
+    expect(io.stdout()).toMatch(/split\s+temporal, cut at \S+ \S+ UTC \(last 3 days\)/);
     expect(io.stdout()).not.toMatch(/iALS/);
   });
 
@@ -155,7 +194,7 @@ describe("npx tsx scripts/evaluate-file.ts", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^popularity\s+warm/m);
     expect(run.stdout).toMatch(/^item-kNN \(N=50, popularity fill\)\s+cold/m);
-    expect(run.stderr).toMatch(/\[evaluate\] split at/);
+    expect(run.stderr).toMatch(/\[evaluate\] temporal, cut at/);
     const bad = spawnSync("npx", ["tsx", "scripts/evaluate-file.ts", "--bogus"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^evaluate-file: unknown option --bogus$/m);

@@ -1,8 +1,9 @@
 /**
  * Offline evaluation of the standard models (backend/evaluation/model-suite.ts) on an
  * interactions file: MovieLens ratings (u.data, ratings.csv, ratings.dat) or UCI Online
- * Retail purchases. Reads the file, cuts it in time, fits each model on the past and
- * prints Recall, NDCG, MAP, HitRate and coverage for warm and cold users.
+ * Retail purchases. Reads the file, splits it (protocol T: one cut in time; protocol R:
+ * a random 75/25 of each user's items), fits each model on the train part and prints
+ * Recall, Precision, NDCG, MAP, HitRate and coverage.
  *
  *   npx tsx scripts/evaluate-file.ts <interactions file> [options]   (npm run evaluate -- …)
  *
@@ -12,18 +13,25 @@
  */
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { formatReport, type MetricsRow } from "../backend/evaluation/evaluate.js";
+import { formatReport, type EvaluationSplit, type MetricsRow } from "../backend/evaluation/evaluate.js";
 import type { Interaction } from "../backend/evaluation/interactions.js";
 import { evaluateModels, modelIds, standardModels, typicalWeight } from "../backend/evaluation/model-suite.js";
 import { DEFAULT_MIN_RATING, fileLines, readMovieLensItems, readMovieLensRatings } from "../backend/evaluation/movielens.js";
 import { readOnlineRetail } from "../backend/evaluation/online-retail.js";
 import { temporalSplit } from "../backend/evaluation/temporal-split.js";
+import { randomSplit } from "../backend/evaluation/random-split.js";
 import type { CatalogItem } from "../models/catalog.js";
 
 export const USAGE = `Usage: npx tsx scripts/evaluate-file.ts <interactions file> [options]
 
-Fits ${modelIds().join(", ")} on the past part of the file and scores their
-top-K lists on the future part (one global time cut; warm and cold users reported apart).
+Fits ${modelIds().join(", ")} on the train part of the file and scores
+their top-K lists on the held-out part.
+
+Protocols (--protocol):
+  temporal (T)        one global time cut: train on the past, score the new items each user
+                      touched after it; warm and cold users reported apart (default)
+  random (R)          per user, a seeded random 75% of their distinct items train and 25% test;
+                      users with fewer than 2 items left out (the common top-N benchmark protocol)
 
 Files:
   MovieLens ratings   u.data, ratings.csv or ratings.dat (plain or .gz); ratings >= --min-rating
@@ -34,7 +42,9 @@ Options:
   --format F          movielens | online-retail (default: detected from the first line)
   --items FILE        MovieLens item metadata: u.item, movies.csv or movies.dat
   --k LIST            cut-offs, comma-separated (default 10,20)
-  --holdout-days N    test on the last N days (default: the last 20% of interactions)
+  --protocol P        temporal | random (default temporal)
+  --holdout-days N    temporal: test on the last N days (default: the last 20% of interactions)
+  --seed N            random: seed of the per-user shuffles (default 42)
   --min-rating R      MovieLens: lowest rating counted as positive (default ${DEFAULT_MIN_RATING})
   --models LIST       a comma-separated subset of ${modelIds().join(",")} (default all)
   -h, --help          this text
@@ -42,20 +52,23 @@ Options:
 Exit status: 0 done, 1 unreadable or unusable input, 2 bad arguments.`;
 
 export type FileFormat = "movielens" | "online-retail";
+export type Protocol = "temporal" | "random";
 
 export interface CliArgs {
   readonly file: string;
   readonly format?: FileFormat;
   readonly items?: string;
   readonly k: readonly number[];
+  readonly protocol: Protocol;
   readonly holdoutDays?: number;
+  readonly seed: number;
   readonly minRating: number;
   readonly models?: readonly string[];
 }
 
 export type ParsedArgs = { readonly kind: "run"; readonly args: CliArgs } | { readonly kind: "help" } | { readonly kind: "error"; readonly message: string };
 
-const VALUE_OPTIONS = new Set(["--format", "--items", "--k", "--holdout-days", "--min-rating", "--models"]);
+const VALUE_OPTIONS = new Set(["--format", "--items", "--k", "--protocol", "--holdout-days", "--seed", "--min-rating", "--models"]);
 
 /** Command line → what to do; never throws, never exits. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -90,6 +103,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (holdoutDays !== undefined && !(holdoutDays > 0 && Number.isFinite(holdoutDays))) {
     return { kind: "error", message: `--holdout-days must be a positive number, got "${daysText}"` };
   }
+  const protocol = values.get("--protocol") ?? "temporal";
+  if (protocol !== "temporal" && protocol !== "random") return { kind: "error", message: `--protocol must be temporal or random, got "${protocol}"` };
+  if (protocol === "random" && holdoutDays !== undefined) return { kind: "error", message: "--holdout-days is only for --protocol temporal" };
+  const seedText = values.get("--seed");
+  const seed = seedText === undefined ? 42 : Number(seedText);
+  if (!Number.isSafeInteger(seed) || seed < 0) return { kind: "error", message: `--seed must be a whole number, got "${seedText}"` };
+  if (protocol === "temporal" && seedText !== undefined) return { kind: "error", message: "--seed is only for --protocol random" };
   const ratingText = values.get("--min-rating");
   const minRating = ratingText === undefined ? DEFAULT_MIN_RATING : Number(ratingText);
   if (!Number.isFinite(minRating)) return { kind: "error", message: `--min-rating must be a number, got "${ratingText}"` };
@@ -107,7 +127,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       ...(format ? { format } : {}),
       ...(values.has("--items") ? { items: values.get("--items")! } : {}),
       k: [...new Set(k)].sort((a, b) => a - b),
+      protocol,
       ...(holdoutDays !== undefined ? { holdoutDays } : {}),
+      seed,
       minRating,
       ...(models ? { models } : {}),
     },
@@ -138,6 +160,51 @@ function readableFile(path: string): string | null {
   if (!existsSync(path)) return `no such file: ${path}`;
   if (!statSync(path).isFile()) return `not a file: ${path}`;
   return null;
+}
+
+interface ProtocolSplit {
+  readonly split: EvaluationSplit;
+  /** Summary lines; the first is also the progress line. */
+  readonly lines: [string, string][];
+}
+
+function temporalProtocol(interactions: readonly Interaction[], holdoutDays: number | undefined): ProtocolSplit {
+  let maxTs = -Infinity;
+  for (const e of interactions) if (e.ts > maxTs) maxTs = e.ts;
+  const split =
+    holdoutDays !== undefined ? temporalSplit(interactions, { cutTs: maxTs - holdoutDays * DAY_MS }) : temporalSplit(interactions, { testFraction: 0.2 });
+  const s = split.stats;
+  if (s.trainInteractions === 0) throw new Error(`the cut (${iso(split.cutTs)}) leaves nothing to train on; use fewer --holdout-days`);
+  if (s.warmUsers + s.coldUsers === 0) throw new Error(`no user has new items after the cut (${iso(split.cutTs)}); nothing to score`);
+  return {
+    split,
+    lines: [
+      [
+        "split",
+        `temporal, cut at ${iso(split.cutTs)} UTC (${holdoutDays !== undefined ? `last ${holdoutDays} days` : "last 20% of interactions"}): ${s.warmUsers} warm / ${s.coldUsers} cold users`,
+      ],
+      ["train / test interactions", `${count(s.trainInteractions)} / ${count(s.testInteractions)}`],
+      ["warm / cold users", `${s.warmUsers} / ${s.coldUsers} (warm users with no new items, dropped: ${s.warmUsersWithoutNewItems})`],
+      ["warm relevant pairs (outside train catalog)", `${count(s.relevantPairs)} (${count(s.relevantPairsOutsideCatalog)})`],
+    ],
+  };
+}
+
+function randomProtocol(interactions: readonly Interaction[], seed: number): ProtocolSplit {
+  const split = randomSplit(interactions, { seed });
+  const s = split.stats;
+  if (s.testUsers === 0) throw new Error("no user has 2 or more distinct items to split; nothing to score");
+  return {
+    split,
+    lines: [
+      ["split", `random per user, 75% train / 25% test, seed ${seed}: ${count(s.testUsers)} test users`],
+      [
+        "users × items (≥ 2 items)",
+        `${count(s.users)} × ${count(s.items)}, ${count(s.positives)} distinct positives (${count(s.usersLeftOut)} users left out)`,
+      ],
+      ["train / test pairs", `${count(s.trainPairs)} / ${count(s.testPairs)}`],
+    ],
+  };
 }
 
 /** Runs the CLI; returns the exit status instead of exiting, so tests can call it. */
@@ -173,7 +240,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       interactions = read.interactions;
       summary.push([`ratings (${read.stats.format})`, `${count(read.stats.ratings)}, of which ≥ ${args.minRating}: ${count(read.stats.kept)}`]);
     } else {
-      const read = await readOnlineRetail(args.file);
+      // Protocol R's published reference figures count every stock code as a product.
+      const read = await readOnlineRetail(args.file, { keepServiceCodes: args.protocol === "random" });
       interactions = read.interactions;
       const d = read.stats.dropped;
       summary.push([
@@ -198,27 +266,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
 
     t = performance.now();
-    let maxTs = -Infinity;
-    for (const e of interactions) if (e.ts > maxTs) maxTs = e.ts;
-    const split =
-      args.holdoutDays !== undefined
-        ? temporalSplit(interactions, { cutTs: maxTs - args.holdoutDays * DAY_MS })
-        : temporalSplit(interactions, { testFraction: 0.2 });
-    const s = split.stats;
-    progress(
-      `split at ${iso(split.cutTs)} UTC: ${count(s.trainInteractions)} train / ${count(s.testInteractions)} test interactions, ${s.warmUsers} warm / ${s.coldUsers} cold users (${(performance.now() - t).toFixed(0)} ms)`,
-    );
-    if (s.trainInteractions === 0) throw new Error(`the cut (${iso(split.cutTs)}) leaves nothing to train on; use fewer --holdout-days`);
-    if (s.warmUsers + s.coldUsers === 0) throw new Error(`no user has new items after the cut (${iso(split.cutTs)}); nothing to score`);
+    const { split, lines } = args.protocol === "random" ? randomProtocol(interactions, args.seed) : temporalProtocol(interactions, args.holdoutDays);
+    progress(`${lines[0]![1]} (${(performance.now() - t).toFixed(0)} ms)`);
     const users = new Set(interactions.map((e) => e.user_id)).size;
     const items = new Set(interactions.map((e) => e.item_id)).size;
-    summary.push(
-      ["users × items", `${count(users)} × ${count(items)}`],
-      ["cut", `${iso(split.cutTs)} UTC (${args.holdoutDays !== undefined ? `last ${args.holdoutDays} days` : "last 20% of interactions"})`],
-      ["train / test interactions", `${count(s.trainInteractions)} / ${count(s.testInteractions)}`],
-      ["warm / cold users", `${s.warmUsers} / ${s.coldUsers} (warm users with no new items, dropped: ${s.warmUsersWithoutNewItems})`],
-      ["warm relevant pairs (outside train catalog)", `${count(s.relevantPairs)} (${count(s.relevantPairsOutsideCatalog)})`],
-    );
+    summary.push(["users × items", `${count(users)} × ${count(items)}`], ...lines);
 
     const models = standardModels({
       typicalWeight: typicalWeight(split.train),
@@ -236,7 +288,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             : `model ${p.index + 1}/${p.of}: ${p.model}: done (fit ${p.result.fitMs.toFixed(0)} ms, recommend ${p.result.recommendMs.toFixed(0)} ms)`,
         ),
     })) {
-      rows.push(...result.rows);
+      // Protocol R has no cold users; their empty rows would only say n/a.
+      rows.push(...result.rows.filter((r) => args.protocol === "temporal" || r.users > 0));
       const perUser = result.lists > 0 ? ` (${((1000 * result.recommendMs) / result.lists).toFixed(0)} µs per user)` : "";
       timings.push([result.name, `fit ${result.fitMs.toFixed(0)} ms, recommend ${result.recommendMs.toFixed(0)} ms for ${result.lists} users${perUser}`]);
     }

@@ -60,7 +60,7 @@ describe("evaluate", () => {
   it("formats an aligned table", () => {
     const { rows } = evaluate(new Scripted(), split, { k: [1, 20] });
     const lines = formatReport(rows).split("\n");
-    expect(lines[0]).toMatch(/^model\s+users\s+n\s+K\s+Recall\s+NDCG\s+MAP\s+HitRate\s+Coverage$/);
+    expect(lines[0]).toMatch(/^model\s+users\s+n\s+K\s+Recall\s+Precision\s+NDCG\s+MAP\s+HitRate\s+Coverage$/);
     expect(lines[1]).toMatch(/^-+( +-+)+$/);
     expect(lines).toHaveLength(2 + 4);
     // every data line ends at the same column, because numbers are right-aligned

@@ -1,5 +1,5 @@
 /**
- * Offline evaluation of a recommender on a temporal split: fit on the training part,
+ * Offline evaluation of a recommender on a split (temporal or random per user): fit on the training part,
  * ask for one list per test user (the user's training items excluded, as the service
  * excludes consumed items), and average the metrics of `metrics.ts` per user group and K.
  *
@@ -8,9 +8,22 @@
  * answer different questions (personalisation vs. the cold-start fallback) and mixing
  * them would let the group sizes decide the headline number.
  */
-import { assertK, averagePrecisionAtK, catalogCoverage, hitRateAtK, mean, ndcgAtK, recallAtK } from "./metrics.js";
+import { assertK, averagePrecisionAtK, catalogCoverage, hitRateAtK, mean, ndcgAtK, precisionAtK, recallAtK } from "./metrics.js";
 import type { Recommender } from "./baselines.js";
-import type { TemporalSplit, TestUser } from "./temporal-split.js";
+import type { Interaction } from "./interactions.js";
+import type { TestUser } from "./temporal-split.js";
+
+/**
+ * What evaluate() needs from a split, so the temporal split (protocol T) and the random
+ * per-user split (protocol R) are scored by the same code.
+ */
+export interface EvaluationSplit {
+  readonly train: readonly Interaction[];
+  readonly warm: readonly TestUser[];
+  readonly cold: readonly TestUser[];
+  /** Items with a positive training interaction: what a model can recommend. */
+  readonly catalog: ReadonlySet<string>;
+}
 
 export interface EvaluateOptions {
   readonly k: readonly number[];
@@ -24,6 +37,7 @@ export interface MetricsRow {
   readonly k: number;
   readonly users: number;
   readonly recall: number;
+  readonly precision: number;
   readonly ndcg: number;
   readonly map: number;
   readonly hitRate: number;
@@ -58,6 +72,7 @@ export function scoreGroup(
     k,
     users: users.length,
     recall: per(recallAtK),
+    precision: per(precisionAtK),
     ndcg: per(ndcgAtK),
     map: per(averagePrecisionAtK),
     hitRate: per(hitRateAtK),
@@ -65,7 +80,7 @@ export function scoreGroup(
   };
 }
 
-export function evaluate(model: Recommender, split: TemporalSplit, options: EvaluateOptions): Evaluation {
+export function evaluate(model: Recommender, split: EvaluationSplit, options: EvaluateOptions): Evaluation {
   if (options.k.length === 0) throw new RangeError("at least one K is required");
   options.k.forEach(assertK);
   const maxK = Math.max(...options.k);
@@ -87,6 +102,7 @@ const COLUMNS: readonly [string, (r: MetricsRow) => string][] = [
   ["n", (r) => String(r.users)],
   ["K", (r) => String(r.k)],
   ["Recall", (r) => fixed(r.recall)],
+  ["Precision", (r) => fixed(r.precision)],
   ["NDCG", (r) => fixed(r.ndcg)],
   ["MAP", (r) => fixed(r.map)],
   ["HitRate", (r) => fixed(r.hitRate)],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { averagePrecisionAtK, catalogCoverage, hitPositions, hitRateAtK, idealDcg, mapAtK, ndcgAtK, recallAtK } from "./metrics.js";
+import { averagePrecisionAtK, catalogCoverage, hitPositions, hitRateAtK, idealDcg, mapAtK, ndcgAtK, precisionAtK, recallAtK } from "./metrics.js";
 
 // log2 values used below: log2(2)=1, log2(3)=1.5849625, log2(4)=2, log2(5)=2.3219281, log2(6)=2.5849625
 // so the discounts 1/log2(p+1) for p=1..5 are 1, 0.6309298, 0.5, 0.4306766, 0.3868528.
@@ -13,6 +13,8 @@ describe("hand-computed case: L=[a,b,c,d,e], R={b,d,f}", () => {
     // Recall = 2 hits / |R|=3
     expect(recallAtK(L, R, 5)).toBeCloseTo(2 / 3, 10);
     expect(hitRateAtK(L, R, 5)).toBe(1);
+    // Precision = 2 hits / K=5
+    expect(precisionAtK(L, R, 5)).toBeCloseTo(2 / 5, 10);
     // DCG = 1/log2(3) + 1/log2(5) = 0.6309298 + 0.4306766 = 1.0616064
     // IDCG over min(5,3)=3 positions = 1 + 0.6309298 + 0.5 = 2.1309298
     // NDCG = 1.0616064 / 2.1309298 = 0.4981894
@@ -23,6 +25,9 @@ describe("hand-computed case: L=[a,b,c,d,e], R={b,d,f}", () => {
 
   it("K=3: only the hit at position 2 counts", () => {
     expect(recallAtK(L, R, 3)).toBeCloseTo(1 / 3, 10);
+    expect(precisionAtK(L, R, 3)).toBeCloseTo(1 / 3, 10);
+    // A list shorter than K still divides by K: one hit in [b] is 1/10 at K=10.
+    expect(precisionAtK(["b"], R, 10)).toBeCloseTo(0.1, 10);
     // NDCG = 0.6309298 / 2.1309298 = 0.2960819
     expect(ndcgAtK(L, R, 3)).toBeCloseTo(0.2960819, 6);
     // AP = (1/2) / min(3,3) = 1/6

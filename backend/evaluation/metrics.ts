@@ -6,6 +6,7 @@
  * is in R and has not already appeared earlier in L, else 0.
  *
  *   Recall@K   = Σ_{p≤K} rel(p) / |R|
+ *   Precision@K = Σ_{p≤K} rel(p) / K
  *   HitRate@K  = 1 if Σ_{p≤K} rel(p) > 0 else 0
  *   DCG@K      = Σ_{p≤K} rel(p) / log2(p + 1)
  *   IDCG@K     = Σ_{p=1}^{min(K,|R|)} 1 / log2(p + 1)
@@ -64,6 +65,11 @@ export function recallAtK(recommended: readonly string[], relevant: Relevant, k:
   const rel = toSet(relevant);
   if (rel.size === 0) return 0;
   return hitPositions(recommended, rel, k).length / rel.size;
+}
+
+export function precisionAtK(recommended: readonly string[], relevant: Relevant, k: number): number {
+  assertK(k);
+  return hitPositions(recommended, toSet(relevant), k).length / k;
 }
 
 export function hitRateAtK(recommended: readonly string[], relevant: Relevant, k: number): number {

@@ -6,10 +6,11 @@ import { temporalSplit } from "./temporal-split.js";
 
 describe("standardModels", () => {
   it("builds every model of the suite, in order, or the chosen ones", () => {
-    expect(modelIds()).toEqual(["popularity", "item-knn", "ials", "pipeline"]);
+    expect(modelIds()).toEqual(["popularity", "item-knn", "ease", "ials", "pipeline"]);
     expect(standardModels().map((m) => m.name)).toEqual([
       "popularity",
       "item-kNN (N=50, popularity fill)",
+      "EASE (λ=200)",
       "iALS (f=64, λ=5, α=1, it=15, log ε=10)",
       "pipeline",
     ]);
@@ -18,7 +19,7 @@ describe("standardModels", () => {
       "iALS (f=64, λ=5, α=1, it=15, log ε=10)",
     ]);
     expect(standardModels({ only: ["item-knn"], neighbours: 20 })[0]!.name).toBe("item-kNN (N=20, popularity fill)");
-    expect(() => standardModels({ only: ["svd"] })).toThrow("unknown model svd; known: popularity, item-knn, ials");
+    expect(() => standardModels({ only: ["svd"] })).toThrow("unknown model svd; known: popularity, item-knn, ease, ials");
     expect(MODEL_SPECS.every((s) => s.description.length > 0)).toBe(true);
   });
 

@@ -16,10 +16,10 @@
  */
 import type { CatalogItem } from "../../models/catalog.js";
 import { ItemKnn, Popularity, type Recommender } from "./baselines.js";
-import { evaluate, type MetricsRow } from "./evaluate.js";
+import { evaluate, type EvaluationSplit, type MetricsRow } from "./evaluate.js";
+import { EaseRecommender, type EaseRecommenderOptions } from "./ease-recommender.js";
 import { IalsRecommender, type IalsRecommenderOptions } from "./ials-recommender.js";
 import { isPositive, type Interaction } from "./interactions.js";
-import type { TemporalSplit } from "./temporal-split.js";
 import { PipelineRecommender } from "./pipeline-recommender.js";
 import { DEFAULT_PIPELINE, type PipelineParams } from "../training/pipeline.js";
 
@@ -33,6 +33,8 @@ export interface ModelSuiteOptions {
    * Sets iALS's log-scaling ε when `ials.scaling` is not given.
    */
   readonly typicalWeight?: number;
+  /** EASE's λ and size limit; unset ones are EaseRecommender's defaults. */
+  readonly ease?: EaseRecommenderOptions;
   /** Item metadata (category, price, title), for models that use it: the pipeline. */
   readonly catalog?: readonly CatalogItem[];
   /** Only these model ids (see MODEL_SPECS), in suite order. Default: all. */
@@ -59,6 +61,11 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
     id: "item-knn",
     description: "item-based cosine neighbours, popularity fill",
     create: (o) => new ItemKnn({ neighbours: o.neighbours ?? 50 }),
+  },
+  {
+    id: "ease",
+    description: "EASE (Steck 2019), closed-form item × item weights; catalogs up to EASE_MAX_ITEMS",
+    create: (o) => new EaseRecommender(o.ease ?? {}),
   },
   { id: "ials", description: "implicit ALS, fold-in serving", create: (o) => new IalsRecommender(ialsOptions(o)) },
   {
@@ -112,7 +119,7 @@ export type SuiteProgress =
 /** Each model evaluated on the same split, one after the other (fits are CPU-bound). */
 export function evaluateModels(
   models: readonly Recommender[],
-  split: TemporalSplit,
+  split: EvaluationSplit,
   options: { readonly k: readonly number[]; readonly onProgress?: (p: SuiteProgress) => void },
 ): ModelResult[] {
   return models.map((model, index) => {

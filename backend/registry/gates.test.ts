@@ -3,7 +3,7 @@ import type { MetricsRowLike } from "../training-jobs/types.js";
 import { decideGate, DEFAULT_GATE_CONFIG } from "./gates.js";
 
 function rows(model: string, ndcg10: number, recall20: number, group: "warm" | "cold" = "warm"): MetricsRowLike[] {
-  const base = { model, group, users: 50, map: 0, hitRate: 0, coverage: 0 };
+  const base = { model, group, users: 50, precision: 0, map: 0, hitRate: 0, coverage: 0 };
   return [
     { ...base, k: 10, ndcg: ndcg10, recall: 0 },
     { ...base, k: 20, ndcg: 0, recall: recall20 },

@@ -18,7 +18,18 @@ export interface CandidatePlan {
 }
 
 export function metricsRows(model: string, ndcg: number, recall: number): MetricsRowLike[] {
-  const row = (k: number) => ({ model, group: "warm" as const, k, users: 100, recall, ndcg, map: ndcg / 2, hitRate: 0.5, coverage: 0.1 });
+  const row = (k: number) => ({
+    model,
+    group: "warm" as const,
+    k,
+    users: 100,
+    recall,
+    precision: recall / 2,
+    ndcg,
+    map: ndcg / 2,
+    hitRate: 0.5,
+    coverage: 0.1,
+  });
   return [row(10), row(20)];
 }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { easeScores, fitEase, regularisedItemGram } from "./ease.js";
+
+describe("EASE", () => {
+  // X rows {0,1}, {1,2}, {0,1,2}: G = [[2,2,1],[2,3,2],[1,2,2]], λ = 1 gives
+  // G + I = [[3,2,1],[2,4,2],[1,2,3]] with inverse [[8,-4,0],[-4,8,-4],[0,-4,8]] / 16,
+  // so B = -P / diag(P) = [[0, ½, 0], [½, 0, ½], [0, ½, 0]].
+  const users = [
+    [0, 1],
+    [1, 2],
+    [0, 1, 2],
+  ];
+
+  it("builds XᵀX + λI from the users' item sets", () => {
+    expect(Array.from(regularisedItemGram(users, 3, 1))).toEqual([3, 2, 1, 2, 4, 2, 1, 2, 3]);
+  });
+
+  it("matches the hand-computed B on a three-item case", () => {
+    const model = fitEase(users, 3, 1);
+    const want = [0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0];
+    Array.from(model.weights).forEach((w, k) => expect(w).toBeCloseTo(want[k]!, 6));
+    expect(Array.from(easeScores(model, [0], new Float64Array(3)))).toEqual([0, 0.5, 0]);
+    expect(Array.from(easeScores(model, [0, 2], new Float64Array(3)))).toEqual([0, 1, 0]);
+  });
+
+  // The paper's optimality condition: with diag(B) = 0 enforced by Lagrange multipliers,
+  // (G + λI)·B equals G everywhere off the diagonal.
+  it("satisfies ((XᵀX + λI)·B)ᵢⱼ = (XᵀX)ᵢⱼ off the diagonal on random data", () => {
+    let s = 7;
+    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const n = 11;
+    const rows = Array.from({ length: 40 }, () => [...new Set(Array.from({ length: 4 }, () => Math.floor(next() * n)))]);
+    const lambda = 2.5;
+    const model = fitEase(rows, n, lambda);
+    const a = regularisedItemGram(rows, n, lambda);
+    for (let i = 0; i < n; i++) {
+      expect(model.weights[i * n + i]).toBe(0);
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        let s2 = 0;
+        for (let k = 0; k < n; k++) s2 += a[i * n + k]! * model.weights[k * n + j]!;
+        expect(s2).toBeCloseTo(a[i * n + j]!, 4);
+      }
+    }
+  });
+
+  it("refuses a non-positive lambda or an empty catalog", () => {
+    expect(() => fitEase(users, 3, 0)).toThrow(/lambda must be > 0/);
+    expect(() => fitEase([], 0, 1)).toThrow(/at least one item/);
+  });
+});
