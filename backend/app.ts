@@ -23,6 +23,7 @@ import type { AppEnv } from "./http/app-env.js";
 import type { ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { corsAllowList } from "./http/cors.js";
 import { errorHandler, notFound } from "./http/error-handling.js";
+import { except } from "hono/combine";
 import { limitBody, requireJsonBody } from "./http/json-body-guard.js";
 import { openApiApp } from "./http/openapi-app.js";
 import { requestId } from "./http/request-id.js";
@@ -33,6 +34,7 @@ import { createBackendMetrics, type BackendMetrics } from "./metrics/backend-met
 import { auditRoutes } from "./routes/audit-routes.js";
 import { canaryRoutes } from "./routes/canary-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { IMPORT_PATH, importRoutes } from "./routes/import-routes.js";
 import { experimentRoutes } from "./routes/experiment-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
 import { keyRoutes } from "./routes/key-routes.js";
@@ -87,10 +89,12 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
 
   const app = openApiApp();
   app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins), auditTrail(recorder));
-  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody());
+  // The history import streams NDJSON or CSV of any length; every other write is capped JSON.
+  app.use("*", except(IMPORT_PATH, limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody()));
 
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
+  app.route("/", importRoutes({ db, requireScope, metrics, userIdHashKey }));
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));

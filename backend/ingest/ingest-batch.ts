@@ -65,7 +65,7 @@ export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: 
   });
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 function counts(received: number, inserted: number): InsertCounts {
   return { inserted, duplicates: received - inserted };
@@ -75,7 +75,7 @@ function counts(received: number, inserted: number): InsertCounts {
  * Rows go in sorted by key so concurrent batches lock unique-index entries in the same
  * order and cannot deadlock each other.
  */
-function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
+export function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 

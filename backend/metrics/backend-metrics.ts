@@ -10,6 +10,8 @@ export interface BackendMetrics {
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** Only newly stored events count; lag is measured from the event's own timestamp. */
   recordIngested(events: ReadonlyArray<{ type: EventType; ts: number }>, duplicates: number, nowMs: number): void;
+  /** Rows committed by a history import, and rows it found already stored. */
+  recordImported(stored: number, duplicates: number): void;
   recordFeatureStoreSync(outcome: "synced" | "failed", items: number): void;
   /** Where the catalog-size gauge reads from at scrape time. */
   setCatalogItemCounter(count: () => Promise<number>): void;
@@ -57,6 +59,12 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400, 604800],
     registers: [registry],
   });
+  const imported = new Counter({
+    name: `${PREFIX}imported_events_total`,
+    help: "Interaction events stored by history import (POST /api/v1/interactions/import), by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
   const featureStoreSyncs = new Counter({
     name: `${PREFIX}feature_store_sync_items_total`,
     help: "Catalog items written to the feature store, by outcome",
@@ -87,6 +95,10 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
         ingestLag.observe(Math.max(0, (nowMs - e.ts) / 1000));
       }
       if (duplicateCount > 0) duplicates.inc(duplicateCount);
+    },
+    recordImported(stored, duplicateCount) {
+      imported.inc({ outcome: "stored" }, stored);
+      imported.inc({ outcome: "duplicate" }, duplicateCount);
     },
     recordFeatureStoreSync(outcome, items) {
       featureStoreSyncs.inc({ outcome }, items);

@@ -91,7 +91,18 @@ describe("POST /api/v1/recs/train", () => {
       ["succeeded", "r1"],
     ]);
     expect(jobs[1]).toMatchObject({ progress: 1, position: null, message: "r1 promoted to champion" });
-    expect(jobs[1].metrics[0]).toEqual({ model: "ials", group: "warm", k: 10, users: 100, recall: 0.3, precision: 0.15, ndcg: 0.3, map: 0.15, hit_rate: 0.5, coverage: 0.1 });
+    expect(jobs[1].metrics[0]).toEqual({
+      model: "ials",
+      group: "warm",
+      k: 10,
+      users: 100,
+      recall: 0.3,
+      precision: 0.15,
+      ndcg: 0.3,
+      map: 0.15,
+      hit_rate: 0.5,
+      coverage: 0.1,
+    });
     expect(await champion()).toBe("r1");
   });
 
