@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fallbackScores, generateCandidates, neighbourCandidates } from "./candidates.js";
+import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores } from "./candidates.js";
 
 describe("neighbourCandidates", () => {
   it("sums similarities over anchors and remembers the strongest anchor", () => {
@@ -71,5 +71,15 @@ describe("fallbackScores", () => {
     // a: 1·2/2 + 0 + 0 + 0.1·10/10 = 1.1;  b: 1·1/2 + 0.5·4/4 + 0.15·5/5 + 0 = 1.15
     expect(s[0]).toBeCloseTo(1.1, 6);
     expect(s[1]).toBeCloseTo(1.15, 6);
+  });
+});
+
+describe("retrievalOrderScores", () => {
+  it("puts every item the retrieval scores above zero first, in retrieval order, then the formula's order", () => {
+    const c = (item_id: string, retrievalScore: number | null, popular: number) => ({ item_id, retrievalScore, neighbourScore: 0, trending: 0, popular });
+    const cands = [c("a", 0.2, 0), c("b", null, 100), c("c", 0.9, 1), c("d", -0.5, 50), c("e", 0.3, 5)];
+    const s = retrievalOrderScores(cands);
+    const order = cands.map((x, i) => [x.item_id, s[i]!] as const).sort((x, y) => y[1] - x[1]);
+    expect(order.map(([id]) => id)).toEqual(["c", "e", "a", "b", "d"]);
   });
 });

@@ -154,3 +154,22 @@ export function fallbackScores(candidates: readonly CandidateSignals[]): Float32
       (FALLBACK_WEIGHTS.popular * c.popular) / p,
   );
 }
+
+/** How a version orders its candidates; the trainer picks one on validation lists. */
+export const ORDERINGS = ["ranker", "formula", "retrieval"] as const;
+export type Ordering = (typeof ORDERINGS)[number];
+
+/**
+ * The "retrieval" ordering: candidates the retrieval model scores above zero come first,
+ * in retrieval-score order; the rest follow in fallback-formula order. For a strong
+ * item-item model (EASE) the hand-weighted blend of the formula only dilutes its order.
+ */
+export function retrievalOrderScores(candidates: readonly CandidateSignals[]): Float32Array {
+  const formula = fallbackScores(candidates);
+  const top = Math.max(1e-12, ...candidates.map((c) => c.retrievalScore ?? 0));
+  const formulaTop = Math.max(1e-12, ...formula);
+  return Float32Array.from(candidates, (c, i) => {
+    const r = c.retrievalScore ?? 0;
+    return r > 0 ? 2 + r / top : formula[i]! / formulaTop;
+  });
+}

@@ -15,7 +15,8 @@
 import { Popularity, type Recommender } from "./baselines.js";
 import { isPositive, type Interaction } from "./interactions.js";
 import { topK } from "./top-k.js";
-import { EASE_MAX_ITEMS, easeScores, fitEase, type EaseModel } from "../training/ease.js";
+import { gatherScores, type ItemWeights } from "../../models/item-weights.js";
+import { EASE_MAX_ITEMS, easeScores, fitEase, pruneEase, type EaseModel } from "../training/ease.js";
 
 export const DEFAULT_EASE_LAMBDA = 200;
 
@@ -24,6 +25,8 @@ export interface EaseRecommenderOptions {
   readonly lambda?: number;
   /** Refuse to fit above this many items (dense n×n inverse). Default EASE_MAX_ITEMS. */
   readonly maxItems?: number;
+  /** Score from each item's `keep` largest weights only, as the edge does (pruneEase). Default: all of B. */
+  readonly keep?: number;
 }
 
 export class EaseRecommender implements Recommender {
@@ -34,6 +37,8 @@ export class EaseRecommender implements Recommender {
   private ids: string[] = [];
   private index = new Map<string, number>();
   private model: EaseModel | null = null;
+  private pruned: ItemWeights | null = null;
+  private readonly keep: number | undefined;
   private scores = new Float64Array(0);
   private everyItem = new Int32Array(0);
 
@@ -41,7 +46,8 @@ export class EaseRecommender implements Recommender {
     this.lambda = options.lambda ?? DEFAULT_EASE_LAMBDA;
     if (!(this.lambda > 0)) throw new RangeError(`EASE lambda must be > 0, got ${this.lambda}`);
     this.maxItems = options.maxItems ?? EASE_MAX_ITEMS;
-    this.name = `EASE (λ=${this.lambda})`;
+    this.keep = options.keep;
+    this.name = `EASE (λ=${this.lambda}${this.keep ? `, top ${this.keep}` : ""})`;
   }
 
   fit(train: readonly Interaction[]): void {
@@ -65,6 +71,7 @@ export class EaseRecommender implements Recommender {
             this.ids.length,
             this.lambda,
           );
+    this.pruned = this.model && this.keep ? pruneEase(this.model, this.keep) : null;
     this.scores = new Float64Array(this.ids.length);
     this.everyItem = Int32Array.from(this.ids.keys());
     this.fallback.fit(train);
@@ -73,7 +80,10 @@ export class EaseRecommender implements Recommender {
   recommend(history: readonly string[], k: number, exclude: ReadonlySet<string>): string[] {
     const known = [...new Set(history.map((id) => this.index.get(id)).filter((i) => i !== undefined))];
     if (!this.model || known.length === 0) return this.fallback.recommend(history, k, new Set([...exclude, ...history]));
-    easeScores(this.model, known, this.scores);
+    if (this.pruned) {
+      this.scores.fill(0);
+      gatherScores(this.pruned, known, this.scores);
+    } else easeScores(this.model, known, this.scores);
     const own = new Set(known);
     const best = topK(this.everyItem, this.ids.length, this.scores, k, (j) => !own.has(j) && !exclude.has(this.ids[j]!));
     return best.map((j) => this.ids[j]!);

@@ -49,3 +49,14 @@ describe("EASE", () => {
     expect(() => fitEase([], 0, 1)).toThrow(/at least one item/);
   });
 });
+
+describe("pruneEase", () => {
+  it("keeps each row's largest weights by magnitude, negative ones included, padding short rows", async () => {
+    const { pruneEase } = await import("./ease.js");
+    const model = { items: 4, lambda: 1, weights: Float32Array.from([0, 0.1, -0.6, 0.3, 0.2, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0]) };
+    const t = pruneEase(model, 2);
+    expect(t.keep).toBe(2);
+    expect(Array.from(t.indices)).toEqual([2, 3, 0, -1, -1, -1, 2, 1]);
+    expect(Array.from(t.weights)).toEqual([Math.fround(-0.6), Math.fround(0.3), Math.fround(0.2), 0, 0, 0, 3, 2]);
+  });
+});
