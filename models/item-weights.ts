@@ -73,3 +73,27 @@ export function gatherScores(t: ItemWeights, history: ArrayLike<number>, out: Fl
   // A sum can return to exactly 0 and be pushed again; callers want each slot once.
   return touched.length > 1 ? [...new Set(touched)] : touched;
 }
+
+export interface WeightedRetrieval {
+  /** [row, score] of the best `k` reached rows with a score above zero, best first (ties: lower row). */
+  readonly top: Array<[number, number]>;
+  /** Any row's score; 0 for rows the history does not reach. */
+  readonly scoreOf: (row: number) => number;
+}
+
+/**
+ * Retrieval with the table: gather-sum over the history rows, then the best `k` rows the
+ * caller accepts. The history rows themselves are never returned. Shared by the edge and
+ * the trainer's replay, so both order candidates with the same arithmetic.
+ */
+export function weightedRetrieval(t: ItemWeights, history: readonly number[], k: number, accept: (row: number) => boolean): WeightedRetrieval {
+  const scores = new Float64Array(t.items);
+  const touched = gatherScores(t, history, scores);
+  const own = new Set(history);
+  const top = touched
+    .filter((j) => scores[j]! > 0 && !own.has(j) && accept(j))
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .slice(0, k)
+    .map((j): [number, number] => [j, scores[j]!]);
+  return { top, scoreOf: (j) => scores[j] ?? 0 };
+}

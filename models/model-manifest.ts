@@ -11,6 +11,7 @@
  * new version within the pointer cache's lifetime, never to half of one.
  */
 import { z } from "zod";
+import { ORDERINGS } from "./candidates.js";
 
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ModelVersionSchema = z
@@ -23,7 +24,7 @@ export const ArtifactNameSchema = z.string().regex(ARTIFACT_NAME_PATTERN, "must 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
 
 /** What each file is for; the edge looks files up by role, not by name. */
-export const ARTIFACT_ROLES = ["retrieval", "fold_in", "ranker", "items", "neighbours"] as const;
+export const ARTIFACT_ROLES = ["retrieval", "fold_in", "ranker", "items", "neighbours", "item_weights"] as const;
 export type ArtifactRole = (typeof ARTIFACT_ROLES)[number];
 
 export const ArtifactSchema = z.strictObject({
@@ -72,6 +73,18 @@ export const ManifestSchema = z.strictObject({
     /** Candidates the retrieval graph returns (its TopK). */
     top_k: z.number().int().positive(),
   }),
+  /**
+   * Which model feeds the "cf" candidates: "ials" (the retrieval graph, the default when
+   * absent) or "ease" (the item_weights table, models/item-weights.ts; λ and rows kept).
+   */
+  scorer: z
+    .discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("ials") }),
+      z.strictObject({ kind: z.literal("ease"), lambda: z.number().positive(), keep: z.number().int().positive() }),
+    ])
+    .optional(),
+  /** How candidates are ordered; absent: the ranker when one ships, else the formula. */
+  ordering: z.enum(ORDERINGS).optional(),
   /** null when the version ships no ranker: the edge then orders by the weighted formula. */
   ranker: z.strictObject({ trees: z.number().int().nonnegative(), features: z.array(z.string()) }).nullable(),
   files: z.array(ArtifactSchema).min(1).max(16),
@@ -97,6 +110,11 @@ export function artifactKey(version: string, name: string): string {
 
 export function artifactOf(manifest: Manifest, role: ArtifactRole): Artifact | undefined {
   return manifest.files.find((f) => f.role === role);
+}
+
+/** The ordering a manifest asks for, with the default of manifests that predate the field. */
+export function orderingOf(manifest: Manifest): (typeof ORDERINGS)[number] {
+  return manifest.ordering ?? (manifest.ranker ? "ranker" : "formula");
 }
 
 /**

@@ -12,6 +12,7 @@ import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { featureSpecHash, FEATURE_NAMES } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
 import { ManifestSchema, type ArtifactRole, type Manifest, type NeighboursFile, type RetrievalPath } from "../../models/model-manifest.js";
+import { encodeItemWeights } from "../../models/item-weights.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
 import type { PipelineModel } from "./pipeline.js";
@@ -87,6 +88,13 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
     },
   ];
   if (model.ranker) raw.push({ name: "ranker.onnx", role: "ranker", bytes: buildRankerGraph(model.ranker) });
+  if (model.scorer === "ease" && model.ease) {
+    // Both tables index items.json's rows; they are built from the same positives, sorted.
+    if (model.ease.itemIds.length !== n || model.ease.itemIds.some((id, i) => id !== r.itemIds[i])) {
+      throw new Error("EASE and iALS were fitted on different item sets; cannot share items.json");
+    }
+    raw.push({ name: "item-weights.bin", role: "item_weights", bytes: encodeItemWeights(model.ease.table) });
+  }
   const files = await Promise.all(raw.map(async (f) => ({ ...f, sha256: await sha256OfBytes(f.bytes) })));
   const manifest = ManifestSchema.parse({
     version: options.version,
@@ -102,6 +110,8 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
       event_weights: { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights },
       top_k: topK,
     },
+    scorer: model.scorer === "ease" && model.ease ? { kind: "ease", lambda: model.ease.lambda, keep: model.ease.table.keep } : { kind: "ials" },
+    ordering: model.ordering,
     ranker: model.ranker ? { trees: model.ranker.trees.length, features: [...FEATURE_NAMES] } : null,
     files: files.map(({ name, role, sha256, bytes }) => ({ name, role, sha256, bytes: bytes.byteLength })),
   });

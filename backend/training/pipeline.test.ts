@@ -16,13 +16,28 @@ import { ArtifactValidationError, validateVersion } from "./validate-artifacts.j
 
 let demo: DemoData;
 let log: Interaction[];
+/** The ranker path: iALS candidates, LambdaMART order (no model selection). */
 let model: PipelineModel;
+/** The default: scorer and ordering chosen on the validation hold-out. */
+let selected: PipelineModel;
 
 beforeAll(() => {
   demo = generateDemoData(7, { now: Date.UTC(2026, 10, 1) });
   log = demo.events.map((e) => ({ user_id: e.user_id, item_id: e.item_id, ts: Number(e.ts), weight: DEFAULT_EVENT_WEIGHTS[e.type] }));
-  model = fitPipeline(log, demo.items, DEFAULT_PIPELINE);
-}, 60_000);
+  model = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, selection: null });
+  selected = fitPipeline(log, demo.items, DEFAULT_PIPELINE);
+}, 120_000);
+
+function brandNewUserLists(
+  m: PipelineModel,
+): Array<{ cluster: string; items: readonly string[]; top: Array<{ item_id: string }>; history: Array<{ item_id: string }> }> {
+  const now = m.trainedUntil + 60_000;
+  const popularity = popularityAt(log, now);
+  return Object.entries(demo.clusters).map(([cluster, items]) => {
+    const history = items.slice(0, 3).map((item_id, i) => ({ item_id, ts: now - (3 - i) * 60_000, weight: DEFAULT_EVENT_WEIGHTS.view }));
+    return { cluster, items, history, top: rankForUser(m, { history, now, context: null, popularity, exclude: new Set() }).slice(0, 10) };
+  });
+}
 
 describe("fitPipeline on the demo data", () => {
   it("trains a ranker that beat the fallback order on held-out lists", () => {
@@ -33,17 +48,51 @@ describe("fitPipeline on the demo data", () => {
     expect(model.ranker).not.toBeNull();
   });
 
-  it("gives a brand-new user who viewed three items of a cluster mostly that cluster", () => {
-    const now = model.trainedUntil + 60_000;
-    const popularity = popularityAt(log, now);
-    for (const [cluster, items] of Object.entries(demo.clusters)) {
-      const history = items.slice(0, 3).map((item_id, i) => ({ item_id, ts: now - (3 - i) * 60_000, weight: DEFAULT_EVENT_WEIGHTS.view }));
-      const top = rankForUser(model, { history, now, context: null, popularity, exclude: new Set() }).slice(0, 10);
+  it.each([
+    ["the ranker path", () => model],
+    ["the selected model", () => selected],
+  ])("gives a brand-new user who viewed three items of a cluster mostly that cluster (%s)", (_, which) => {
+    for (const { cluster, items, history, top } of brandNewUserLists(which())) {
       const inCluster = top.filter((r) => items.includes(r.item_id)).length;
       expect(inCluster, `cluster ${cluster}: ${top.map((r) => r.item_id).join(", ")}`).toBeGreaterThanOrEqual(7);
       expect(top.some((r) => history.some((h) => h.item_id === r.item_id))).toBe(false);
     }
   });
+});
+
+describe("model selection on the demo data", () => {
+  it("scores every scorer × ordering on the validation hold-out and publishes the best", () => {
+    const report = selected.selection!;
+    expect(report.users).toBeGreaterThanOrEqual(20);
+    expect(report.variants.map((v) => `${v.scorer}/${v.ordering}`)).toEqual([
+      "ials/formula",
+      "ials/retrieval",
+      "ials/ranker",
+      "ease/formula",
+      "ease/retrieval",
+      "ease/ranker",
+    ]);
+    expect(report.easeLambdas.map((l) => l.lambda)).toEqual(DEFAULT_PIPELINE.ease!.lambdas);
+    const best = Math.max(...report.variants.map((v) => v.ndcg));
+    const chosen = report.variants.find((v) => v.scorer === report.chosen.scorer && v.ordering === report.chosen.ordering)!;
+    expect(chosen.ndcg).toBe(best);
+    expect(selected.scorer).toBe(report.chosen.scorer);
+    expect(selected.ordering).toBe(report.chosen.ordering);
+    if (selected.scorer === "ease") {
+      const bestLambda = report.easeLambdas.reduce((a, b) => (b.ndcg > a.ndcg ? b : a)).lambda;
+      expect(selected.ease!.lambda).toBe(bestLambda);
+    }
+    expect(selected.ranker === null).toBe(selected.ordering !== "ranker");
+  });
+
+  it("keeps to iALS when EASE is off or the catalog is above its limit", () => {
+    const noEase = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: null, ranker: null });
+    expect(noEase.scorer).toBe("ials");
+    expect(noEase.selection!.variants.every((v) => v.scorer === "ials" && v.ordering !== "ranker")).toBe(true);
+    const tooBig = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, maxItems: 10 }, ranker: null });
+    expect(tooBig.selection!.easeLambdas).toEqual([]);
+    expect(tooBig.ease).toBeNull();
+  }, 60_000);
 });
 
 describe("evaluateModelType on the demo data", () => {
@@ -77,6 +126,20 @@ describe("exportVersion + validateVersion", () => {
     const ranker = exported.files.find((f) => f.role === "ranker")!;
     ranker.bytes = buildRankerGraph(tampered);
     await expect(validateVersion(model, exported)).rejects.toThrow(ArtifactValidationError);
+  });
+
+  it("exports an EASE version with its item-weights table and the chosen ordering", async () => {
+    const ease =
+      selected.scorer === "ease" ? selected : fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, lambdas: [100] } });
+    const exported = await exportVersion(ease, { version: "test-ease" });
+    expect(exported.manifest.scorer).toEqual({ kind: ease.scorer, ...(ease.scorer === "ease" ? { lambda: ease.ease!.lambda, keep: 100 } : {}) });
+    expect(exported.manifest.ordering).toBe(ease.ordering);
+    if (ease.scorer === "ease") {
+      const file = exported.files.find((f) => f.role === "item_weights")!;
+      expect(file.name).toBe("item-weights.bin");
+      expect(file.bytes.byteLength).toBe(12 + 8 * exported.manifest.catalog_size * 100);
+      await expect(validateVersion(ease, exported)).resolves.toBeDefined();
+    }
   });
 
   it("chooses the vector-store path above the in-process memory budget", async () => {

@@ -22,8 +22,10 @@ import {
   fallbackScores,
   generateCandidates,
   neighbourCandidates,
+  retrievalOrderScores,
   type CandidateLimits,
   type GeneratedCandidate,
+  type Ordering,
 } from "../../models/candidates.js";
 import { FEATURE_NAMES, rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import type { Interaction } from "../evaluation/interactions.js";
@@ -40,8 +42,10 @@ import {
   type RankingDataset,
   type TreeEnsemble,
 } from "./lambdamart.js";
+import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams } from "./ease-component.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
+import { selectModel } from "./model-selection.js";
 import { allScores, DEFAULT_RETRIEVAL, fitRetrieval, foldIn, topByScore, type RetrievalModel, type RetrievalParams } from "./retrieval-model.js";
 
 export interface PipelineParams {
@@ -59,8 +63,19 @@ export interface PipelineParams {
    * period); the best is used for the published version. Empty: use retrieval.ials.factors.
    */
   factorGrid: number[];
+  /** EASE as a second retrieval scorer; null: iALS only. */
+  ease: EaseParams | null;
+  /**
+   * Choose the scorer (iALS or EASE) and the ordering (ranker, formula, retrieval) on a
+   * random per-user hold-out of the training log (model-selection.ts); null keeps iALS
+   * with the ranker when it ships, else the formula.
+   */
+  selection: { users: number; seed: number } | null;
   seed: number;
 }
+
+/** Which retrieval model feeds the "cf" candidates. */
+export type Scorer = "ials" | "ease";
 
 export const DEFAULT_PIPELINE: PipelineParams = {
   retrieval: DEFAULT_RETRIEVAL,
@@ -73,10 +88,12 @@ export const DEFAULT_PIPELINE: PipelineParams = {
   candidates: { ...DEFAULT_CANDIDATE_LIMITS },
   neighbours: 30,
   factorGrid: [16, 32, 64],
+  ease: DEFAULT_EASE,
+  selection: { users: 1500, seed: 11 },
   seed: 1,
 };
 
-export type Stage = "retrieval" | "neighbours" | "ranker_data" | "ranker" | "final_retrieval" | "final_neighbours";
+export type Stage = "selection" | "retrieval" | "neighbours" | "ranker_data" | "ranker" | "final_retrieval" | "final_neighbours";
 export type PipelineProgress = (stage: Stage, fraction: number, message: string) => void;
 
 /** Everything the pipeline needs at a point in time, without the ranker. */
@@ -85,13 +102,18 @@ export interface Components {
   similar: Map<string, Array<[string, number]>>;
   boughtTogether: Map<string, Array<[string, number]>>;
   facts: Map<string, ItemFacts>;
+  /** Fitted when the scorer is EASE. */
+  ease: EaseComponent | null;
+  scorer: Scorer;
 }
 
 export interface PipelineModel extends Components {
   params: PipelineParams;
   ranker: TreeEnsemble | null;
   compiled: CompiledEnsemble | null;
+  ordering: Ordering;
   rankerReport: RankerReport | null;
+  selection: SelectionReport | null;
   /** Time of the newest interaction trained on. */
   trainedUntil: number;
 }
@@ -111,6 +133,14 @@ export interface RankerReport {
   trees: number;
 }
 
+/** What model selection measured (NDCG@10 on the random per-user validation hold-out). */
+export interface SelectionReport {
+  users: number;
+  easeLambdas: Array<{ lambda: number; ndcg: number }>;
+  variants: Array<{ scorer: Scorer; ordering: Ordering; ndcg: number }>;
+  chosen: { scorer: Scorer; ordering: Ordering; lambda: number | null; factors: number };
+}
+
 function asPairs(n: Neighbours): Map<string, Array<[string, number]>> {
   return new Map([...n].map(([id, list]) => [id, list.map((x): [string, number] => [x.item_id, x.score])]));
 }
@@ -124,7 +154,11 @@ function itemFacts(log: readonly Interaction[], catalog: readonly CatalogItem[])
   return facts;
 }
 
-function fitNeighbours(log: readonly Interaction[], catalog: readonly CatalogItem[], params: PipelineParams): Omit<Components, "retrieval"> {
+function fitNeighbours(
+  log: readonly Interaction[],
+  catalog: readonly CatalogItem[],
+  params: PipelineParams,
+): Omit<Components, "retrieval" | "ease" | "scorer"> {
   return {
     similar: asPairs(similarItems(log, catalog, { neighbours: params.neighbours, scaling: params.retrieval.scaling })),
     boughtTogether: asPairs(boughtTogether(log, { neighbours: params.neighbours })),
@@ -137,13 +171,36 @@ export function fitComponents(
   catalog: readonly CatalogItem[],
   params: PipelineParams,
   progress: (part: "retrieval" | "neighbours", fraction: number, message: string) => void = () => {},
+  easeLambda: number | null = null,
 ): Components {
   const its = params.retrieval.ials.iterations;
   const retrieval = fitRetrieval(log, params.retrieval, (p) => progress("retrieval", p.iteration / its, `iALS iteration ${p.iteration}/${its}`));
   progress("neighbours", 0, "item-to-item neighbours");
   const rest = fitNeighbours(log, catalog, params);
   progress("neighbours", 1, `neighbours for ${rest.similar.size} items`);
-  return { retrieval, ...rest };
+  if (easeLambda === null || !params.ease) return { retrieval, ...rest, ease: null, scorer: "ials" };
+  progress("retrieval", 1, `EASE, λ=${easeLambda}`);
+  return { retrieval, ...rest, ease: fitEaseComponent(log, easeLambda, params.ease.keep), scorer: "ease" };
+}
+
+/** The "cf" source of the chosen scorer: its top list and the score of any item. */
+function retrieve(
+  c: Components,
+  history: readonly HistoryEvent[],
+  k: number,
+  exclude: ReadonlySet<string>,
+): { top: Array<[string, number]>; scoreOf: (id: string) => number | null } | null {
+  if (c.scorer === "ease" && c.ease) return easeRetrieve(c.ease, history, k, exclude);
+  const vector = foldIn(c.retrieval, history);
+  if (!vector) return null;
+  const scores = allScores(c.retrieval, vector);
+  return {
+    top: topByScore(c.retrieval, scores, k, exclude),
+    scoreOf: (id) => {
+      const i = c.retrieval.itemIndex.get(id);
+      return i !== undefined ? scores[i]! : null;
+    },
+  };
 }
 
 /** The edge's candidate generation, replayed for one user at `now`. */
@@ -155,16 +212,12 @@ export function candidatesFor(
   exclude: ReadonlySet<string>,
   limits: CandidateLimits,
 ): GeneratedCandidate[] {
-  const vector = foldIn(c.retrieval, history);
-  const scores = vector ? allScores(c.retrieval, vector) : null;
+  const found = retrieve(c, history, limits.retrieval, exclude);
   const anchors = recentAnchors(history, now);
   return generateCandidates(
     {
-      retrieval: scores ? topByScore(c.retrieval, scores, limits.retrieval, exclude) : [],
-      retrievalScoreOf: (id) => {
-        const i = c.retrieval.itemIndex.get(id);
-        return scores && i !== undefined ? scores[i]! : null;
-      },
+      retrieval: found?.top ?? [],
+      retrievalScoreOf: (id) => found?.scoreOf(id) ?? null,
       neighbours: neighbourCandidates(anchors, (id) => c.similar.get(id)),
       trending: popularity.trending,
       popular: popularity.popular,
@@ -186,17 +239,26 @@ export interface RankInput {
 export function rankForUser(model: PipelineModel, input: RankInput): Array<{ item_id: string; score: number }> {
   const exclude = new Set([...input.exclude, ...input.history.map((e) => e.item_id)]);
   const cands = candidatesFor(model, input.history, input.now, input.popularity, exclude, model.params.candidates);
-  // A user without history is outside what the ranker learned from (its lists all had a
-  // history), so the cold list is ordered by the popularity-led fallback formula.
-  const scores =
-    model.compiled && input.history.length > 0
-      ? predictCompiled(
-          model.compiled,
-          rankingFeatures(input, cands, (id) => model.facts.get(id)),
-          FEATURE_NAMES.length,
-        )
-      : fallbackScores(cands);
+  const scores = orderScores(model, input, cands);
   return cands.map((cand, i) => ({ item_id: cand.item_id, score: scores[i]! })).sort((a, b) => b.score - a.score || (a.item_id < b.item_id ? -1 : 1));
+}
+
+/**
+ * The version's ordering, as the edge applies it. A user without history is outside what
+ * the ranker learned from (its lists all had a history), so the cold list is ordered by
+ * the popularity-led fallback formula.
+ */
+export function orderScores(model: PipelineModel, input: RankInput, cands: readonly GeneratedCandidate[]): Float32Array {
+  if (input.history.length === 0) return fallbackScores(cands);
+  if (model.ordering === "retrieval") return retrievalOrderScores(cands);
+  if (model.ordering === "ranker" && model.compiled) {
+    return predictCompiled(
+      model.compiled,
+      rankingFeatures(input, cands, (id) => model.facts.get(id)),
+      FEATURE_NAMES.length,
+    );
+  }
+  return fallbackScores(cands);
 }
 
 /** Each user's interactions as feature-spec history, in log order. */
@@ -339,17 +401,17 @@ function retrievalNdcg(model: RetrievalModel, before: readonly Interaction[], af
   return n === 0 ? 0 : total / n;
 }
 
-function withFactors(params: PipelineParams, factors: number): PipelineParams {
+export function withFactors(params: PipelineParams, factors: number): PipelineParams {
   return { ...params, retrieval: { ...params.retrieval, ials: { ...params.retrieval.ials, factors } } };
 }
 
-interface RankerFit {
+export interface RankerFit {
   ranker: TreeEnsemble | null;
   report: RankerReport;
   factors: number;
 }
 
-function fitRanker(log: readonly Interaction[], catalog: readonly CatalogItem[], params: PipelineParams, progress: PipelineProgress): RankerFit | null {
+export function fitRanker(log: readonly Interaction[], catalog: readonly CatalogItem[], params: PipelineParams, progress: PipelineProgress): RankerFit | null {
   const cutTs = cutTimestamp(log, { testFraction: params.rankerLabelFraction });
   const before = log.filter((e) => e.ts < cutTs);
   const after = log.filter((e) => e.ts >= cutTs);
@@ -371,7 +433,7 @@ function fitRanker(log: readonly Interaction[], catalog: readonly CatalogItem[],
   if (params.ranker === null) {
     return { ranker: null, factors: best!.factors, report: emptyReport(cutTs, factorScores) };
   }
-  const c: Components = { ...fitNeighbours(before, catalog, chosen), retrieval: best!.model };
+  const c: Components = { ...fitNeighbours(before, catalog, chosen), retrieval: best!.model, ease: null, scorer: "ials" };
   const { dataset, baseline, positives } = rankerDataset(c, before, after, cutTs, chosen, (n, total) =>
     progress("ranker_data", n / total, `candidate lists for ${n}/${total} users`),
   );
@@ -409,15 +471,24 @@ export function fitPipeline(
   progress: PipelineProgress = () => {},
 ): PipelineModel {
   if (log.length === 0) throw new RangeError("cannot train on an empty interaction log");
-  const fitted = fitRanker(log, catalog, params, progress);
-  const final = fitted ? withFactors(params, fitted.factors) : params;
-  const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m));
+  const selection = params.selection ? selectModel(log, catalog, params, progress) : null;
+  const chosen = selection?.chosen ?? null;
+  // The ranker is trained (on the whole log) only when it is what will order the lists.
+  const fitted = !chosen || chosen.ordering === "ranker" ? fitRanker(log, catalog, params, progress) : null;
+  const factors = fitted?.factors ?? chosen?.factors ?? params.retrieval.ials.factors;
+  const final = withFactors(params, factors);
+  const easeLambda = chosen?.scorer === "ease" ? chosen.lambda : null;
+  const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m), easeLambda);
+  const ranker = fitted?.ranker ?? null;
+  const ordering: Ordering = chosen && chosen.ordering !== "ranker" ? chosen.ordering : ranker ? "ranker" : "formula";
   return {
     ...c,
     params: final,
-    ranker: fitted?.ranker ?? null,
-    compiled: fitted?.ranker ? compileEnsemble(fitted.ranker) : null,
+    ranker: ordering === "ranker" ? ranker : null,
+    compiled: ordering === "ranker" && ranker ? compileEnsemble(ranker) : null,
+    ordering,
     rankerReport: fitted?.report ?? null,
+    selection,
     trainedUntil: log.reduce((m, e) => Math.max(m, e.ts), -Infinity),
   };
 }

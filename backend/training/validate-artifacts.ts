@@ -6,6 +6,7 @@
  * is never uploaded.
  */
 import * as ort from "onnxruntime-node";
+import { decodeItemWeights, type ItemWeights } from "../../models/item-weights.js";
 import { FEATURE_NAMES } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
 import { ItemsFileSchema, NeighboursFileSchema } from "../../models/model-manifest.js";
@@ -110,12 +111,28 @@ async function checkRanker(model: PipelineModel, bytes: Uint8Array, rng: Rng, ro
   });
 }
 
+/** The edge decodes the table itself; it must read back exactly the trainer's. */
+function checkItemWeights(model: PipelineModel, bytes: Uint8Array, items: number): void {
+  if (!model.ease) fail("item_weights shipped for a model without EASE");
+  let table: ItemWeights;
+  try {
+    table = decodeItemWeights(bytes, items);
+  } catch (err) {
+    fail(`item-weights.bin: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const want = model.ease!.table;
+  const same = table!.keep === want.keep && table!.indices.every((j, e) => j === want.indices[e]) && table!.weights.every((w, e) => w === want.weights[e]);
+  if (!same) fail("item-weights.bin does not decode to the trained EASE table");
+}
+
 export async function validateVersion(model: PipelineModel, exported: ExportedVersion, probes = 20): Promise<ValidationReport> {
   const rng = new Rng(7);
   const file = (role: string) => exported.files.find((f) => f.role === role);
   const items = ItemsFileSchema.parse(JSON.parse(new TextDecoder().decode(file("items")!.bytes)));
   if (items.items.length !== exported.manifest.catalog_size) fail("items.json: length differs from the manifest's catalog_size");
   NeighboursFileSchema.parse(JSON.parse(new TextDecoder().decode(file("neighbours")!.bytes)));
+  const weights = file("item_weights");
+  if (weights) checkItemWeights(model, weights.bytes, items.items.length);
   const retrieval = file("retrieval");
   const ranker = file("ranker");
   return {

@@ -18,6 +18,7 @@ import {
   type ArtifactRole,
   type Manifest,
 } from "../../models/model-manifest.js";
+import { decodeItemWeights, type ItemWeights } from "../../models/item-weights.js";
 import { describeZodError } from "../http/errors.js";
 import { dropSession, getSession, type InferenceSession } from "../onnx/ort-runtime.js";
 import { ArtifactError, readBytes, readVerified } from "./artifact-store.js";
@@ -44,6 +45,8 @@ export interface LoadedModel extends ModelSessions {
   /** Role "fold_in": the user vector only, for the vector store (path vector_store). */
   foldIn: InferenceSession | null;
   ranker: InferenceSession | null;
+  /** Role "item_weights": the EASE table, when the manifest's scorer is ease. */
+  itemWeights: ItemWeights | null;
   /** Rough bytes this version holds: artifact bytes (copied into WASM by the sessions) + parsed maps. */
   memoryBytes: number;
   /** Epoch ms when the load finished. */
@@ -202,6 +205,16 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
   const similar: Neighbours = new Map(Object.entries(neighbours.similar));
   const boughtTogether: Neighbours = new Map(Object.entries(neighbours.bought_together));
 
+  const weightsBytes = bytesByRole.get("item_weights");
+  let itemWeights: ItemWeights | null = null;
+  if (weightsBytes) {
+    try {
+      itemWeights = decodeItemWeights(weightsBytes, items.length);
+    } catch (err) {
+      throw new ModelLoadError(`${fileOf("item_weights")}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   const created: string[] = [];
   const session = async (role: SessionRole): Promise<InferenceSession | null> => {
     const bytes = bytesByRole.get(role);
@@ -228,6 +241,7 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
       retrieval,
       foldIn,
       ranker,
+      itemWeights,
       memoryBytes: estimateMemory(manifest.files, items, firstSeen, similar, boughtTogether),
       loadedAt: 0,
     };

@@ -25,6 +25,8 @@ export function manifestProblem(manifest: Manifest): ManifestProblem | null {
   return (
     need("items", "(the item table every graph index refers to)") ??
     (manifest.retrieval.path === "in_process" ? need("retrieval", "for retrieval.path in_process") : need("fold_in", "for retrieval.path vector_store")) ??
+    (manifest.scorer?.kind === "ease" ? need("item_weights", "for scorer ease") : null) ??
+    (manifest.ordering === "ranker" && !manifest.ranker ? { field: "ordering", message: "is ranker, but the version ships no ranker" } : null) ??
     (manifest.ranker
       ? need("ranker", "when ranker is set")
       : roles.has("ranker")

@@ -8,7 +8,9 @@
  * personalise; no ranker (or it fails) → the fallback formula orders the list.
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
-import { fallbackScores, generateCandidates, neighbourCandidates, type GeneratedCandidate } from "../../models/candidates.js";
+import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores, type GeneratedCandidate } from "../../models/candidates.js";
+import { weightedRetrieval } from "../../models/item-weights.js";
+import { orderingOf } from "../../models/model-manifest.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
 import type { RecentInteraction } from "../../durable-objects/user-session.js";
@@ -68,8 +70,38 @@ function fromStore(r: VectorRetrieval): Found {
   return { top: r.ids.map((id, k): [string, number] => [id, r.scores[k]!]), scoreOf: (id) => scores.get(id) ?? null };
 }
 
+/** EASE (manifest scorer "ease"): a gather-sum over the item-weights table, in the isolate. */
+function fromItemWeights(input: LearnedInput, history: readonly HistoryEvent[]): Found | null {
+  const { model } = input;
+  const table = model.itemWeights!;
+  const rows = new Set<number>();
+  for (const e of history) {
+    const i = e.weight > 0 ? model.itemIndex.get(e.item_id) : undefined;
+    if (i !== undefined) rows.add(i);
+  }
+  if (rows.size === 0) return null;
+  const found = weightedRetrieval(table, [...rows], model.manifest.retrieval.top_k, (j) => !input.exclude.has(model.items[j]!));
+  return {
+    top: found.top.map(([j, score]): [string, number] => [model.items[j]!, score]),
+    scoreOf: (id) => {
+      const j = model.itemIndex.get(id);
+      return j === undefined ? null : found.scoreOf(j);
+    },
+  };
+}
+
 async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]): Promise<Found | null> {
   const { model } = input;
+  if (model.manifest.scorer?.kind === "ease" && model.itemWeights) {
+    if (!history.some((e) => e.weight > 0 && model.itemIndex.has(e.item_id))) return null;
+    try {
+      return input.timing.measureSync("retrieval", () => fromItemWeights(input, history));
+    } catch (err) {
+      input.degraded.push("retrieval");
+      warn("retrieval", err);
+      return null;
+    }
+  }
   if (!model.retrieval && !model.foldIn) return null;
   const entries = historyStrengths(history, model.itemIndex, model.manifest.retrieval.strength);
   if (entries.length === 0) return null;
@@ -119,8 +151,11 @@ async function scoresOf(
   records: ReadonlyMap<string, EdgeItemRecord> | null,
 ): Promise<{ scores: Float32Array; ranked: boolean }> {
   const { model } = input;
+  const ordering = orderingOf(model.manifest);
   // Without history the user is outside what the ranker learned from (see the trainer).
-  if (!model.ranker || history.length === 0 || cands.length === 0) return { scores: fallbackScores(cands), ranked: false };
+  if (history.length === 0 || cands.length === 0) return { scores: fallbackScores(cands), ranked: false };
+  if (ordering === "retrieval") return { scores: retrievalOrderScores(cands), ranked: false };
+  if (!model.ranker || ordering !== "ranker") return { scores: fallbackScores(cands), ranked: false };
   const facts = (id: string): ItemFacts | undefined => {
     const rec = records?.get(id);
     const first = model.firstSeen.get(id);
