@@ -8,10 +8,9 @@
  * Starts its own stack (fresh Postgres database on the local server, Redis database 6,
  * ports 39887…); the body is generated in memory, seeded, with 1990s timestamps.
  */
-import pg from "pg";
 import { startIsolatedStack } from "../scripts/isolated-stack.js";
 import { mulberry32 } from "../models/prng.js";
-import { argNumber, printTable } from "./load-stats.js";
+import { argNumber, printTable, storedInteractions } from "./load-stats.js";
 
 const events = argNumber("events", 200_000);
 const users = argNumber("users", 5_000);
@@ -29,16 +28,6 @@ function body(badEvery: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-async function stored(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM interactions")).rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
-
 const stack = await startIsolatedStack(39887, 6);
 try {
   const send = async (text: string, query = "") => {
@@ -54,7 +43,7 @@ try {
   };
   const clean = body(Number.MAX_SAFE_INTEGER);
   const first = await send(clean);
-  const inDb = await stored(stack.database.url);
+  const inDb = await storedInteractions(stack.database.url);
   const again = await send(clean);
   const dirty = await send(body(100).replace(/"u(\d)/g, '"w$1'), `?max_bad_rows=${events}`);
   const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString("en-US")} rows/s`;

@@ -8,23 +8,12 @@
  * Starts its own stack (fresh Postgres database on the local server, Redis database 4,
  * ports 39787…).
  */
-import pg from "pg";
 import { authed, startIsolatedStack, until } from "../scripts/isolated-stack.js";
-import { argNumber, printTable } from "./load-stats.js";
+import { argNumber, printTable, storedInteractions } from "./load-stats.js";
 
 const total = argNumber("events", 20_000);
 const concurrency = argNumber("concurrency", 4);
 const BATCH = 500;
-
-async function rows(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM interactions")).rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
 
 function batch(b: number, t0: number): unknown[] {
   return Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, i) => {
@@ -81,7 +70,7 @@ async function main(): Promise<void> {
     const accepted = (performance.now() - start) / 1000;
     let last = 0;
     await until(`${total} rows in Postgres`, 300_000, async () => {
-      const n = await rows(stack.database.url);
+      const n = await storedInteractions(stack.database.url);
       if (n - last >= 5000) console.log(`  ${n} rows`);
       last = n;
       return n >= total ? n : null;

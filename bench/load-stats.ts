@@ -1,4 +1,5 @@
-/** Latency statistics and the printed summary shared by the benchmarks. */
+/** Latency statistics, the printed summary and the stored-row count shared by the benchmarks. */
+import pg from "pg";
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -24,4 +25,15 @@ export function argNumber(name: string, fallback: number): number {
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
   return n;
+}
+
+/** Rows in the interactions table of the Postgres database at `url`. */
+export async function storedInteractions(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM interactions")).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
 }

@@ -97,3 +97,38 @@ export function weightedRetrieval(t: ItemWeights, history: readonly number[], k:
     .map((j): [number, number] => [j, scores[j]!]);
   return { top, scoreOf: (j) => scores[j] ?? 0 };
 }
+
+export interface ItemRetrieval {
+  /** Best items by score, above zero, none excluded and none from the history. */
+  readonly top: Array<[string, number]>;
+  readonly scoreOf: (id: string) => number | null;
+}
+
+/**
+ * weightedRetrieval by item id: the history's distinct known items with positive weight
+ * are the rows summed. Null when the history has no such item. The edge and the
+ * trainer's replay both call this, so they retrieve with the same code.
+ */
+export function retrieveItems(
+  t: ItemWeights,
+  ids: readonly string[],
+  index: ReadonlyMap<string, number>,
+  history: ReadonlyArray<{ readonly item_id: string; readonly weight: number }>,
+  k: number,
+  exclude: ReadonlySet<string>,
+): ItemRetrieval | null {
+  const rows = new Set<number>();
+  for (const e of history) {
+    const i = e.weight > 0 ? index.get(e.item_id) : undefined;
+    if (i !== undefined) rows.add(i);
+  }
+  if (rows.size === 0) return null;
+  const found = weightedRetrieval(t, [...rows], k, (j) => !exclude.has(ids[j]!));
+  return {
+    top: found.top.map(([j, score]): [string, number] => [ids[j]!, score]),
+    scoreOf: (id) => {
+      const j = index.get(id);
+      return j === undefined ? null : found.scoreOf(j);
+    },
+  };
+}

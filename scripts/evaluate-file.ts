@@ -11,8 +11,8 @@
  * just the report. Exit status: 0 done, 1 the input could not be read or evaluated,
  * 2 bad arguments.
  */
-import { existsSync, realpathSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync, statSync } from "node:fs";
+import { isEntryPoint } from "./entry-point.js";
 import { formatReport, type EvaluationSplit, type MetricsRow } from "../backend/evaluation/evaluate.js";
 import type { Interaction } from "../backend/evaluation/interactions.js";
 import { evaluateModels, modelIds, standardModels, typicalWeight } from "../backend/evaluation/model-suite.js";
@@ -308,14 +308,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -8,10 +8,11 @@
  * <DATA_DIR>/local-secrets.json; the URL to the local backend. Exit status: 0 imported,
  * 1 the file or the backend refused it, 2 bad arguments.
  */
-import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { isEntryPoint } from "./entry-point.js";
 import { parseArgs as parseNodeArgs } from "node:util";
 import { createGunzip } from "node:zlib";
 
@@ -180,14 +181,4 @@ export async function main(argv: readonly string[], io: Io = processIo, env: Nod
   return 0;
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

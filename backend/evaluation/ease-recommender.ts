@@ -13,10 +13,11 @@
  * split carved from the training data.
  */
 import { Popularity, type Recommender } from "./baselines.js";
-import { isPositive, type Interaction } from "./interactions.js";
+import type { Interaction } from "./interactions.js";
 import { topK } from "./top-k.js";
 import { gatherScores, type ItemWeights } from "../../models/item-weights.js";
 import { EASE_MAX_ITEMS, easeScores, fitEase, pruneEase, type EaseModel } from "../training/ease.js";
+import { binaryUserItems } from "../training/ease-component.js";
 
 export const DEFAULT_EASE_LAMBDA = 200;
 
@@ -51,26 +52,13 @@ export class EaseRecommender implements Recommender {
   }
 
   fit(train: readonly Interaction[]): void {
-    const positives = train.filter(isPositive);
-    this.ids = [...new Set(positives.map((e) => e.item_id))].sort();
-    if (this.ids.length > this.maxItems) {
-      throw new RangeError(`EASE fits at most ${this.maxItems} items (a dense item × item inverse); this data has ${this.ids.length}`);
+    const x = binaryUserItems(train);
+    if (x.itemIds.length > this.maxItems) {
+      throw new RangeError(`EASE fits at most ${this.maxItems} items (a dense item × item inverse); this data has ${x.itemIds.length}`);
     }
-    this.index = new Map(this.ids.map((id, i) => [id, i]));
-    const byUser = new Map<string, Set<number>>();
-    for (const e of positives) {
-      let set = byUser.get(e.user_id);
-      if (!set) byUser.set(e.user_id, (set = new Set()));
-      set.add(this.index.get(e.item_id)!);
-    }
-    this.model =
-      this.ids.length === 0
-        ? null
-        : fitEase(
-            [...byUser.values()].map((s) => Int32Array.from(s)),
-            this.ids.length,
-            this.lambda,
-          );
+    this.ids = x.itemIds;
+    this.index = x.itemIndex;
+    this.model = this.ids.length === 0 ? null : fitEase(x.rows, this.ids.length, this.lambda);
     this.pruned = this.model && this.keep ? pruneEase(this.model, this.keep) : null;
     this.scores = new Float64Array(this.ids.length);
     this.everyItem = Int32Array.from(this.ids.keys());

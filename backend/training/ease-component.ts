@@ -5,7 +5,7 @@
  * trainer's validation and the offline evaluation measure the served arithmetic.
  * Algorithm and limits: ease.ts.
  */
-import { weightedRetrieval, type ItemWeights } from "../../models/item-weights.js";
+import { retrieveItems, type ItemRetrieval, type ItemWeights } from "../../models/item-weights.js";
 import type { HistoryEvent } from "../../models/feature-spec.js";
 import type { Interaction } from "../evaluation/interactions.js";
 import { fitEase, pruneEase } from "./ease.js";
@@ -34,10 +34,10 @@ export function positiveItemCount(log: readonly Interaction[]): number {
   return new Set(log.filter((e) => e.weight > 0).map((e) => e.item_id)).size;
 }
 
-export function fitEaseComponent(log: readonly Interaction[], lambda: number, keep: number): EaseComponent {
+/** EASE's binary X: items in sorted id order, and each user's distinct positive items as row indices. */
+export function binaryUserItems(log: readonly Interaction[]): { itemIds: string[]; itemIndex: Map<string, number>; rows: Int32Array[] } {
   const positives = log.filter((e) => e.weight > 0);
   const itemIds = [...new Set(positives.map((e) => e.item_id))].sort();
-  if (itemIds.length === 0) throw new RangeError("no positive interactions to train EASE on");
   const itemIndex = new Map(itemIds.map((id, i) => [id, i]));
   const byUser = new Map<string, Set<number>>();
   for (const e of positives) {
@@ -45,41 +45,16 @@ export function fitEaseComponent(log: readonly Interaction[], lambda: number, ke
     if (!set) byUser.set(e.user_id, (set = new Set()));
     set.add(itemIndex.get(e.item_id)!);
   }
-  const model = fitEase(
-    [...byUser.values()].map((s) => Int32Array.from(s)),
-    itemIds.length,
-    lambda,
-  );
-  return { lambda, itemIds, itemIndex, table: pruneEase(model, keep) };
+  return { itemIds, itemIndex, rows: [...byUser.values()].map((s) => Int32Array.from(s)) };
 }
 
-/** The distinct known items of a history with positive weight: EASE's binary input. */
-export function easeHistory(c: EaseComponent, history: readonly HistoryEvent[]): number[] {
-  const rows = new Set<number>();
-  for (const e of history) {
-    if (e.weight <= 0) continue;
-    const i = c.itemIndex.get(e.item_id);
-    if (i !== undefined) rows.add(i);
-  }
-  return [...rows];
+export function fitEaseComponent(log: readonly Interaction[], lambda: number, keep: number): EaseComponent {
+  const { itemIds, itemIndex, rows } = binaryUserItems(log);
+  if (itemIds.length === 0) throw new RangeError("no positive interactions to train EASE on");
+  return { lambda, itemIds, itemIndex, table: pruneEase(fitEase(rows, itemIds.length, lambda), keep) };
 }
 
-export interface EaseRetrieval {
-  /** Best items by score, above zero, none excluded. */
-  top: Array<[string, number]>;
-  scoreOf: (id: string) => number | null;
-}
-
-/** Scores every item the history reaches (as the edge does); null when the history has no known item. */
-export function easeRetrieve(c: EaseComponent, history: readonly HistoryEvent[], k: number, exclude: ReadonlySet<string>): EaseRetrieval | null {
-  const rows = easeHistory(c, history);
-  if (rows.length === 0) return null;
-  const found = weightedRetrieval(c.table, rows, k, (j) => !exclude.has(c.itemIds[j]!));
-  return {
-    top: found.top.map(([j, score]): [string, number] => [c.itemIds[j]!, score]),
-    scoreOf: (id) => {
-      const j = c.itemIndex.get(id);
-      return j === undefined ? null : found.scoreOf(j);
-    },
-  };
+/** Scores every item the history reaches, as the edge does; null when the history has no known item. */
+export function easeRetrieve(c: EaseComponent, history: readonly HistoryEvent[], k: number, exclude: ReadonlySet<string>): ItemRetrieval | null {
+  return retrieveItems(c.table, c.itemIds, c.itemIndex, history, k, exclude);
 }

@@ -67,15 +67,16 @@ function chooseLambda(
   if (!ease || positiveItemCount(train) > ease.maxItems) return { best: null, scores: [] };
   const histories = historiesByUser(train);
   const scores: Array<{ lambda: number; ndcg: number }> = [];
-  let best: { c: EaseComponent; ndcg: number } | null = null;
-  ease.lambdas.forEach((lambda, i) => {
+  let best: EaseComponent | null = null;
+  let bestNdcg = -Infinity;
+  for (const [i, lambda] of ease.lambdas.entries()) {
     progress("selection", i / (ease.lambdas.length + 2), `EASE λ=${lambda} on the validation hold-out`);
     const c = fitEaseComponent(train, lambda, ease.keep);
     const ndcg = meanNdcg(users, (u) => (easeRetrieve(c, histories.get(u.user_id) ?? [], 10, new Set(u.seen))?.top ?? []).map(([id]) => id));
     scores.push({ lambda, ndcg });
-    if (!best || ndcg > best.ndcg) best = { c, ndcg };
-  });
-  return { best: (best as { c: EaseComponent } | null)?.c ?? null, scores };
+    if (ndcg > bestNdcg) [best, bestNdcg] = [c, ndcg];
+  }
+  return { best, scores };
 }
 
 /**
@@ -107,6 +108,7 @@ export function selectModel(
 
   const scorers: Scorer[] = lambdas.best ? ["ials", "ease"] : ["ials"];
   const orderings: Ordering[] = fitted?.ranker ? ["formula", "retrieval", "ranker"] : ["formula", "retrieval"];
+  const compiled = fitted?.ranker ? compileEnsemble(fitted.ranker) : null;
   const variants: SelectionReport["variants"] = [];
   progress("selection", (steps - 1) / steps, `${scorers.length * orderings.length} scorer × ordering variants on ${users.length} users`);
   for (const scorer of scorers) {
@@ -117,7 +119,7 @@ export function selectModel(
         scorer,
         params,
         ranker: ordering === "ranker" ? fitted!.ranker : null,
-        compiled: ordering === "ranker" ? compileEnsemble(fitted!.ranker!) : null,
+        compiled: ordering === "ranker" ? compiled : null,
         ordering,
         rankerReport: null,
         selection: null,

@@ -9,7 +9,7 @@
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores, type GeneratedCandidate } from "../../models/candidates.js";
-import { weightedRetrieval } from "../../models/item-weights.js";
+import { retrieveItems } from "../../models/item-weights.js";
 import { orderingOf } from "../../models/model-manifest.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
@@ -73,21 +73,7 @@ function fromStore(r: VectorRetrieval): Found {
 /** EASE (manifest scorer "ease"): a gather-sum over the item-weights table, in the isolate. */
 function fromItemWeights(input: LearnedInput, history: readonly HistoryEvent[]): Found | null {
   const { model } = input;
-  const table = model.itemWeights!;
-  const rows = new Set<number>();
-  for (const e of history) {
-    const i = e.weight > 0 ? model.itemIndex.get(e.item_id) : undefined;
-    if (i !== undefined) rows.add(i);
-  }
-  if (rows.size === 0) return null;
-  const found = weightedRetrieval(table, [...rows], model.manifest.retrieval.top_k, (j) => !input.exclude.has(model.items[j]!));
-  return {
-    top: found.top.map(([j, score]): [string, number] => [model.items[j]!, score]),
-    scoreOf: (id) => {
-      const j = model.itemIndex.get(id);
-      return j === undefined ? null : found.scoreOf(j);
-    },
-  };
+  return retrieveItems(model.itemWeights!, model.items, model.itemIndex, history, model.manifest.retrieval.top_k, input.exclude);
 }
 
 async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]): Promise<Found | null> {
