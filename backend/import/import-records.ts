@@ -65,6 +65,10 @@ async function* ndjsonRecords(body: ReadableStream<Uint8Array>): AsyncGenerator<
       if (skipping) {
         skipping = false;
         line++;
+      } else if (text.length > MAX_RECORD_BYTES) {
+        // A whole over-long line can arrive in one chunk; it is refused like a partial one.
+        line++;
+        yield { line, error: `is longer than ${MAX_RECORD_BYTES} bytes` };
       } else {
         const record = parseLine(text);
         if (record) yield record;

@@ -96,6 +96,16 @@ describe("POST /api/v1/interactions/import (NDJSON)", () => {
     expect(count!.n).toBe(4950);
   });
 
+  it("reports an over-long line once, without holding it, and reads on after it", async () => {
+    const u = `${h.prefix}-long`;
+    const long = JSON.stringify({ user_id: u, item_id: "big", type: "view", ts: T1997, session_id: "x".repeat(100) }).replace("x", "x".repeat(70_000));
+    const body = ndjson([{ user_id: u, item_id: "a", type: "view", ts: T1997 }, long, { user_id: u, item_id: "b", type: "view", ts: T1997 + 1 }]);
+    const result = await json(await send(body));
+    expect(result).toMatchObject({ rows: 3, stored: 2, bad_rows: 1 });
+    expect(result.errors).toEqual([{ line: 2, field: "row", reason: "is longer than 65536 bytes" }]);
+    expect((await storedFor(u)).map((r) => r.item)).toEqual(["a", "b"]);
+  });
+
   it("stores nothing when there are more bad rows than max_bad_rows", async () => {
     const u = `${h.prefix}-strict`;
     const lines = Array.from({ length: 11_000 }, (_, i) => ({ user_id: u, item_id: `i${i}`, type: "view", ts: T1997 + i }));
