@@ -27,11 +27,12 @@ import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
 import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { createEdgeShadowPublisher, type ShadowPublisher } from "./shadow/shadow-publisher.js";
 import { describeError } from "./describe-error.js";
-import { createFeatureStore } from "./feature-store/feature-store.js";
+import { createFeatureStore, type FeatureStore } from "./feature-store/feature-store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics } from "./metrics/backend-metrics.js";
 import { DEFAULT_GATE_CONFIG } from "./registry/gates.js";
 import { createTrainingRunner, type TrainingRunner } from "./training-jobs/job-runner.js";
+import { createHistoryPublisher } from "./training-jobs/history-publisher.js";
 import { createTrainingScheduler, type TrainingScheduler } from "./training-jobs/training-scheduler.js";
 import type { ModelPublisher, Trainer } from "./training-jobs/types.js";
 
@@ -100,7 +101,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const metrics = createBackendMetrics({ processMetrics: true });
   const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
   const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
-  const training = options.training ? createTraining(config, database, options.training, logger) : null;
+  const training = options.training ? createTraining(config, database, options.training, featureStore, logger) : null;
   const experimentPublisher = options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
   const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
   const app = createBackendApp({
@@ -161,10 +162,11 @@ interface Training {
   publisher: ModelPublisher;
 }
 
-function createTraining(config: BackendConfig, database: Database, services: TrainingOption, logger: Logger): Training {
+function createTraining(config: BackendConfig, database: Database, services: TrainingOption, featureStore: FeatureStore, logger: Logger): Training {
   const injected = typeof services === "function" ? services(database) : services;
   const gate = { ...DEFAULT_GATE_CONFIG, maxRegression: config.gateMaxRegression };
-  const runner = createTrainingRunner({ db: database.db, ...injected, logger, gate });
+  const histories = createHistoryPublisher({ db: database.db, featureStore, userIdHashKey: config.userIdHashKey });
+  const runner = createTrainingRunner({ db: database.db, ...injected, histories, logger, gate });
   const scheduler = createTrainingScheduler({
     db: database.db,
     runner: auditScheduledTrainings(runner, createAuditRecorder({ db: database.db, logger, userIdHashKey: config.userIdHashKey })),

@@ -30,6 +30,8 @@ export const keys = {
   coPurchase: (itemId: string) => `${P}:cp:${itemId}`,
   userRecent: (userId: string) => `${P}:ur:${userId}`,
   userPurchases: (userId: string) => `${P}:up:${userId}`,
+  /** The user's items as the active model was trained on them (models/trained-history.ts). */
+  trainedHistory: (userId: string) => `${P}:uh:${userId}`,
   eventSeen: (eventId: string) => `${P}:evt:${eventId}`,
   /** Erasure tombstone: erased_at (epoch ms) under the keyed hash of the user id, never the id. */
   tombstone: (userHash: string) => `${P}:tomb:${userHash}`,

@@ -137,7 +137,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /** Online Retail has a CSV header naming InvoiceNo; everything else is taken for MovieLens. */
-async function detectFormat(path: string): Promise<FileFormat> {
+export async function detectFormat(path: string): Promise<FileFormat> {
   for await (const line of fileLines(path)) {
     if (line.trim() === "") continue;
     return /(^|,)\s*"?InvoiceNo"?\s*(,|$)/.test(line.replace(/^\uFEFF/, "")) ? "online-retail" : "movielens";
@@ -207,6 +207,63 @@ function randomProtocol(interactions: readonly Interaction[], seed: number): Pro
   };
 }
 
+export interface Dataset {
+  readonly interactions: Interaction[];
+  readonly catalog: CatalogItem[] | undefined;
+  /** Label and value lines describing the file and the split. */
+  readonly summary: [string, string][];
+  readonly split: EvaluationSplit;
+}
+
+type DatasetArgs = Pick<CliArgs, "file" | "items" | "protocol" | "holdoutDays" | "seed" | "minRating"> & { readonly format: FileFormat };
+
+/** Reads the interactions (and MovieLens items) and splits them by the protocol; shared with bench/quality.ts. */
+export async function readDataset(args: DatasetArgs, progress: (line: string) => void): Promise<Dataset> {
+  const { format } = args;
+  let t = performance.now();
+  progress(`reading ${args.file} as ${format}`);
+  let interactions: Interaction[];
+  const summary: [string, string][] = [["file", args.file]];
+  if (format === "movielens") {
+    const read = await readMovieLensRatings(args.file, { minRating: args.minRating });
+    interactions = read.interactions;
+    summary.push([`ratings (${read.stats.format})`, `${count(read.stats.ratings)}, of which ≥ ${args.minRating}: ${count(read.stats.kept)}`]);
+  } else {
+    // Protocol R's published reference figures count every stock code as a product.
+    const read = await readOnlineRetail(args.file, { keepServiceCodes: args.protocol === "random" });
+    interactions = read.interactions;
+    const d = read.stats.dropped;
+    summary.push([
+      "purchase lines",
+      `${count(read.stats.kept)} of ${count(read.stats.records)} (dropped: ${d.noCustomer} no customer, ${d.cancelled} cancelled, ${d.nonPositiveQuantity} qty ≤ 0, ${d.serviceCode} service, ${d.malformed} malformed)`,
+    ]);
+  }
+  progress(`read ${count(interactions.length)} interactions in ${(performance.now() - t).toFixed(0)} ms`);
+  if (interactions.length === 0) throw new Error(`${args.file} has no positive interactions to evaluate`);
+
+  let catalog: CatalogItem[] | undefined;
+  if (args.items) {
+    t = performance.now();
+    progress(`reading items ${args.items}`);
+    const read = await readMovieLensItems(args.items);
+    catalog = read.items;
+    const described = new Set(catalog.map((c) => c.item_id));
+    const rated = new Set(interactions.map((e) => e.item_id));
+    const missing = [...rated].filter((i) => !described.has(i)).length;
+    summary.push([`items (${read.format})`, `${count(catalog.length)}; interacted items without metadata: ${count(missing)}`]);
+    progress(`read ${count(catalog.length)} items in ${(performance.now() - t).toFixed(0)} ms`);
+  }
+
+  t = performance.now();
+  const { split, lines } = args.protocol === "random" ? randomProtocol(interactions, args.seed) : temporalProtocol(interactions, args.holdoutDays);
+  progress(`${lines[0]![1]} (${(performance.now() - t).toFixed(0)} ms)`);
+  const users = new Set(interactions.map((e) => e.user_id)).size;
+  const items = new Set(interactions.map((e) => e.item_id)).size;
+  summary.push(["users × items", `${count(users)} × ${count(items)}`], ...lines);
+
+  return { interactions, catalog, summary, split };
+}
+
 /** Runs the CLI; returns the exit status instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const parsed = parseArgs(argv);
@@ -231,46 +288,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const format = args.format ?? (await detectFormat(args.file));
     if (format === "online-retail" && args.items) throw new Error("--items is only for MovieLens files");
 
-    let t = performance.now();
-    progress(`reading ${args.file} as ${format}`);
-    let interactions: Interaction[];
-    const summary: [string, string][] = [["file", args.file]];
-    if (format === "movielens") {
-      const read = await readMovieLensRatings(args.file, { minRating: args.minRating });
-      interactions = read.interactions;
-      summary.push([`ratings (${read.stats.format})`, `${count(read.stats.ratings)}, of which ≥ ${args.minRating}: ${count(read.stats.kept)}`]);
-    } else {
-      // Protocol R's published reference figures count every stock code as a product.
-      const read = await readOnlineRetail(args.file, { keepServiceCodes: args.protocol === "random" });
-      interactions = read.interactions;
-      const d = read.stats.dropped;
-      summary.push([
-        "purchase lines",
-        `${count(read.stats.kept)} of ${count(read.stats.records)} (dropped: ${d.noCustomer} no customer, ${d.cancelled} cancelled, ${d.nonPositiveQuantity} qty ≤ 0, ${d.serviceCode} service, ${d.malformed} malformed)`,
-      ]);
-    }
-    progress(`read ${count(interactions.length)} interactions in ${(performance.now() - t).toFixed(0)} ms`);
-    if (interactions.length === 0) throw new Error(`${args.file} has no positive interactions to evaluate`);
-
-    let catalog: CatalogItem[] | undefined;
-    if (args.items) {
-      t = performance.now();
-      progress(`reading items ${args.items}`);
-      const read = await readMovieLensItems(args.items);
-      catalog = read.items;
-      const described = new Set(catalog.map((c) => c.item_id));
-      const rated = new Set(interactions.map((e) => e.item_id));
-      const missing = [...rated].filter((i) => !described.has(i)).length;
-      summary.push([`items (${read.format})`, `${count(catalog.length)}; interacted items without metadata: ${count(missing)}`]);
-      progress(`read ${count(catalog.length)} items in ${(performance.now() - t).toFixed(0)} ms`);
-    }
-
-    t = performance.now();
-    const { split, lines } = args.protocol === "random" ? randomProtocol(interactions, args.seed) : temporalProtocol(interactions, args.holdoutDays);
-    progress(`${lines[0]![1]} (${(performance.now() - t).toFixed(0)} ms)`);
-    const users = new Set(interactions.map((e) => e.user_id)).size;
-    const items = new Set(interactions.map((e) => e.item_id)).size;
-    summary.push(["users × items", `${count(users)} × ${count(items)}`], ...lines);
+    const { catalog, summary, split } = await readDataset({ ...args, format }, progress);
 
     const models = standardModels({
       typicalWeight: typicalWeight(split.train),

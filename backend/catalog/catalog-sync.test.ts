@@ -18,7 +18,7 @@ function recordingStore() {
     },
     async ping() {},
   };
-  return store satisfies FeatureStore;
+  return store satisfies Pick<FeatureStore, "writeItemRecords" | "ping">;
 }
 
 let database: Database;

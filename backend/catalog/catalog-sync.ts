@@ -30,7 +30,7 @@ export interface CatalogSync {
 
 export interface CatalogSyncDeps {
   db: Db;
-  featureStore: FeatureStore;
+  featureStore: Pick<FeatureStore, "writeItemRecords">;
   logger: Logger;
   metrics: BackendMetrics;
 }

@@ -1,6 +1,6 @@
 /**
  * The backend's writes to the real-time feature store (Upstash Redis over REST): the
- * compact item records the edge reads per candidate. Requests fail fast — no client
+ * compact item records the edge reads per candidate, and each user's trained history. Requests fail fast — no client
  * retries, a short timeout — because the caller has its own recovery (catalog-sync.ts).
  */
 import { Redis } from "@upstash/redis";
@@ -11,6 +11,9 @@ export type ItemRecordSource = Pick<CatalogItem, "item_id" | "title" | "category
 
 export interface FeatureStore {
   writeItemRecords(items: readonly ItemRecordSource[]): Promise<void>;
+  /** One value per user, as models/trained-history.ts encodes it; one round trip. */
+  writeTrainedHistories(entries: ReadonlyArray<readonly [userId: string, encoded: string]>): Promise<void>;
+  deleteTrainedHistories(userIds: readonly string[]): Promise<void>;
   /** Resolves when the REST endpoint answers PING. */
   ping(): Promise<void>;
 }
@@ -38,6 +41,15 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
       const pipeline = redis.pipeline();
       for (const item of items) pipeline.set(keys.item(item.item_id), JSON.stringify(toEdgeItemRecord(item)));
       await pipeline.exec();
+    },
+    async writeTrainedHistories(entries) {
+      if (entries.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const [userId, encoded] of entries) pipeline.set(keys.trainedHistory(userId), encoded);
+      await pipeline.exec();
+    },
+    async deleteTrainedHistories(userIds) {
+      if (userIds.length > 0) await redis.del(...userIds.map(keys.trainedHistory));
     },
     async ping() {
       const answer = await redis.ping();

@@ -95,6 +95,8 @@ function switchable(inner: FeatureStore): SwitchableFeatureStore {
   const store: SwitchableFeatureStore = {
     failing: false,
     writeItemRecords: (items) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.writeItemRecords(items)),
+    writeTrainedHistories: (entries) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.writeTrainedHistories(entries)),
+    deleteTrainedHistories: (users) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.deleteTrainedHistories(users)),
     ping: () => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.ping()),
   };
   return store;

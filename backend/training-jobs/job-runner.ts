@@ -28,6 +28,7 @@ import {
   type TrainingJobRow,
 } from "./job-store.js";
 import { createProgressWriter } from "./progress-writer.js";
+import type { HistoryPublisher } from "./history-publisher.js";
 import { releaseCandidate, type ReleaseOutcome } from "./release-candidate.js";
 import type { ModelPublisher, TrainedCandidate, Trainer, TrainingRequest } from "./types.js";
 
@@ -35,6 +36,8 @@ export interface TrainingRunnerOptions {
   db: Db;
   trainer: Trainer;
   publisher: ModelPublisher;
+  /** Publishes the candidates' trained user histories before activation. */
+  histories?: HistoryPublisher;
   logger?: Logger;
   gate?: GateConfig;
   /** Least time between two progress writes of a job. Default 1000 ms. */
@@ -157,7 +160,8 @@ async function release(options: TrainingRunnerOptions, job: TrainingJobRow, req:
   const problems = await candidateProblems(c, req);
   if (problems.length > 0) throw new Error(`the trainer returned an unusable candidate: ${problems.join("; ")}`);
   const step = (message: string) => reportProgress(db, job.id, 1, message);
-  const released = await releaseCandidate({ db, publisher: options.publisher, gate: options.gate ?? DEFAULT_GATE_CONFIG }, c, { jobId: job.id, step });
+  const deps = { db, publisher: options.publisher, gate: options.gate ?? DEFAULT_GATE_CONFIG, ...(options.histories ? { histories: options.histories } : {}) };
+  const released = await releaseCandidate(deps, c, { jobId: job.id, step });
   return { status: "succeeded", message: summary(released), version: c.version, metrics: c.metrics };
 }
 

@@ -19,12 +19,15 @@ import {
   rejectVersion,
   type ModelVersionRow,
 } from "../registry/model-registry.js";
+import type { HistoryPublisher } from "./history-publisher.js";
 import type { ModelPublisher, TrainedCandidate } from "./types.js";
 
 export interface ReleaseDeps {
   db: Db;
   publisher: ModelPublisher;
   gate: GateConfig;
+  /** Absent: the edge personalises from live sessions only. */
+  histories?: HistoryPublisher;
 }
 
 export interface ReleaseContext {
@@ -50,6 +53,7 @@ export async function releaseCandidate(deps: ReleaseDeps, c: TrainedCandidate, c
   }
   await recordGate(deps.db, c.version, gate);
   await publish(deps, c, actor, ctx);
+  await publishHistories(deps, c, ctx);
   await activate(deps, c.version, ctx);
   const { previous } = await promote(deps.db, c.version, actor);
   return { promoted: true, version: c.version, previous, gate };
@@ -65,6 +69,21 @@ async function publish(deps: ReleaseDeps, c: TrainedCandidate, actor: string, ct
     throw new Error(`publishing ${c.version} failed: ${describeError(error)}`, { cause: error });
   }
   await markPublished(deps.db, c.version, manifestSha256, actor);
+}
+
+/**
+ * A feature store that is down costs the imported users their personal lists until the
+ * next training, not the release: the step message says so.
+ */
+async function publishHistories(deps: ReleaseDeps, c: TrainedCandidate, ctx: ReleaseContext): Promise<void> {
+  if (!deps.histories || !c.userHistories || c.userHistories.size === 0) return;
+  const n = c.userHistories.size;
+  await ctx.step(`publishing the trained histories of ${n} user${n === 1 ? "" : "s"}`);
+  try {
+    await deps.histories.publish(c.userHistories);
+  } catch (error) {
+    await ctx.step(`trained histories not published (${describeError(error)}); the edge personalises from live sessions only`);
+  }
 }
 
 async function activate(deps: ReleaseDeps, version: string, ctx: ReleaseContext): Promise<void> {

@@ -4,6 +4,7 @@
  * the active pointer). The runner only orchestrates: queue, progress, registry, gates.
  */
 import type { ArtifactRole, Manifest } from "../../models/model-manifest.js";
+import type { TrainedItem } from "../../models/trained-history.js";
 import type { DataWindow, TrainingTrigger } from "../db/schema.js";
 import type { MetricsRow } from "../evaluation/evaluate.js";
 
@@ -52,6 +53,8 @@ export interface TrainedCandidate {
    * manifest is written; set only for versions whose retrieval path is "vector_store".
    */
   vectors?: { ids: string[]; factors: number; values: Float32Array } | null;
+  /** Each trained user's items, published to the edge before activation (history-publisher.ts). */
+  userHistories?: ReadonlyMap<string, readonly TrainedItem[]>;
 }
 
 /**

@@ -17,6 +17,7 @@ import { temporalSplit } from "../evaluation/temporal-split.js";
 import { loadTrainingData } from "../training-jobs/training-data.js";
 import type { ModelType, TrainedCandidate, Trainer, TrainingRequest } from "../training-jobs/types.js";
 import type { CatalogItem } from "../../models/catalog.js";
+import { trainedHistories } from "../../models/trained-history.js";
 import { exportVersion, type ExportedVersion } from "./export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline, type PipelineModel, type PipelineParams } from "./pipeline.js";
 import { validateVersion, type ValidationReport } from "./validate-artifacts.js";
@@ -133,6 +134,7 @@ export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Train
       artifacts: t.exported.files,
       manifest: t.exported.manifest,
       vectors: t.exported.vectors,
+      userHistories: trainedHistories(data.interactions),
     };
   };
 }

@@ -99,6 +99,16 @@ describe("learned models end to end", () => {
   });
 
   it("trains and promotes a second model under load without a failed request, then rolls back the same way", async () => {
+    // A customer whose history arrives only by import, never through the live intake.
+    const [, ids] = Object.entries(demo.clusters)[3]!;
+    const imported = "imported-only";
+    const rows = ids.slice(0, 4).map((item_id, i) => JSON.stringify({ user_id: imported, item_id, type: "purchase", ts: Date.now() - (i + 2) * 86_400_000 }));
+    const sent = await fetch(`${stack.backendUrl}/api/v1/interactions/import`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.secrets.adminKey}`, "content-type": "application/x-ndjson" },
+      body: rows.join("\n"),
+    });
+    expect(sent.status, await sent.clone().text()).toBe(200);
     const traffic = load(4);
     // Keep requests flowing on each side of every switch, whatever the training takes.
     const settle = () => new Promise((r) => setTimeout(r, 2_000));
@@ -107,6 +117,11 @@ describe("learned models end to end", () => {
       second = await trainAndWait(stack, { model_type: "pipeline" }, () => {});
       expect(second).not.toBe(first);
       await waitForServedVersion(stack, second);
+      const { body } = await recs(imported);
+      expect(body!.model_version).toBe(second);
+      expect(body!.items.some((i) => i.sources.includes("cf"))).toBe(true);
+      expect(body!.items.filter((i) => ids.includes(i.item_id)).length, body!.items.map((i) => i.item_id).join(", ")).toBeGreaterThanOrEqual(5);
+      expect(body!.items.map((i) => i.item_id)).not.toContain(ids[0]);
       await settle();
       const rolled = await admin("/api/v1/recs/models/rollback");
       expect(rolled.status).toBe(200);

@@ -9,6 +9,7 @@ import { keys, type PopularityWindow } from "../../models/feature-keys.js";
 import { liveEpochs, mergeEpochLists } from "./forward-decay.js";
 import { IsolateCache } from "./isolate-cache.js";
 import { parseItemRecord } from "./item-records.js";
+import { decodeTrainedHistory, type TrainedItem } from "../../models/trained-history.js";
 import { pairsFromFlat } from "./redis-client.js";
 
 export type Scored = Array<[string, number]>;
@@ -118,4 +119,9 @@ function mergePopular(window: PopularityWindow, now: number, flat: unknown[], li
     ],
     limit,
   );
+}
+
+/** The user's items as the model was trained on them; [] for a user the training did not see. */
+export async function readTrainedHistory(redis: Redis, userId: string): Promise<TrainedItem[]> {
+  return decodeTrainedHistory(await redis.get<string>(keys.trainedHistory(userId)));
 }

@@ -133,6 +133,7 @@ describe("DELETE /v1/users/{userId}", () => {
     await session(user).assign("exp-x", "control");
     await session(user).setConsent(false, Date.now());
     await redis().lpush(keys.userRecent(user), "x");
+    await redis().set(keys.trainedHistory(user), "trail-01\t5\t1000");
     await redis().set(keys.eventSeen(eventId), "1");
 
     const res = await api(`/v1/users/${user}`, { method: "DELETE", key: KEYS.admin });
@@ -149,14 +150,14 @@ describe("DELETE /v1/users/{userId}", () => {
     // The test backend does not run here: Postgres is reported unreachable, not silently skipped.
     expect(body.degraded).toEqual(["postgres"]);
     expect(body.erased.session).toEqual({ events: 1, consumed: 1, assignments: 1 });
-    expect(body.erased.redis).toEqual({ keys: 2 });
+    expect(body.erased.redis).toEqual({ keys: 3 });
     expect(body.tombstones.sort()).toEqual(["redis", "session"]);
 
     const ctx = await session(user).context();
     expect(ctx).toEqual({ recent: [], consumed: [], assignments: [], personalisation: true });
     expect(await session(user).consent()).toEqual({ personalisation: true, updated_at: null });
     expect(await session(user).erasedAt()).toBe(Date.parse(body.erased_at));
-    expect(await redis().exists(keys.userRecent(user), keys.eventSeen(eventId))).toBe(0);
+    expect(await redis().exists(keys.userRecent(user), keys.trainedHistory(user), keys.eventSeen(eventId))).toBe(0);
     expect(Number(await redis().get(keys.tombstone(hash)))).toBe(Date.parse(body.erased_at));
     expect(await redis().ttl(keys.tombstone(hash))).toBeGreaterThan(13 * 24 * 3600);
   });

@@ -5,7 +5,8 @@
  *
  *  - session object: history, consumed items, experiment assignments, links, consent —
  *    all but the tombstone `erased_at`;
- *  - Redis: the user's history keys (`recs:ur:`, `recs:up:`), the idempotency marks of
+ *  - Redis: the user's history keys (`recs:ur:`, `recs:up:`, and the trained history
+ *    `recs:uh:` the backend publishes with each version), the idempotency marks of
  *    the events the session held (an event id may embed the user id), and the tombstone
  *    `recs:tomb:{hash}` the queue consumer checks;
  *  - Postgres, through the backend: interactions, feedback, served and shadow lists, the
@@ -81,7 +82,7 @@ export async function eraseEverywhere(env: Env, userId: string, userHash: string
 async function eraseInRedis(env: Env, userId: string, userHash: string, erasedAt: number, heldEventIds: Promise<string[]>): Promise<ErasedCounts> {
   const redis = redisClient(env, REDIS_BUDGET_MS);
   await writeRedisTombstone(redis, userHash, erasedAt);
-  const history = await redis.del(keys.userRecent(userId), keys.userPurchases(userId));
+  const history = await redis.del(keys.userRecent(userId), keys.userPurchases(userId), keys.trainedHistory(userId));
   const marks = (await heldEventIds).map(keys.eventSeen);
   const markCount = marks.length > 0 ? await redis.del(...marks) : 0;
   return { keys: history + markCount };

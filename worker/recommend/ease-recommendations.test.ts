@@ -5,6 +5,7 @@
  * (rankForUser) computes from the same history — the edge's gather-sum over the
  * item-weights table is the trainer's arithmetic.
  */
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 // First: the app registers zod's OpenAPI extension before any shared schema is built.
 import { api, seedKeys, uniq } from "../test-support/fixtures.js";
@@ -13,7 +14,11 @@ import { clusteredLog } from "../../backend/evaluation/synthetic.js";
 import { fitEaseComponent } from "../../backend/training/ease-component.js";
 import { exportVersion } from "../../backend/training/export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline, rankForUser, type PipelineModel } from "../../backend/training/pipeline.js";
+import { keys } from "../../models/feature-keys.js";
+import { encodeTrainedHistory, type TrainedItem } from "../../models/trained-history.js";
+import { redisClient } from "../features/redis-client.js";
 import { resetActiveModelForTests } from "../models/active-model.js";
+import { sessionStub } from "../session/session-store.js";
 import { adminApi, publishVersion, signed, uploadFiles } from "../test-support/model-artifacts.js";
 
 interface Recs {
@@ -64,6 +69,43 @@ describe("recommendations with an active EASE version", () => {
     expect(body.items.filter((i) => i.item_id.startsWith("c3-")).length).toBeGreaterThanOrEqual(8);
     expect(res.headers.get("server-timing") ?? "").toMatch(/retrieval;dur=/);
     expect(res.headers.get("server-timing") ?? "").not.toMatch(/ranker;dur=/);
+  });
+
+  it("serves a user known only from training the replay of the trained history, merged with newer session events", async () => {
+    const user = uniq("imported");
+    const now = Date.now();
+    const trained: TrainedItem[] = [
+      { item_id: "c1-i2", weight: 2 * DEFAULT_EVENT_WEIGHTS.view, ts: now - 3 * DAY },
+      { item_id: "c1-i5", weight: DEFAULT_EVENT_WEIGHTS.purchase, ts: now - 9 * DAY },
+    ];
+    // As the backend's history publisher writes it when a version is activated.
+    await redisClient(env, 2_000).set(keys.trainedHistory(user), encodeTrainedHistory(trained));
+    const replayOf = (history: Array<{ item_id: string; ts: number; weight: number }>) =>
+      rankForUser(model, { history, now, context: null, popularity: { trending: [], popular: [] }, exclude: new Set() })
+        .slice(0, 10)
+        .map((r) => r.item_id);
+
+    const first = await (await api(`/v1/recommendations/${user}?limit=10`)).json<Recs>();
+    expect(first.degraded).toEqual([]);
+    expect(first.items.map((i) => i.item_id)).toEqual(replayOf(trained));
+    expect(first.items.every((i) => i.sources.includes("cf"))).toBe(true);
+    expect(first.items.map((i) => i.item_id)).not.toContain("c1-i2");
+
+    const res = await api("/v1/events", { method: "POST", json: { events: [{ user_id: user, item_id: "c1-i9", type: "view" }] } });
+    expect(res.status).toBe(202);
+    const merged = await (await api(`/v1/recommendations/${user}?limit=10`)).json<Recs>();
+    const live = { item_id: "c1-i9", ts: now, weight: DEFAULT_EVENT_WEIGHTS.view };
+    expect(merged.items.map((i) => i.item_id)).toEqual(replayOf([live, ...trained]));
+    expect(merged.items.map((i) => i.item_id)).not.toContain("c1-i9");
+  });
+
+  it("leaves the trained history unread for a user who turned personalisation off", async () => {
+    const user = uniq("declined");
+    await redisClient(env, 2_000).set(keys.trainedHistory(user), encodeTrainedHistory([{ item_id: "c2-i1", weight: 5, ts: Date.now() - DAY }]));
+    await sessionStub(env, user).setConsent(false, Date.now());
+    const body = await (await api(`/v1/recommendations/${user}?limit=10`)).json<Recs & { personalised: boolean }>();
+    expect(body.personalised).toBe(false);
+    expect(body.items.every((i) => !i.sources.includes("cf"))).toBe(true);
   });
 
   it("serves a user without history without running retrieval", async () => {

@@ -1,6 +1,6 @@
 /**
  * The learned path of serving, for an active model version:
- *   session history → fold-in + retrieval (ONNX, in the isolate) → candidates from
+ *   session history (with the trained history, models/trained-history.ts) → fold-in + retrieval (ONNX, in the isolate) → candidates from
  *   retrieval, published neighbours, real-time co-view, trending and popular
  *   (models/candidates.ts) → catalog records → features (models/feature-spec.ts) →
  *   LambdaMART ranker (ONNX) → ordered candidates with reasons.
@@ -13,6 +13,7 @@ import { retrieveItems } from "../../models/item-weights.js";
 import { orderingOf } from "../../models/model-manifest.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
+import { withTrainedHistory, type TrainedItem } from "../../models/trained-history.js";
 import type { RecentInteraction } from "../../durable-objects/user-session.js";
 import type { ServingSignals } from "../features/feature-reader.js";
 import type { Timing } from "../http/server-timing.js";
@@ -28,6 +29,8 @@ export interface LearnedInput {
   model: LoadedModel;
   /** Most recent first, as the session object returns it (plus the page's item, if any). */
   recent: readonly RecentInteraction[];
+  /** The user's trained history from the feature store (models/trained-history.ts); [] when none. */
+  trained: readonly TrainedItem[];
   signals: ServingSignals;
   context: string | null;
   exclude: ReadonlySet<string>;
@@ -171,7 +174,7 @@ function reasonOf(c: GeneratedCandidate, recent: readonly RecentInteraction[]): 
 }
 
 export async function learnedCandidates(input: LearnedInput): Promise<LearnedResult> {
-  const history = historyOf(input.recent, input.model.manifest.retrieval.event_weights);
+  const history = withTrainedHistory(historyOf(input.recent, input.model.manifest.retrieval.event_weights), input.trained);
   const found = await retrieval(input, history);
   const cands = input.timing.measureSync("candidates", () => candidatesOf(input, history, found));
   let records: ReadonlyMap<string, EdgeItemRecord> | null = null;

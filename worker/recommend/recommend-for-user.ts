@@ -1,6 +1,7 @@
 /**
  * The serving pipeline for one user:
- *   active model version (KV pointer, isolate cache) and session context (DO) →
+ *   active model version (KV pointer, isolate cache), session context (DO) and the
+ *   trained history (Redis, models/trained-history.ts) →
  *   signals (Redis) → candidates and scores: the learned path (learned-candidates.ts)
  *   when a model version is active, else the heuristic scorer → catalog records →
  *   rules (exclusions, availability, category, diversity) → reasons.
@@ -12,7 +13,8 @@
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { readItemRecords, readServingSignals, type ServingSignals } from "../features/feature-reader.js";
+import { readItemRecords, readServingSignals, readTrainedHistory, type ServingSignals } from "../features/feature-reader.js";
+import type { TrainedItem } from "../../models/trained-history.js";
 import { redisClient } from "../features/redis-client.js";
 import type { Timing } from "../http/server-timing.js";
 import { getActiveModel, type LoadedModel } from "../models/active-model.js";
@@ -71,9 +73,11 @@ export async function recommendForUser(
   background: (p: Promise<unknown>) => void,
 ): Promise<RecsResult> {
   const degraded: string[] = [];
-  const [session, active] = await Promise.all([
+  const redis = redisClient(env, FEATURE_BUDGET_MS);
+  const [session, active, trainedHistory] = await Promise.all([
     timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
+    timing.measure("history", () => trainedHistoryOf(redis, baseRequest.userId, degraded)),
   ]);
   // Personalisation off: the object returned no history; no experiment stores an assignment either.
   const personalised = session?.personalisation === true;
@@ -86,14 +90,15 @@ export async function recommendForUser(
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
   const anchors = anchorsFrom([...seed, ...recent], now);
-  const redis = redisClient(env, FEATURE_BUDGET_MS);
+  // Only the session object knows the consent: without its yes, the stored history stays unread.
+  const trained = personalised ? trainedHistory : [];
   const signals = await readSignals(redis, anchors, req, now, timing, degraded);
   const snapshot = signals ? null : await loadSnapshot(env);
   if (!signals && !snapshot) degraded.push("popular_fallback");
   const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
   for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
 
-  const list: ListInput = { env, config, timing, req, now, degraded, recent, seed, anchors, redis, signals, snapshot, excluded, fromAllowedSource };
+  const list: ListInput = { env, config, timing, req, now, degraded, recent, trained, seed, anchors, redis, signals, snapshot, excluded, fromAllowedSource };
   const served = model ? await learnedList(list, model) : await heuristicList(list);
   if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
   return { ...served, degraded, experiment, personalised };
@@ -108,6 +113,7 @@ interface ListInput {
   now: number;
   degraded: string[];
   recent: readonly RecentInteraction[];
+  trained: readonly TrainedItem[];
   seed: RecentInteraction[];
   anchors: Anchor[];
   redis: ReturnType<typeof redisClient>;
@@ -129,6 +135,17 @@ function withVariant(config: EdgeConfig, req: RecsRequest, changes: VariantChang
     req: { ...req, limit: changes.limit ?? req.limit },
     fromAllowedSource: (c: { sources: readonly string[] }) => allowed === null || c.sources.some((s) => allowed.has(s)),
   };
+}
+
+/** A failing feature store costs the trained history, never the request. */
+async function trainedHistoryOf(redis: ReturnType<typeof redisClient>, userId: string, degraded: string[]): Promise<TrainedItem[]> {
+  try {
+    return await readTrainedHistory(redis, userId);
+  } catch (err) {
+    degraded.push("history");
+    logStage("history", err);
+    return [];
+  }
 }
 
 async function readSignals(
@@ -157,11 +174,13 @@ async function readSignals(
 
 async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items">> {
   // The ranker was trained on lists without the user's own history (next new items), so
-  // it has never scored an item the user already touched; the session's items stay out.
-  const excluded = new Set([...l.excluded, ...l.recent.map((r) => r.item_id)]);
+  // it has never scored an item the user already touched; the session's and the trained
+  // history's items stay out.
+  const excluded = new Set([...l.excluded, ...l.recent.map((r) => r.item_id), ...l.trained.map((t) => t.item_id)]);
   const learned = await learnedCandidates({
     model,
     recent: [...l.seed, ...l.recent],
+    trained: l.trained,
     signals: l.signals ?? fallbackSignals(l.snapshot, l.req.category),
     context: l.req.context,
     exclude: excluded,
