@@ -5,8 +5,10 @@
  * validate them with onnxruntime-node. Nothing here touches the edge: publishing is the
  * runner's decision once the gates pass.
  *
- * The fitting is synchronous CPU work on the calling thread; on the demo data it takes a
- * few seconds. Progress is reported between stages and the abort signal is honoured there.
+ * The fitting is synchronous CPU work (minutes on 200k interactions), so by default it
+ * runs in a worker thread (training-thread.ts): the backend keeps answering while it
+ * trains. Only the database read stays on the main thread. Progress is reported between
+ * stages; an abort (shutdown) terminates the thread.
  */
 import type { Db } from "../db/client.js";
 import { ItemKnn, Popularity } from "../evaluation/baselines.js";
@@ -20,14 +22,21 @@ import type { CatalogItem } from "../../models/catalog.js";
 import { trainedHistories } from "../../models/trained-history.js";
 import { exportVersion, type ExportedVersion } from "./export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline, type PipelineModel, type PipelineParams } from "./pipeline.js";
+import { buildInThread } from "./training-thread-client.js";
 import { validateVersion, type ValidationReport } from "./validate-artifacts.js";
 
 export const EVALUATION_K = [10, 20] as const;
 
-export interface TrainOptions {
+/** What fitting needs besides the data; plain data, so it crosses into the training thread. */
+export interface BuildOptions {
   params?: PipelineParams;
   inProcessMaxBytes?: number;
+}
+
+export interface TrainOptions extends BuildOptions {
   now?: () => Date;
+  /** Fit on the calling thread instead of a worker thread (tests of the fitting itself). Default false. */
+  sameThread?: boolean;
 }
 
 export function paramsFor(modelType: ModelType, base: PipelineParams = DEFAULT_PIPELINE): PipelineParams {
@@ -72,7 +81,7 @@ export async function trainVersion(
   version: string,
   progress: (fraction: number, message: string) => void,
   signal: AbortSignal,
-  options: TrainOptions = {},
+  options: BuildOptions = {},
 ): Promise<TrainedVersion> {
   const params = paramsFor(modelType, options.params);
   progress(0.1, `evaluating ${modelType} against popularity and item-kNN on a temporal holdout`);
@@ -106,6 +115,43 @@ function dataWindow(log: readonly Interaction[]): TrainedCandidate["dataWindow"]
   };
 }
 
+/** One candidate to build from data already read: the unit of work of the training thread. */
+export interface CandidateJob {
+  interactions: Interaction[];
+  catalog: CatalogItem[];
+  modelType: ModelType;
+  version: string;
+  options: BuildOptions;
+}
+
+/** Fits, exports and validates the candidate; CPU-bound, so the runner calls it in a thread. */
+export async function buildCandidate(job: CandidateJob, progress: (fraction: number, message: string) => void, signal: AbortSignal): Promise<TrainedCandidate> {
+  const { interactions, catalog, modelType, version } = job;
+  const t = await trainVersion(interactions, catalog, modelType, version, progress, signal, job.options);
+  const r = t.model.rankerReport;
+  return {
+    version,
+    modelType,
+    params: {
+      factors: t.model.params.retrieval.ials.factors,
+      iterations: t.model.params.retrieval.ials.iterations,
+      regularization: t.model.params.retrieval.ials.regularization,
+      alpha: t.model.params.retrieval.ials.alpha,
+      ranker: t.model.ranker ? { trees: t.model.ranker.trees.length } : null,
+      ranker_report: r,
+      validation: t.validation,
+      retrieval_path: t.exported.manifest.retrieval.path,
+    },
+    dataWindow: dataWindow(interactions),
+    metrics: t.report.candidate,
+    baselineMetrics: t.report.baselines,
+    artifacts: t.exported.files,
+    manifest: t.exported.manifest,
+    vectors: t.exported.vectors,
+    userHistories: trainedHistories(interactions),
+  };
+}
+
 /** The runner's Trainer over the system of record. */
 export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Trainer {
   return async (req: TrainingRequest, progress, signal) => {
@@ -113,28 +159,16 @@ export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Train
     const data = await loadTrainingData(db, req.window, { signal });
     if (data.interactions.length === 0) throw new Error("no interactions in the training window");
     const version = versionName((options.now ?? (() => new Date()))(), req.modelType);
-    const t = await trainVersion(data.interactions, data.catalog, req.modelType, version, progress, signal, options);
-    const r = t.model.rankerReport;
-    return {
-      version,
+    const job: CandidateJob = {
+      interactions: data.interactions,
+      catalog: data.catalog,
       modelType: req.modelType,
-      params: {
-        factors: t.model.params.retrieval.ials.factors,
-        iterations: t.model.params.retrieval.ials.iterations,
-        regularization: t.model.params.retrieval.ials.regularization,
-        alpha: t.model.params.retrieval.ials.alpha,
-        ranker: t.model.ranker ? { trees: t.model.ranker.trees.length } : null,
-        ranker_report: r,
-        validation: t.validation,
-        retrieval_path: t.exported.manifest.retrieval.path,
+      version,
+      options: {
+        ...(options.params ? { params: options.params } : {}),
+        ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}),
       },
-      dataWindow: dataWindow(data.interactions),
-      metrics: t.report.candidate,
-      baselineMetrics: t.report.baselines,
-      artifacts: t.exported.files,
-      manifest: t.exported.manifest,
-      vectors: t.exported.vectors,
-      userHistories: trainedHistories(data.interactions),
     };
+    return options.sameThread ? buildCandidate(job, progress, signal) : buildInThread(job, progress, signal);
   };
 }
