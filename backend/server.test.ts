@@ -7,7 +7,6 @@ import { loadDemoData } from "./demo/load-demo-data.js";
 import { silentLogger } from "./logger.js";
 import { startRedisGateway, type RedisGateway } from "./redis-gateway/gateway.js";
 import { startBackend, type RunningBackend } from "./server.js";
-import { TEST_REDIS_URL } from "./test-support/backend-harness.js";
 import { startFakeEdge, type FakeEdge } from "./test-support/fake-edge.js";
 import { createTestDatabase, type TestDatabase } from "./test-support/postgres.js";
 
@@ -34,7 +33,8 @@ function config() {
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  gateway = await startRedisGateway({ redisUrl: TEST_REDIS_URL, port: 0 });
+  // A database index of its own: each start claims the store and may clear its recs:* keys.
+  gateway = await startRedisGateway({ redisUrl: "redis://127.0.0.1:6379/14", port: 0 });
   edge = await startFakeEdge();
   edge.keyAnswers = [503]; // the edge is still starting when the backend comes up
   backend = await startBackend(config(), {

@@ -27,6 +27,7 @@ import { publishRunningSet } from "./experiments/experiment-lifecycle.js";
 import { createEdgeExperimentPublisher, type ExperimentSetPublisher } from "./experiments/experiment-publisher.js";
 import { createEdgeShadowPublisher, type ShadowPublisher } from "./shadow/shadow-publisher.js";
 import { describeError } from "./describe-error.js";
+import { claimOnce, keepClaiming } from "./feature-store/claim-feature-store.js";
 import { createFeatureStore, type FeatureStore } from "./feature-store/feature-store.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createBackendMetrics } from "./metrics/backend-metrics.js";
@@ -101,6 +102,14 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const metrics = createBackendMetrics({ processMetrics: true });
   const featureStore = createFeatureStore({ url: config.redisRestUrl, token: config.redisRestToken });
   const catalogSync = createCatalogSync({ db: database.db, featureStore, logger, metrics });
+  // Before anything writes to Redis: state left by another database must not survive.
+  const claiming = new AbortController();
+  if (!(await claimOnce(database.db, featureStore, logger))) {
+    void keepClaiming(database.db, featureStore, logger, claiming.signal, () => {
+      catalogSync.markAllPending();
+      void catalogSync.resyncPending();
+    });
+  }
   const training = options.training ? createTraining(config, database, options.training, featureStore, logger) : null;
   const experimentPublisher = options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
   const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
@@ -141,6 +150,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const close = () => {
     closing ??= (async () => {
       publishing.abort();
+      claiming.abort();
       keyPublisher.stop();
       catalogSync.stop();
       canaries?.stop();

@@ -131,6 +131,10 @@ async function serve(s: IsolatedStack) {
   const version = await trainAndWait(s, { model_type: "pipeline" }, (line) => log(`training: ${line}`), 1_800_000);
   await waitForServedVersion(s, version);
   const trainSeconds = (performance.now() - t1) / 1000;
+  const detail = (await (await fetch(`${s.backendUrl}/api/v1/recs/models/${version}`, authed(s.secrets.adminKey))).json()) as {
+    params?: { scorer?: unknown; ordering?: unknown };
+  };
+  log(`trained ${version}: scorer ${JSON.stringify(detail.params?.scorer)}, ordering ${String(detail.params?.ordering)}`);
   log(`serving ${version}; reading ${count(testUsers.length)} lists with ${values.concurrency} parallel requests`);
   const lists: string[][] = new Array(testUsers.length);
   const latencies: number[] = [];

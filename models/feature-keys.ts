@@ -33,6 +33,10 @@ export const keys = {
   /** The user's items as the active model was trained on them (models/trained-history.ts). */
   trainedHistory: (userId: string) => `${P}:uh:${userId}`,
   eventSeen: (eventId: string) => `${P}:evt:${eventId}`,
+  /** The id of the database (system of record) whose state this Redis holds; see claim-feature-store.ts. */
+  owner: () => `${P}:owner`,
+  /** Every key of the service, for SCAN MATCH. */
+  all: () => `${P}:*`,
   /** Erasure tombstone: erased_at (epoch ms) under the keyed hash of the user id, never the id. */
   tombstone: (userHash: string) => `${P}:tomb:${userHash}`,
 } as const;

@@ -80,7 +80,13 @@ export const ManifestSchema = z.strictObject({
   scorer: z
     .discriminatedUnion("kind", [
       z.strictObject({ kind: z.literal("ials") }),
-      z.strictObject({ kind: z.literal("ease"), lambda: z.number().positive(), keep: z.number().int().positive() }),
+      z.strictObject({
+        kind: z.literal("ease"),
+        lambda: z.number().positive(),
+        /** Dropout emphasis of the regulariser (backend/training/ease.ts); absent in older manifests = 0. */
+        dropout: z.number().min(0).lt(1).optional(),
+        keep: z.number().int().positive(),
+      }),
     ])
     .optional(),
   /** How candidates are ordered; absent: the ranker when one ships, else the formula. */

@@ -19,11 +19,23 @@ export interface IsolatedStack extends LocalStack {
   teardown(): Promise<void>;
 }
 
-export async function startIsolatedStack(portBase: number, redisDb: number, log?: (source: string, line: string) => void): Promise<IsolatedStack> {
+export interface IsolatedStackOptions {
+  /** Empty the Redis database first. Default true; false keeps what an earlier stack left there. */
+  flushRedis?: boolean;
+}
+
+export async function startIsolatedStack(
+  portBase: number,
+  redisDb: number,
+  log?: (source: string, line: string) => void,
+  options: IsolatedStackOptions = {},
+): Promise<IsolatedStack> {
   const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
-  const flush = new IORedis(redisUrl);
-  await flush.flushdb();
-  await flush.quit();
+  if (options.flushRedis ?? true) {
+    const flush = new IORedis(redisUrl);
+    await flush.flushdb();
+    await flush.quit();
+  }
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "recs-e2e-"));
   const logs: string[] = [];

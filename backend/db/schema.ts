@@ -150,6 +150,16 @@ export const auditLog = pgTable(
 );
 
 /**
+ * This system of record's identity: one row, written when the database is first used.
+ * The feature store (Redis) is claimed by it (backend/feature-store/claim-feature-store.ts),
+ * so counts, item records and dedupe marks never outlive the database they describe.
+ */
+export const databaseIdentity = pgTable("database_identity", {
+  id: text("id").primaryKey(),
+  createdAt: timestamptz("created_at").notNull().defaultNow(),
+});
+
+/**
  * Erasure tombstones: a keyed hash of the erased user id and when. Ingest drops events
  * for the user that the edge accepted before that instant, so events still in flight
  * cannot bring erased data back.

@@ -14,6 +14,10 @@ export interface FeatureStore {
   /** One value per user, as models/trained-history.ts encodes it; one round trip. */
   writeTrainedHistories(entries: ReadonlyArray<readonly [userId: string, encoded: string]>): Promise<void>;
   deleteTrainedHistories(userIds: readonly string[]): Promise<void>;
+  /** The database id recorded as this store's owner, or null. */
+  owner(): Promise<string | null>;
+  /** Deletes every key of the service (SCAN, batched DEL), then records `owner`. Resolves with the keys deleted. */
+  resetFor(owner: string): Promise<number>;
   /** Resolves when the REST endpoint answers PING. */
   ping(): Promise<void>;
 }
@@ -50,6 +54,21 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
     },
     async deleteTrainedHistories(userIds) {
       if (userIds.length > 0) await redis.del(...userIds.map(keys.trainedHistory));
+    },
+    async owner() {
+      const v = await redis.get<string>(keys.owner());
+      return v === null ? null : String(v);
+    },
+    async resetFor(owner) {
+      let deleted = 0;
+      let cursor = "0";
+      do {
+        const [next, found] = await redis.scan(cursor, { match: keys.all(), count: 1000 });
+        cursor = String(next);
+        if (found.length > 0) deleted += await redis.del(...found);
+      } while (cursor !== "0");
+      await redis.set(keys.owner(), owner);
+      return deleted;
     },
     async ping() {
       const answer = await redis.ping();

@@ -97,6 +97,8 @@ function switchable(inner: FeatureStore): SwitchableFeatureStore {
     writeItemRecords: (items) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.writeItemRecords(items)),
     writeTrainedHistories: (entries) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.writeTrainedHistories(entries)),
     deleteTrainedHistories: (users) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.deleteTrainedHistories(users)),
+    owner: () => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.owner()),
+    resetFor: (owner) => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.resetFor(owner)),
     ping: () => (store.failing ? Promise.reject(new Error("feature store down (test)")) : inner.ping()),
   };
   return store;

@@ -15,6 +15,10 @@ describe("EASE", () => {
     expect(Array.from(regularisedItemGram(users, 3, 1))).toEqual([3, 2, 1, 2, 4, 2, 1, 2, 3]);
   });
 
+  it("adds the dropout emphasis p/(1−p)·Gᵢᵢ on the diagonal (p = ½: Gᵢᵢ once more)", () => {
+    expect(Array.from(regularisedItemGram(users, 3, 1, 0.5))).toEqual([5, 2, 1, 2, 7, 2, 1, 2, 5]);
+  });
+
   it("matches the hand-computed B on a three-item case", () => {
     const model = fitEase(users, 3, 1);
     const want = [0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0];
@@ -24,15 +28,15 @@ describe("EASE", () => {
   });
 
   // The paper's optimality condition: with diag(B) = 0 enforced by Lagrange multipliers,
-  // (G + λI)·B equals G everywhere off the diagonal.
-  it("satisfies ((XᵀX + λI)·B)ᵢⱼ = (XᵀX)ᵢⱼ off the diagonal on random data", () => {
+  // (G + Λ)·B equals G everywhere off the diagonal, for Λ = λI and for the dropout Λ.
+  it.each([0, 0.3])("satisfies ((XᵀX + Λ)·B)ᵢⱼ = (XᵀX)ᵢⱼ off the diagonal on random data (dropout %s)", (dropout) => {
     let s = 7;
     const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const n = 11;
     const rows = Array.from({ length: 40 }, () => [...new Set(Array.from({ length: 4 }, () => Math.floor(next() * n)))]);
     const lambda = 2.5;
-    const model = fitEase(rows, n, lambda);
-    const a = regularisedItemGram(rows, n, lambda);
+    const model = fitEase(rows, n, lambda, dropout);
+    const a = regularisedItemGram(rows, n, lambda, dropout);
     for (let i = 0; i < n; i++) {
       expect(model.weights[i * n + i]).toBe(0);
       for (let j = 0; j < n; j++) {
@@ -44,9 +48,10 @@ describe("EASE", () => {
     }
   });
 
-  it("refuses a non-positive lambda or an empty catalog", () => {
+  it("refuses a non-positive lambda, a dropout outside [0, 1) or an empty catalog", () => {
     expect(() => fitEase(users, 3, 0)).toThrow(/lambda must be > 0/);
     expect(() => fitEase([], 0, 1)).toThrow(/at least one item/);
+    expect(() => fitEase(users, 3, 1, 1)).toThrow(/dropout must be in \[0, 1\)/);
   });
 });
 

@@ -6,6 +6,11 @@
  * matrix X:
  *   minimise ‖X − XB‖²_F + λ‖B‖²_F  subject to diag(B) = 0,
  *   P = (XᵀX + λI)⁻¹,   Bᵢⱼ = −Pᵢⱼ / Pⱼⱼ (i ≠ j),   Bⱼⱼ = 0.
+ * The closed form holds for any diagonal regulariser Λ in place of λI (the Lagrangian
+ * argument of the paper does not use that Λ is a multiple of I). `dropout` p > 0 uses
+ * the regulariser that dropout-denoising implies (Steck, "Autoencoders that don't
+ * overfit towards the identity", NeurIPS 2020, DLAE): Λ = λI + p/(1−p)·diag(XᵀX), so
+ * popular items are regularised more, which keeps them from dominating every list.
  * A user with history H scores item j as sⱼ = Σ_{i ∈ H} Bᵢⱼ: row sums of B over the
  * history, so serving is a gather-sum, and a user unseen at training time is served
  * exactly like a training user (no fold-in to solve).
@@ -33,8 +38,8 @@ export interface EaseModel {
   readonly weights: Float32Array;
 }
 
-/** G = XᵀX for binary X given as each user's distinct item indices; λ added on the diagonal. */
-export function regularisedItemGram(userItems: readonly ArrayLike<number>[], items: number, lambda: number): Float64Array {
+/** G = XᵀX for binary X given as each user's distinct item indices; λ + p/(1−p)·Gᵢᵢ added on the diagonal. */
+export function regularisedItemGram(userItems: readonly ArrayLike<number>[], items: number, lambda: number, dropout = 0): Float64Array {
   const g = new Float64Array(items * items);
   for (const row of userItems) {
     for (let a = 0; a < row.length; a++) {
@@ -42,7 +47,8 @@ export function regularisedItemGram(userItems: readonly ArrayLike<number>[], ite
       for (let b = 0; b < row.length; b++) g[ia + row[b]!]! += 1;
     }
   }
-  for (let i = 0; i < items; i++) g[i * items + i]! += lambda;
+  const emphasis = dropout / (1 - dropout);
+  for (let i = 0; i < items; i++) g[i * items + i]! += lambda + emphasis * g[i * items + i]!;
   return g;
 }
 
@@ -50,10 +56,11 @@ export function regularisedItemGram(userItems: readonly ArrayLike<number>[], ite
  * Fits B. `userItems[u]` lists user u's distinct item indices in [0, items); duplicates
  * in a row would count twice, so callers pass sets.
  */
-export function fitEase(userItems: readonly ArrayLike<number>[], items: number, lambda: number): EaseModel {
+export function fitEase(userItems: readonly ArrayLike<number>[], items: number, lambda: number, dropout = 0): EaseModel {
   if (!(lambda > 0)) throw new RangeError(`EASE lambda must be > 0, got ${lambda}`);
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`EASE dropout must be in [0, 1), got ${dropout}`);
   if (!Number.isInteger(items) || items < 1) throw new RangeError(`EASE needs at least one item, got ${items}`);
-  const p = regularisedItemGram(userItems, items, lambda);
+  const p = regularisedItemGram(userItems, items, lambda, dropout);
   invertSpdInPlace(p, items);
   const weights = new Float32Array(items * items);
   for (let i = 0; i < items; i++) {

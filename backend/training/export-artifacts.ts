@@ -110,7 +110,10 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
       event_weights: { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights },
       top_k: topK,
     },
-    scorer: model.scorer === "ease" && model.ease ? { kind: "ease", lambda: model.ease.lambda, keep: model.ease.table.keep } : { kind: "ials" },
+    scorer:
+      model.scorer === "ease" && model.ease
+        ? { kind: "ease", lambda: model.ease.lambda, dropout: model.ease.dropout, keep: model.ease.table.keep }
+        : { kind: "ials" },
     ordering: model.ordering,
     ranker: model.ranker ? { trees: model.ranker.trees.length, features: [...FEATURE_NAMES] } : null,
     files: files.map(({ name, role, sha256, bytes }) => ({ name, role, sha256, bytes: bytes.byteLength })),

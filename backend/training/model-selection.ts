@@ -1,6 +1,6 @@
 /**
  * Model selection for a version: which retrieval model feeds the candidates (iALS or
- * EASE, with EASE's λ) and what orders them (the LambdaMART ranker, the fallback
+ * EASE, with EASE's λ, dropout emphasis and pruning) and what orders them (the LambdaMART ranker, the fallback
  * formula, or the retrieval score itself), chosen by NDCG@10 on a validation split
  * carved from the training log — never from any test data.
  *
@@ -22,7 +22,7 @@ import type { Interaction } from "../evaluation/interactions.js";
 import { ndcgAtK } from "../evaluation/metrics.js";
 import { randomSplit } from "../evaluation/random-split.js";
 import type { TestUser } from "../evaluation/temporal-split.js";
-import { easeRetrieve, fitEaseComponent, positiveItemCount, type EaseComponent } from "./ease-component.js";
+import { componentOf, easeRetrieve, fitDenseEase, positiveItemCount, type EaseComponent, type EaseSetting } from "./ease-component.js";
 import {
   fitComponents,
   fitRanker,
@@ -52,29 +52,36 @@ function sample(users: readonly TestUser[], n: number, seed: number): TestUser[]
   return out.slice(0, n);
 }
 
+function settingOf(c: EaseComponent): EaseSetting {
+  return { lambda: c.lambda, dropout: c.dropout, keep: c.table.keep };
+}
+
 function meanNdcg(users: readonly TestUser[], list: (u: TestUser) => string[]): number {
   if (users.length === 0) return 0;
   return users.reduce((s, u) => s + ndcgAtK(list(u), new Set(u.relevant), 10), 0) / users.length;
 }
 
-function chooseLambda(
+function chooseEase(
   train: readonly Interaction[],
   users: readonly TestUser[],
   params: PipelineParams,
   progress: PipelineProgress,
-): { best: EaseComponent | null; scores: Array<{ lambda: number; ndcg: number }> } {
+): { best: EaseComponent | null; scores: Array<EaseSetting & { ndcg: number }> } {
   const ease = params.ease;
   if (!ease || positiveItemCount(train) > ease.maxItems) return { best: null, scores: [] };
   const histories = historiesByUser(train);
-  const scores: Array<{ lambda: number; ndcg: number }> = [];
+  const scores: Array<EaseSetting & { ndcg: number }> = [];
   let best: EaseComponent | null = null;
   let bestNdcg = -Infinity;
-  for (const [i, lambda] of ease.lambdas.entries()) {
-    progress("selection", i / (ease.lambdas.length + 2), `EASE λ=${lambda} on the validation hold-out`);
-    const c = fitEaseComponent(train, lambda, ease.keep);
-    const ndcg = meanNdcg(users, (u) => (easeRetrieve(c, histories.get(u.user_id) ?? [], 10, new Set(u.seen))?.top ?? []).map(([id]) => id));
-    scores.push({ lambda, ndcg });
-    if (ndcg > bestNdcg) [best, bestNdcg] = [c, ndcg];
+  for (const [i, { lambda, dropout }] of ease.grid.entries()) {
+    progress("selection", i / (ease.grid.length + 2), `EASE λ=${lambda}, dropout ${dropout} on the validation hold-out`);
+    const dense = fitDenseEase(train, lambda, dropout);
+    for (const keep of ease.keeps) {
+      const c = componentOf(dense, keep);
+      const ndcg = meanNdcg(users, (u) => (easeRetrieve(c, histories.get(u.user_id) ?? [], 10, new Set(u.seen))?.top ?? []).map(([id]) => id));
+      scores.push({ lambda, dropout, keep, ndcg });
+      if (ndcg > bestNdcg) [best, bestNdcg] = [c, ndcg];
+    }
   }
   return { best, scores };
 }
@@ -96,8 +103,8 @@ export function selectModel(
   const users = sample(split.warm, sel.users, sel.seed);
   const train = split.train;
 
-  const lambdas = chooseLambda(train, users, params, progress);
-  const steps = (params.ease?.lambdas.length ?? 0) + 2;
+  const lambdas = chooseEase(train, users, params, progress);
+  const steps = (params.ease?.grid.length ?? 0) + 2;
   progress("selection", (steps - 2) / steps, "ranker and iALS on the validation hold-out");
   const fitted = params.ranker ? fitRanker(train, catalog, params, () => {}) : null;
   const factors = fitted?.factors ?? params.retrieval.ials.factors;
@@ -137,8 +144,8 @@ export function selectModel(
   const best = variants.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
   return {
     users: users.length,
-    easeLambdas: lambdas.scores,
+    easeGrid: lambdas.scores,
     variants,
-    chosen: { scorer: best.scorer, ordering: best.ordering, lambda: best.scorer === "ease" ? lambdas.best!.lambda : null, factors },
+    chosen: { scorer: best.scorer, ordering: best.ordering, ease: best.scorer === "ease" ? settingOf(lambdas.best!) : null, factors },
   };
 }

@@ -72,15 +72,20 @@ describe("model selection on the demo data", () => {
       "ease/retrieval",
       "ease/ranker",
     ]);
-    expect(report.easeLambdas.map((l) => l.lambda)).toEqual(DEFAULT_PIPELINE.ease!.lambdas);
+    const { grid, keeps } = DEFAULT_PIPELINE.ease!;
+    expect(report.easeGrid.map(({ lambda, dropout, keep }) => ({ lambda, dropout, keep }))).toEqual(grid.flatMap((g) => keeps.map((keep) => ({ ...g, keep }))));
     const best = Math.max(...report.variants.map((v) => v.ndcg));
     const chosen = report.variants.find((v) => v.scorer === report.chosen.scorer && v.ordering === report.chosen.ordering)!;
     expect(chosen.ndcg).toBe(best);
     expect(selected.scorer).toBe(report.chosen.scorer);
     expect(selected.ordering).toBe(report.chosen.ordering);
     if (selected.scorer === "ease") {
-      const bestLambda = report.easeLambdas.reduce((a, b) => (b.ndcg > a.ndcg ? b : a)).lambda;
-      expect(selected.ease!.lambda).toBe(bestLambda);
+      const best = report.easeGrid.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+      expect({ lambda: selected.ease!.lambda, dropout: selected.ease!.dropout, keep: selected.ease!.table.keep }).toEqual({
+        lambda: best.lambda,
+        dropout: best.dropout,
+        keep: best.keep,
+      });
     }
     expect(selected.ranker === null).toBe(selected.ordering !== "ranker");
   });
@@ -90,7 +95,7 @@ describe("model selection on the demo data", () => {
     expect(noEase.scorer).toBe("ials");
     expect(noEase.selection!.variants.every((v) => v.scorer === "ials" && v.ordering !== "ranker")).toBe(true);
     const tooBig = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, maxItems: 10 }, ranker: null });
-    expect(tooBig.selection!.easeLambdas).toEqual([]);
+    expect(tooBig.selection!.easeGrid).toEqual([]);
     expect(tooBig.ease).toBeNull();
   }, 60_000);
 });
@@ -130,14 +135,19 @@ describe("exportVersion + validateVersion", () => {
 
   it("exports an EASE version with its item-weights table and the chosen ordering", async () => {
     const ease =
-      selected.scorer === "ease" ? selected : fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, lambdas: [100] } });
+      selected.scorer === "ease"
+        ? selected
+        : fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, grid: [{ lambda: 100, dropout: 0 }], keeps: [100] } });
     const exported = await exportVersion(ease, { version: "test-ease" });
-    expect(exported.manifest.scorer).toEqual({ kind: ease.scorer, ...(ease.scorer === "ease" ? { lambda: ease.ease!.lambda, keep: 100 } : {}) });
+    expect(exported.manifest.scorer).toEqual({
+      kind: ease.scorer,
+      ...(ease.scorer === "ease" ? { lambda: ease.ease!.lambda, dropout: ease.ease!.dropout, keep: ease.ease!.table.keep } : {}),
+    });
     expect(exported.manifest.ordering).toBe(ease.ordering);
     if (ease.scorer === "ease") {
       const file = exported.files.find((f) => f.role === "item_weights")!;
       expect(file.name).toBe("item-weights.bin");
-      expect(file.bytes.byteLength).toBe(12 + 8 * exported.manifest.catalog_size * 100);
+      expect(file.bytes.byteLength).toBe(12 + 8 * exported.manifest.catalog_size * ease.ease!.table.keep);
       await expect(validateVersion(ease, exported)).resolves.toBeDefined();
     }
   });

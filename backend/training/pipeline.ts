@@ -42,7 +42,7 @@ import {
   type RankingDataset,
   type TreeEnsemble,
 } from "./lambdamart.js";
-import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams } from "./ease-component.js";
+import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams, type EaseSetting } from "./ease-component.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
 import { selectModel } from "./model-selection.js";
@@ -136,9 +136,10 @@ export interface RankerReport {
 /** What model selection measured (NDCG@10 on the random per-user validation hold-out). */
 export interface SelectionReport {
   users: number;
-  easeLambdas: Array<{ lambda: number; ndcg: number }>;
+  /** EASE alone (its retrieval list) per setting tried. */
+  easeGrid: Array<EaseSetting & { ndcg: number }>;
   variants: Array<{ scorer: Scorer; ordering: Ordering; ndcg: number }>;
-  chosen: { scorer: Scorer; ordering: Ordering; lambda: number | null; factors: number };
+  chosen: { scorer: Scorer; ordering: Ordering; ease: EaseSetting | null; factors: number };
 }
 
 function asPairs(n: Neighbours): Map<string, Array<[string, number]>> {
@@ -171,16 +172,16 @@ export function fitComponents(
   catalog: readonly CatalogItem[],
   params: PipelineParams,
   progress: (part: "retrieval" | "neighbours", fraction: number, message: string) => void = () => {},
-  easeLambda: number | null = null,
+  ease: EaseSetting | null = null,
 ): Components {
   const its = params.retrieval.ials.iterations;
   const retrieval = fitRetrieval(log, params.retrieval, (p) => progress("retrieval", p.iteration / its, `iALS iteration ${p.iteration}/${its}`));
   progress("neighbours", 0, "item-to-item neighbours");
   const rest = fitNeighbours(log, catalog, params);
   progress("neighbours", 1, `neighbours for ${rest.similar.size} items`);
-  if (easeLambda === null || !params.ease) return { retrieval, ...rest, ease: null, scorer: "ials" };
-  progress("retrieval", 1, `EASE, λ=${easeLambda}`);
-  return { retrieval, ...rest, ease: fitEaseComponent(log, easeLambda, params.ease.keep), scorer: "ease" };
+  if (ease === null || !params.ease) return { retrieval, ...rest, ease: null, scorer: "ials" };
+  progress("retrieval", 1, `EASE, λ=${ease.lambda}, dropout ${ease.dropout}, keep ${ease.keep}`);
+  return { retrieval, ...rest, ease: fitEaseComponent(log, ease), scorer: "ease" };
 }
 
 /** The "cf" source of the chosen scorer: its top list and the score of any item. */
@@ -477,8 +478,8 @@ export function fitPipeline(
   const fitted = !chosen || chosen.ordering === "ranker" ? fitRanker(log, catalog, params, progress) : null;
   const factors = fitted?.factors ?? chosen?.factors ?? params.retrieval.ials.factors;
   const final = withFactors(params, factors);
-  const easeLambda = chosen?.scorer === "ease" ? chosen.lambda : null;
-  const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m), easeLambda);
+  const ease = chosen?.scorer === "ease" ? chosen.ease : null;
+  const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m), ease);
   const ranker = fitted?.ranker ?? null;
   const ordering: Ordering = chosen && chosen.ordering !== "ranker" ? chosen.ordering : ranker ? "ranker" : "formula";
   return {

@@ -88,7 +88,7 @@ export async function trainVersion(
   const report = evaluateModelType(log, catalog, params);
   checkAborted(signal);
   progress(0.5, `fitting ${modelType} on ${log.length} interactions`);
-  const stages = ["retrieval", "neighbours", "ranker_data", "ranker", "final_retrieval", "final_neighbours"];
+  const stages = ["selection", "retrieval", "neighbours", "ranker_data", "ranker", "final_retrieval", "final_neighbours"];
   const model = fitPipeline(log, catalog, params, (stage, f, message) =>
     progress(0.5 + (0.4 * (stages.indexOf(stage) + Math.min(1, f))) / stages.length, message),
   );
@@ -141,6 +141,9 @@ export async function buildCandidate(job: CandidateJob, progress: (fraction: num
       ranker_report: r,
       validation: t.validation,
       retrieval_path: t.exported.manifest.retrieval.path,
+      scorer: t.exported.manifest.scorer ?? { kind: "ials" },
+      ordering: t.model.ordering,
+      selection: t.model.selection,
     },
     dataWindow: dataWindow(interactions),
     metrics: t.report.candidate,

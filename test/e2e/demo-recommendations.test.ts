@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
 import { authed, startIsolatedStack, type IsolatedStack } from "../../scripts/isolated-stack.js";
-import { loadDemoAndWait } from "../../scripts/stack-readiness.js";
+import { loadDemoAndWait, waitForIngest } from "../../scripts/stack-readiness.js";
 
 interface Recs {
   model_version: string;
@@ -57,4 +57,24 @@ describe("demo data end to end", () => {
     expect(personal.length).toBeGreaterThanOrEqual(3);
     for (const item of personal) expect(ids, `${item.item_id} should be in cluster ${cluster}`).toContain(item.item_id);
   });
+
+  it("after the demo, a new database on the same Redis serves none of the demo's items", async () => {
+    await stack.teardown();
+    // The same Redis database, not emptied: the demo's counts, records and marks are still there.
+    stack = await startIsolatedStack(29787, 8, undefined, { flushRedis: false });
+    const fresh = Array.from({ length: 12 }, (_, i) => ({ item_id: `fresh-${i}`, title: `Fresh item ${i}` }));
+    const upsert = await fetch(`${stack.backendUrl}/api/v1/catalog/items`, authed(stack.secrets.adminKey, { items: fresh }));
+    expect(upsert.status).toBe(200);
+    const events = Array.from({ length: 40 }, (_, n) => ({ user_id: `shopper-${n % 8}`, item_id: `fresh-${(n * 5) % 12}`, type: "view" }));
+    const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events }));
+    expect(post.status).toBe(202);
+    await waitForIngest(stack.backendUrl, events.length, () => {});
+    const demoIds = new Set(demo.items.map((i) => i.item_id));
+    for (const user of ["shopper-1", "someone-new"]) {
+      const body = await recs(user);
+      expect(body.items.length).toBeGreaterThan(0);
+      expect(body.items.filter((i) => demoIds.has(i.item_id))).toEqual([]);
+      expect(body.items.every((i) => i.item_id.startsWith("fresh-"))).toBe(true);
+    }
+  }, 240_000);
 });

@@ -19,7 +19,7 @@ import { encodeTrainedHistory, type TrainedItem } from "../../models/trained-his
 import { redisClient } from "../features/redis-client.js";
 import { resetActiveModelForTests } from "../models/active-model.js";
 import { sessionStub } from "../session/session-store.js";
-import { adminApi, publishVersion, signed, uploadFiles } from "../test-support/model-artifacts.js";
+import { adminApi, publishVersion, writeCatalogRecords, signed, uploadFiles } from "../test-support/model-artifacts.js";
 
 interface Recs {
   model_version: string;
@@ -36,11 +36,12 @@ beforeAll(async () => {
   await resetActiveModelForTests();
   const start = Date.now() - 14 * DAY;
   const log = clusteredLog({ seed: 9, clusters: 5, itemsPerCluster: 20, users: 300, eventsPerUser: 15 }).map((e) => ({ ...e, ts: start + e.ts * 60_000 }));
+  await writeCatalogRecords(log.map((e) => e.item_id));
   const base = fitPipeline(log, [], { ...DEFAULT_PIPELINE, selection: null, ranker: null, factorGrid: [16] });
-  model = { ...base, ease: fitEaseComponent(log, 10, 100), scorer: "ease", ordering: "retrieval" };
+  model = { ...base, ease: fitEaseComponent(log, { lambda: 10, dropout: 0, keep: 100 }), scorer: "ease", ordering: "retrieval" };
   version = uniq("ease");
   const exported = await exportVersion(model, { version });
-  expect(exported.manifest.scorer).toEqual({ kind: "ease", lambda: 10, keep: exported.manifest.catalog_size - 1 });
+  expect(exported.manifest.scorer).toEqual({ kind: "ease", lambda: 10, dropout: 0, keep: exported.manifest.catalog_size - 1 });
   await publishVersion({ version, manifest: exported.manifest, files: exported.files });
   const res = await adminApi("/v1/admin/models/active", { method: "PUT", json: { version } });
   expect(res.status, await res.clone().text()).toBe(200);

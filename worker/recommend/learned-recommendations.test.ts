@@ -11,7 +11,7 @@ import { clusteredLog } from "../../backend/evaluation/synthetic.js";
 import { exportVersion } from "../../backend/training/export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline, type PipelineModel } from "../../backend/training/pipeline.js";
 import { resetActiveModelForTests } from "../models/active-model.js";
-import { adminApi, publishVersion } from "../test-support/model-artifacts.js";
+import { adminApi, publishVersion, writeCatalogRecords } from "../test-support/model-artifacts.js";
 
 interface Recs {
   model_version: string;
@@ -29,6 +29,7 @@ beforeAll(async () => {
   const start = Date.now() - 14 * DAY;
   // Minutes apart, so the ranker's recency features see realistic gaps.
   const log = clusteredLog({ seed: 5, clusters: 5, itemsPerCluster: 20, users: 300, eventsPerUser: 15 }).map((e) => ({ ...e, ts: start + e.ts * 60_000 }));
+  await writeCatalogRecords(log.map((e) => e.item_id));
   // The ranker path itself: no model selection (which may prefer EASE on this log).
   model = fitPipeline(log, [], { ...DEFAULT_PIPELINE, selection: null, factorGrid: [16], rankerQueries: 300 });
   version = uniq("learned");

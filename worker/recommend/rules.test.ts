@@ -22,6 +22,12 @@ describe("serving rules", () => {
     expect(ids).toEqual(["a1", "a3", "b1", "c1", "a4"]);
   });
 
+  it("never serves an item the catalog does not hold, once the catalog could be read", () => {
+    const withStray = [{ item_id: "stray" }, ...ranked];
+    expect(applyRules(withStray, base).map((c) => c.item_id)).not.toContain("stray");
+    expect(applyRules(withStray, { ...base, limit: 10 }).map((c) => c.item_id)).toEqual(["a1", "a2", "a3", "b1", "a4", "c1"]);
+  });
+
   it("filters to one category without capping it", () => {
     expect(applyRules(ranked, { ...base, category: "A" }).map((c) => c.item_id)).toEqual(["a1", "a2", "a3", "a4"]);
   });

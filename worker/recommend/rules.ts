@@ -1,6 +1,7 @@
 /**
  * Business rules after scoring: never recommend what the user already consumed or
- * dismissed, what the caller excluded, or what is unavailable; honour a category
+ * dismissed, what the caller excluded, what is unavailable, or what the catalog does not
+ * hold (an item with events or model weights but no catalog record); honour a category
  * filter; and cap any one category's share of the list so it stays varied. Items held
  * back by the cap are used only when nothing else is left.
  */
@@ -25,8 +26,8 @@ function isEligible(itemId: string, rules: RuleInput): boolean {
   if (rules.excluded.has(itemId)) return false;
   const rec = rules.records.get(itemId);
   if (!rules.recordsKnown) return rules.category === null;
-  if (rec && !rec.available) return false;
-  if (rules.category !== null) return rec?.category === rules.category;
+  if (!rec?.available) return false;
+  if (rules.category !== null) return rec.category === rules.category;
   return true;
 }
 

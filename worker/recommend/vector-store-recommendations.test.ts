@@ -11,7 +11,7 @@ import { clusteredLog } from "../../backend/evaluation/synthetic.js";
 import { exportVersion } from "../../backend/training/export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline } from "../../backend/training/pipeline.js";
 import { resetActiveModelForTests } from "../models/active-model.js";
-import { adminApi, publishVersion } from "../test-support/model-artifacts.js";
+import { adminApi, publishVersion, writeCatalogRecords } from "../test-support/model-artifacts.js";
 
 const DAY = 86_400_000;
 let version: string;
@@ -31,6 +31,7 @@ beforeAll(async () => {
   await resetActiveModelForTests();
   const start = Date.now() - 14 * DAY;
   const log = clusteredLog({ seed: 9, clusters: 4, itemsPerCluster: 15, users: 200, eventsPerUser: 12 }).map((e) => ({ ...e, ts: start + e.ts * 60_000 }));
+  await writeCatalogRecords(log.map((e) => e.item_id));
   const model = fitPipeline(log, [], { ...DEFAULT_PIPELINE, factorGrid: [16], ranker: null });
   version = uniq("vectors");
   const exported = await exportVersion(model, { version, inProcessMaxBytes: 1 });

@@ -11,6 +11,9 @@
  * 10.25 or 20.25 (RANKER_CASES).
  */
 import { env } from "cloudflare:test";
+import { toEdgeItemRecord } from "../../models/catalog.js";
+import { keys } from "../../models/feature-keys.js";
+import { redisClient } from "../features/redis-client.js";
 import { expect, vi } from "vitest";
 import { FEATURE_NAMES, featureSpecHash } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
@@ -184,4 +187,12 @@ export async function publishVersion(v: TestVersion): Promise<string> {
   const res = await adminApi(`/v1/admin/models/${v.version}/manifest`, { method: "PUT", json: await signed(v.manifest) });
   if (res.status !== 201) throw new Error(`manifest: ${res.status} ${await res.text()}`);
   return (await res.json<{ manifest_sha256: string }>()).manifest_sha256;
+}
+
+/** Catalog records for synthetic items, as the backend's catalog sync writes them: the edge serves only catalog items. */
+export async function writeCatalogRecords(itemIds: Iterable<string>): Promise<void> {
+  const redis = redisClient(env, 5_000);
+  const p = redis.pipeline();
+  for (const id of new Set(itemIds)) p.set(keys.item(id), JSON.stringify(toEdgeItemRecord({ item_id: id, title: `Item ${id}`, tags: [] })));
+  await p.exec();
 }
