@@ -55,10 +55,15 @@ export interface EvaluationReport {
 }
 
 /** The candidate and the baselines on one temporal holdout (20% of the interactions). */
-export function evaluateModelType(log: readonly Interaction[], catalog: readonly CatalogItem[], params: PipelineParams): EvaluationReport {
+export function evaluateModelType(
+  log: readonly Interaction[],
+  catalog: readonly CatalogItem[],
+  params: PipelineParams,
+  progress?: (stage: string, fraction: number, message: string) => void,
+): EvaluationReport {
   const split = temporalSplit(log, {});
   const k = { k: [...EVALUATION_K] };
-  const candidate = evaluate(new PipelineRecommender(catalog, params, undefined, params.ranker ? "pipeline" : "retrieval"), split, k).rows;
+  const candidate = evaluate(new PipelineRecommender(catalog, params, progress, params.ranker ? "pipeline" : "retrieval"), split, k).rows;
   const baselines = [new Popularity(), new ItemKnn()].flatMap((m) => evaluate(m, split, k).rows);
   return { candidate, baselines };
 }
@@ -85,13 +90,14 @@ export async function trainVersion(
 ): Promise<TrainedVersion> {
   const params = paramsFor(modelType, options.params);
   progress(0.1, `evaluating ${modelType} against popularity and item-kNN on a temporal holdout`);
-  const report = evaluateModelType(log, catalog, params);
+  const stages = ["selection", "retrieval", "neighbours", "ranker_data", "ranker", "final_retrieval", "final_neighbours"];
+  // Stage progress mapped into [from, from + span) of the whole run, monotone.
+  const within = (from: number, span: number, prefix: string) => (stage: string, f: number, message: string) =>
+    progress(from + (span * (Math.max(0, stages.indexOf(stage)) + Math.min(1, f))) / stages.length, `${prefix}${message}`);
+  const report = evaluateModelType(log, catalog, params, within(0.1, 0.4, "holdout evaluation: "));
   checkAborted(signal);
   progress(0.5, `fitting ${modelType} on ${log.length} interactions`);
-  const stages = ["selection", "retrieval", "neighbours", "ranker_data", "ranker", "final_retrieval", "final_neighbours"];
-  const model = fitPipeline(log, catalog, params, (stage, f, message) =>
-    progress(0.5 + (0.4 * (stages.indexOf(stage) + Math.min(1, f))) / stages.length, message),
-  );
+  const model = fitPipeline(log, catalog, params, within(0.5, 0.4, ""));
   checkAborted(signal);
   progress(0.9, "exporting and validating artifacts with onnxruntime-node");
   const exported = await exportVersion(model, { version, ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}) });
