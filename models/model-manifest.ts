@@ -128,7 +128,17 @@ export function orderingOf(manifest: Manifest): (typeof ORDERINGS)[number] {
  * and per row the epoch ms of the item's first interaction in the training data (the
  * item_age_days feature), −1 when unknown.
  */
-export const ItemsFileSchema = z.strictObject({ items: z.array(z.string()), first_seen: z.array(z.number()).optional() });
+const TopListSchema = z.array(z.tuple([z.string(), z.number()]));
+export const ItemsFileSchema = z.strictObject({
+  items: z.array(z.string()),
+  first_seen: z.array(z.number()).optional(),
+  /**
+   * Popular (7 d half-life) and trending (24 h) at the end of the training data: the edge
+   * serves these while the feature store has no live counts (a shop that imported its history).
+   */
+  popular: TopListSchema.optional(),
+  trending: TopListSchema.optional(),
+});
 
 /** neighbours.json: per item, similar items and bought-together items, best first. */
 export const NeighboursFileSchema = z.strictObject({

@@ -76,7 +76,11 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
     {
       name: "items.json",
       role: "items",
-      bytes: json({ items: r.itemIds, first_seen: r.itemIds.map((id) => model.facts.get(id)?.firstSeen ?? -1) }),
+      bytes: json({
+        items: r.itemIds,
+        first_seen: r.itemIds.map((id) => model.facts.get(id)?.firstSeen ?? -1),
+        ...(model.popularity ? { popular: model.popularity.popular, trending: model.popularity.trending } : {}),
+      }),
     },
     {
       name: "neighbours.json",

@@ -139,6 +139,12 @@ describe("exportVersion + validateVersion", () => {
         ? selected
         : fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: { ...DEFAULT_PIPELINE.ease!, grid: [{ lambda: 100, dropout: 0 }], keeps: [100] } });
     const exported = await exportVersion(ease, { version: "test-ease" });
+    // The lists the edge serves while Redis has no live counts: the training data's, at its end.
+    const items = JSON.parse(new TextDecoder().decode(exported.files.find((f) => f.role === "items")!.bytes));
+    const at = log.reduce((m, e) => Math.max(m, e.ts), -Infinity) + 1;
+    expect(items.popular).toEqual(popularityAt(log, at).popular);
+    expect(items.trending).toEqual(popularityAt(log, at).trending);
+    expect(items.popular.length).toBe(Math.min(100, new Set(log.filter((e) => e.weight > 0).map((e) => e.item_id)).size));
     expect(exported.manifest.scorer).toEqual({
       kind: ease.scorer,
       ...(ease.scorer === "ease" ? { lambda: ease.ease!.lambda, dropout: ease.ease!.dropout, keep: ease.ease!.table.keep } : {}),

@@ -116,6 +116,8 @@ export interface PipelineModel extends Components {
   selection: SelectionReport | null;
   /** Time of the newest interaction trained on. */
   trainedUntil: number;
+  /** Popular and trending as of trainedUntil; published for the edge to serve until live counts exist. */
+  popularity?: PopularitySnapshot;
 }
 
 export interface RankerReport {
@@ -482,6 +484,7 @@ export function fitPipeline(
   const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m), ease);
   const ranker = fitted?.ranker ?? null;
   const ordering: Ordering = chosen && chosen.ordering !== "ranker" ? chosen.ordering : ranker ? "ranker" : "formula";
+  const trainedUntil = log.reduce((m, e) => Math.max(m, e.ts), -Infinity);
   return {
     ...c,
     params: final,
@@ -490,6 +493,7 @@ export function fitPipeline(
     ordering,
     rankerReport: fitted?.report ?? null,
     selection,
-    trainedUntil: log.reduce((m, e) => Math.max(m, e.ts), -Infinity),
+    trainedUntil,
+    popularity: popularityAt(log, trainedUntil + 1),
   };
 }

@@ -40,6 +40,9 @@ export interface LoadedModel extends ModelSessions {
   firstSeen: Map<string, number>;
   similar: Neighbours;
   boughtTogether: Neighbours;
+  /** The training data's popular and trending lists (items.json); [] for versions without them. */
+  popular: Array<[string, number]>;
+  trending: Array<[string, number]>;
   /** Role "retrieval": fold-in + scoring of every item in the isolate (path in_process). */
   retrieval: InferenceSession | null;
   /** Role "fold_in": the user vector only, for the vector store (path vector_store). */
@@ -238,6 +241,8 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
       firstSeen,
       similar,
       boughtTogether,
+      popular: itemsFile.popular ?? [],
+      trending: itemsFile.trending ?? [],
       retrieval,
       foldIn,
       ranker,

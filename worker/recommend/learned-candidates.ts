@@ -126,8 +126,9 @@ function candidatesOf(input: LearnedInput, history: readonly HistoryEvent[], fou
       retrievalScoreOf: (id) => found?.scoreOf(id) ?? null,
       neighbours: neighbourCandidates(anchors, (id) => model.similar.get(id)),
       realtime: realtimePartners(signals, anchors),
-      trending: signals.trending,
-      popular: signals.popular,
+      // No live counts yet (a shop that only imported its history): the version's own lists.
+      trending: signals.trending.length > 0 ? signals.trending : model.trending,
+      popular: signals.popular.length > 0 ? signals.popular : model.popular,
     },
     input.exclude,
   );
