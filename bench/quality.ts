@@ -25,6 +25,7 @@ import type { CatalogItem } from "../models/catalog.js";
 import { scoreGroup, type EvaluationSplit, type MetricsRow } from "../backend/evaluation/evaluate.js";
 import { evaluateModels, modelIds, standardModels, typicalWeight } from "../backend/evaluation/model-suite.js";
 import { PipelineRecommender } from "../backend/evaluation/pipeline-recommender.js";
+import type { Interaction } from "../backend/evaluation/interactions.js";
 import type { TestUser } from "../backend/evaluation/temporal-split.js";
 import { DEFAULT_PIPELINE } from "../backend/training/pipeline.js";
 import { detectFormat, readDataset } from "../scripts/evaluate-file.js";
@@ -72,6 +73,18 @@ const { split } = data;
 const ids = apiIds(split.train.flatMap((e) => [e.user_id, e.item_id]).concat([...split.warm, ...split.cold].map((u) => u.user_id)));
 const catalog = catalogFor(split, data.catalog);
 const testUsers = [...split.warm, ...split.cold];
+/** The train part as the backend stores it: purchase weights, identical rows once. */
+const asImported: EvaluationSplit = { ...split, train: distinctRows(split.train).map((e) => ({ ...e, weight: DEFAULT_EVENT_WEIGHTS.purchase })) };
+
+function distinctRows(rows: readonly Interaction[]): Interaction[] {
+  const seen = new Set<string>();
+  return rows.filter((e) => {
+    const key = `${e.user_id}\t${e.item_id}\t${e.ts}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 const stack = await startIsolatedStack(Number(values["port-base"]), 12, () => {});
 let served: { lists: string[][]; latencies: number[]; version: string; sources: Map<string, number>; timings: { import: number; train: number } };
@@ -90,7 +103,7 @@ for (const [group, users] of [
   const offset = group === "warm" ? 0 : split.warm.length;
   rows.push(scoreGroup("served by the edge", group, users, served.lists.slice(offset, offset + users.length), split.catalog, K));
 }
-const offline = offlineRows(split, catalog);
+const offline = offlineRows(catalog);
 report(offline, rows);
 
 function catalogFor(s: EvaluationSplit, described: readonly CatalogItem[] | undefined): CatalogItem[] {
@@ -117,15 +130,21 @@ async function serve(s: IsolatedStack) {
   }
   const t0 = performance.now();
   let stored = 0;
+  let duplicates = 0;
   for (let i = 0; i < split.train.length; i += IMPORT_CHUNK) {
     const lines = split.train
       .slice(i, i + IMPORT_CHUNK)
       .map((e) => JSON.stringify({ user_id: ids.toApi(e.user_id), item_id: ids.toApi(e.item_id), type: "purchase", ts: e.ts }));
     const answer = await admin("/api/v1/interactions/import", `${lines.join("\n")}\n`, "application/x-ndjson");
     stored += Number(answer.stored);
-    log(`imported ${count(Math.min(split.train.length, i + IMPORT_CHUNK))} / ${count(split.train.length)} rows (${count(stored)} stored)`);
+    duplicates += Number(answer.duplicates);
+    log(
+      `imported ${count(Math.min(split.train.length, i + IMPORT_CHUNK))} / ${count(split.train.length)} rows (${count(stored)} stored, ${count(duplicates)} duplicates)`,
+    );
   }
-  if (stored !== split.train.length) throw new Error(`the import stored ${stored} of ${split.train.length} train interactions`);
+  // Identical rows (same user, item and time: one invoice listing an item twice) are one event.
+  if (stored + duplicates !== split.train.length) throw new Error(`the import accounted for ${stored + duplicates} of ${split.train.length} train rows`);
+  if (stored !== asImported.train.length) throw new Error(`the import stored ${stored} rows; ${asImported.train.length} distinct were expected`);
   const importSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const version = await trainAndWait(s, { model_type: "pipeline" }, (line) => log(`training: ${line}`), 1_800_000);
@@ -168,10 +187,8 @@ async function readList(s: IsolatedStack, user: TestUser, latencies: number[], s
 }
 
 /** The standard models, and the pipeline fitted exactly as the backend fits it (purchase weights, default parameters). */
-function offlineRows(s: EvaluationSplit, items: CatalogItem[]): MetricsRow[] {
+function offlineRows(items: CatalogItem[]): MetricsRow[] {
   if (offlineIds.length === 0) return [];
-  const weight = DEFAULT_EVENT_WEIGHTS.purchase;
-  const asImported: EvaluationSplit = { ...s, train: s.train.map((e) => ({ ...e, weight })) };
   const models = standardModels({ typicalWeight: typicalWeight(asImported.train), catalog: items, only: offlineIds.filter((id) => id !== "pipeline") });
   if (offlineIds.includes("pipeline")) models.push(new PipelineRecommender(items, DEFAULT_PIPELINE, undefined, "pipeline (offline, as trained)"));
   const results = evaluateModels(models, asImported, {

@@ -5,6 +5,9 @@
  *   is nothing to compare against yet.
  * - Otherwise every gated metric (default NDCG@10 and Recall@20 of warm users) must
  *   1. stay within `maxRegression` of the champion: candidate ≥ champion × (1 − maxRegression).
+ *      The champion's figure is its recipe re-fitted on the candidate's own split when the
+ *      trainer provides it (`rescored`), so a candidate trained on more data is not judged
+ *      by a number measured on another window; else the champion's stored figure.
  *      A small tolerance rather than "must improve", because retraining on a newer window
  *      moves the numbers by noise alone and a fresh model is worth a hair of NDCG; and
  *   2. strictly beat the popularity baseline scored on the same split: a personalised
@@ -47,7 +50,8 @@ export const DEFAULT_GATE_CONFIG: GateConfig = {
 
 export interface GateInput {
   candidate: { metrics: readonly MetricsRowLike[]; baselineMetrics: readonly MetricsRowLike[] };
-  champion: { version: string; metrics: readonly MetricsRowLike[] } | null;
+  /** `rescored`: the champion's recipe fitted on the candidate's split; else its stored figures. */
+  champion: { version: string; metrics: readonly MetricsRowLike[]; rescored?: boolean } | null;
 }
 
 interface Check {
@@ -74,17 +78,17 @@ function checkMetric(m: GatedMetric, candidate: GateInput["candidate"], champion
   const value = metricValue(candidate.metrics, m);
   if (value === null) return [{ passed: false, reason: `${name} is missing from the candidate's evaluation report` }];
   return [
-    checkAgainstChampion(name, value, metricValue(champion.metrics, m), champion.version, config.maxRegression),
+    checkAgainstChampion(name, value, metricValue(champion.metrics, m), champion.version, config.maxRegression, champion.rescored === true),
     checkAgainstBaseline(name, value, m, candidate.baselineMetrics, config.baselineModel),
   ];
 }
 
-function checkAgainstChampion(name: string, value: number, championValue: number | null, version: string, maxRegression: number): Check {
+function checkAgainstChampion(name: string, value: number, championValue: number | null, version: string, maxRegression: number, rescored: boolean): Check {
   if (championValue === null) {
     return { passed: true, reason: `${name}: the champion ${version} has no value to compare with` };
   }
   const floor = championValue * (1 - maxRegression);
-  const champion = `the champion ${version} (${fixed(championValue)})`;
+  const champion = `the champion ${version} (${fixed(championValue)}${rescored ? ", its recipe re-scored on this split" : ""})`;
   return value >= floor - TOLERANCE
     ? { passed: true, reason: `${name} ${fixed(value)} is within ${percent(maxRegression)} of ${champion} or better` }
     : {

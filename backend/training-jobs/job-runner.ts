@@ -28,6 +28,7 @@ import {
   type TrainingJobRow,
 } from "./job-store.js";
 import { createProgressWriter } from "./progress-writer.js";
+import { championRecipe } from "./champion-recipe.js";
 import type { HistoryPublisher } from "./history-publisher.js";
 import { releaseCandidate, type ReleaseOutcome } from "./release-candidate.js";
 import type { ModelPublisher, TrainedCandidate, Trainer, TrainingRequest } from "./types.js";
@@ -132,7 +133,9 @@ export function createTrainingRunner(options: TrainingRunnerOptions): TrainingRu
 
 async function runJob(options: TrainingRunnerOptions, job: TrainingJobRow, signal: AbortSignal, logger: Logger): Promise<void> {
   const { db } = options;
-  const req: TrainingRequest = { modelType: job.modelType, window: job.window };
+  // A registry that cannot be read costs the fair comparison (stored figures are used), not the run.
+  const champion = await championRecipe(db).catch(() => null);
+  const req: TrainingRequest = { modelType: job.modelType, window: job.window, ...(champion ? { champion } : {}) };
   const progress = createProgressWriter({
     write: (fraction, message) => reportProgress(db, job.id, fraction, message),
     intervalMs: options.progressIntervalMs ?? 1000,

@@ -45,7 +45,10 @@ export async function releaseCandidate(deps: ReleaseDeps, c: TrainedCandidate, c
   const champion = await currentChampion(deps.db);
   await insertCandidate(deps.db, newVersion(c, champion, ctx.jobId), actor);
   await ctx.step("evaluating the gates");
-  const championReport = champion ? { version: champion.version, metrics: champion.metrics } : null;
+  // The champion's recipe re-scored on the candidate's own split, when the trainer did so
+  // for this very champion; else its stored figures, measured on its own window.
+  const rescored = champion !== null && c.championMetrics?.version === champion.version;
+  const championReport = champion ? { version: champion.version, metrics: rescored ? c.championMetrics!.metrics : champion.metrics, rescored } : null;
   const gate = decideGate({ candidate: c, champion: championReport }, deps.gate);
   if (!gate.passed) {
     await rejectVersion(deps.db, c.version, gate, actor);

@@ -5,6 +5,7 @@
  */
 import type { ArtifactRole, Manifest } from "../../models/model-manifest.js";
 import type { TrainedItem } from "../../models/trained-history.js";
+import type { Recipe } from "../training/pipeline.js";
 import type { DataWindow, TrainingTrigger } from "../db/schema.js";
 import type { MetricsRow } from "../evaluation/evaluate.js";
 
@@ -27,6 +28,8 @@ export interface TrainingWindow {
 export interface TrainingRequest {
   modelType: ModelType;
   window: TrainingWindow;
+  /** The champion at the start of the run, when its recipe is known: re-scored on the run's split for the gates. */
+  champion?: { version: string; recipe: Recipe };
 }
 
 export interface CandidateArtifact {
@@ -55,6 +58,8 @@ export interface TrainedCandidate {
   vectors?: { ids: string[]; factors: number; values: Float32Array } | null;
   /** Each trained user's items, published to the edge before activation (history-publisher.ts). */
   userHistories?: ReadonlyMap<string, readonly TrainedItem[]>;
+  /** The champion's recipe fitted and scored on this candidate's split (the gates' comparison). */
+  championMetrics?: { version: string; metrics: MetricsRowLike[] };
 }
 
 /**

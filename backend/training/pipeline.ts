@@ -71,11 +71,25 @@ export interface PipelineParams {
    * with the ranker when it ships, else the formula.
    */
   selection: { users: number; seed: number } | null;
+  /**
+   * A recipe to follow instead of choosing one: scorer, ordering, EASE setting and
+   * factors as a published version chose them. Re-fitting the champion's recipe on a new
+   * split is how the gates compare it fairly (train-candidate.ts). Overrides `selection`.
+   */
+  recipe?: Recipe | null;
   seed: number;
 }
 
 /** Which retrieval model feeds the "cf" candidates. */
 export type Scorer = "ials" | "ease";
+
+/** What model selection decides for a version; recorded in its params, re-fitted by the gates. */
+export interface Recipe {
+  scorer: Scorer;
+  ordering: Ordering;
+  ease: EaseSetting | null;
+  factors: number;
+}
 
 export const DEFAULT_PIPELINE: PipelineParams = {
   retrieval: DEFAULT_RETRIEVAL,
@@ -141,7 +155,7 @@ export interface SelectionReport {
   /** EASE alone (its retrieval list) per setting tried. */
   easeGrid: Array<EaseSetting & { ndcg: number }>;
   variants: Array<{ scorer: Scorer; ordering: Ordering; ndcg: number }>;
-  chosen: { scorer: Scorer; ordering: Ordering; ease: EaseSetting | null; factors: number };
+  chosen: Recipe;
 }
 
 function asPairs(n: Neighbours): Map<string, Array<[string, number]>> {
@@ -474,11 +488,11 @@ export function fitPipeline(
   progress: PipelineProgress = () => {},
 ): PipelineModel {
   if (log.length === 0) throw new RangeError("cannot train on an empty interaction log");
-  const selection = params.selection ? selectModel(log, catalog, params, progress) : null;
-  const chosen = selection?.chosen ?? null;
+  const selection = !params.recipe && params.selection ? selectModel(log, catalog, params, progress) : null;
+  const chosen = params.recipe ?? selection?.chosen ?? null;
   // The ranker is trained (on the whole log) only when it is what will order the lists.
   const fitted = !chosen || chosen.ordering === "ranker" ? fitRanker(log, catalog, params, progress) : null;
-  const factors = fitted?.factors ?? chosen?.factors ?? params.retrieval.ials.factors;
+  const factors = params.recipe?.factors ?? fitted?.factors ?? chosen?.factors ?? params.retrieval.ials.factors;
   const final = withFactors(params, factors);
   const ease = chosen?.scorer === "ease" ? chosen.ease : null;
   const c = fitComponents(log, catalog, final, (part, f, m) => progress(part === "retrieval" ? "final_retrieval" : "final_neighbours", f, m), ease);
@@ -496,4 +510,10 @@ export function fitPipeline(
     trainedUntil,
     popularity: popularityAt(log, trainedUntil + 1),
   };
+}
+
+/** The recipe a fitted model follows, for its version's params. */
+export function recipeOf(model: PipelineModel): Recipe {
+  const ease = model.scorer === "ease" && model.ease ? { lambda: model.ease.lambda, dropout: model.ease.dropout, keep: model.ease.table.keep } : null;
+  return { scorer: model.scorer, ordering: model.ordering, ease, factors: model.params.retrieval.ials.factors };
 }

@@ -21,7 +21,7 @@ import type { ModelType, TrainedCandidate, Trainer, TrainingRequest } from "../t
 import type { CatalogItem } from "../../models/catalog.js";
 import { trainedHistories } from "../../models/trained-history.js";
 import { exportVersion, type ExportedVersion } from "./export-artifacts.js";
-import { DEFAULT_PIPELINE, fitPipeline, type PipelineModel, type PipelineParams } from "./pipeline.js";
+import { DEFAULT_PIPELINE, fitPipeline, recipeOf, type PipelineModel, type PipelineParams, type Recipe } from "./pipeline.js";
 import { buildInThread } from "./training-thread-client.js";
 import { validateVersion, type ValidationReport } from "./validate-artifacts.js";
 
@@ -52,20 +52,37 @@ export function versionName(at: Date, modelType: ModelType): string {
 export interface EvaluationReport {
   candidate: MetricsRow[];
   baselines: MetricsRow[];
+  /** The champion's recipe re-fitted and scored on the same split, when one was given. */
+  champion?: { version: string; metrics: MetricsRow[] };
 }
 
-/** The candidate and the baselines on one temporal holdout (20% of the interactions). */
+/** The champion whose recipe the gates compare against on this run's split. */
+export interface ChampionRecipe {
+  version: string;
+  recipe: Recipe;
+}
+
+/**
+ * The candidate, the baselines and — given one — the champion's recipe, all fitted on
+ * the train part of one temporal holdout (20% of the interactions) and scored on its
+ * test part. The champion's own stored figures were measured on another window; these
+ * are comparable with the candidate's.
+ */
 export function evaluateModelType(
   log: readonly Interaction[],
   catalog: readonly CatalogItem[],
   params: PipelineParams,
   progress?: (stage: string, fraction: number, message: string) => void,
+  champion?: ChampionRecipe,
 ): EvaluationReport {
   const split = temporalSplit(log, {});
   const k = { k: [...EVALUATION_K] };
   const candidate = evaluate(new PipelineRecommender(catalog, params, progress, params.ranker ? "pipeline" : "retrieval"), split, k).rows;
   const baselines = [new Popularity(), new ItemKnn()].flatMap((m) => evaluate(m, split, k).rows);
-  return { candidate, baselines };
+  if (!champion) return { candidate, baselines };
+  const recipeParams: PipelineParams = { ...params, recipe: champion.recipe, factorGrid: [champion.recipe.factors] };
+  const rows = evaluate(new PipelineRecommender(catalog, recipeParams, undefined, `champion ${champion.version}`), split, k).rows;
+  return { candidate, baselines, champion: { version: champion.version, metrics: rows } };
 }
 
 export interface TrainedVersion {
@@ -87,6 +104,7 @@ export async function trainVersion(
   progress: (fraction: number, message: string) => void,
   signal: AbortSignal,
   options: BuildOptions = {},
+  champion?: ChampionRecipe,
 ): Promise<TrainedVersion> {
   const params = paramsFor(modelType, options.params);
   progress(0.1, `evaluating ${modelType} against popularity and item-kNN on a temporal holdout`);
@@ -94,7 +112,7 @@ export async function trainVersion(
   // Stage progress mapped into [from, from + span) of the whole run, monotone.
   const within = (from: number, span: number, prefix: string) => (stage: string, f: number, message: string) =>
     progress(from + (span * (Math.max(0, stages.indexOf(stage)) + Math.min(1, f))) / stages.length, `${prefix}${message}`);
-  const report = evaluateModelType(log, catalog, params, within(0.1, 0.4, "holdout evaluation: "));
+  const report = evaluateModelType(log, catalog, params, within(0.1, 0.4, "holdout evaluation: "), champion);
   checkAborted(signal);
   progress(0.5, `fitting ${modelType} on ${log.length} interactions`);
   const model = fitPipeline(log, catalog, params, within(0.5, 0.4, ""));
@@ -128,12 +146,14 @@ export interface CandidateJob {
   modelType: ModelType;
   version: string;
   options: BuildOptions;
+  /** Re-scored on the same holdout for the gates; absent: the gates use its stored figures. */
+  champion?: ChampionRecipe;
 }
 
 /** Fits, exports and validates the candidate; CPU-bound, so the runner calls it in a thread. */
 export async function buildCandidate(job: CandidateJob, progress: (fraction: number, message: string) => void, signal: AbortSignal): Promise<TrainedCandidate> {
   const { interactions, catalog, modelType, version } = job;
-  const t = await trainVersion(interactions, catalog, modelType, version, progress, signal, job.options);
+  const t = await trainVersion(interactions, catalog, modelType, version, progress, signal, job.options, job.champion);
   const r = t.model.rankerReport;
   return {
     version,
@@ -150,6 +170,7 @@ export async function buildCandidate(job: CandidateJob, progress: (fraction: num
       scorer: t.exported.manifest.scorer ?? { kind: "ials" },
       ordering: t.model.ordering,
       selection: t.model.selection,
+      recipe: recipeOf(t.model),
     },
     dataWindow: dataWindow(interactions),
     metrics: t.report.candidate,
@@ -158,6 +179,7 @@ export async function buildCandidate(job: CandidateJob, progress: (fraction: num
     manifest: t.exported.manifest,
     vectors: t.exported.vectors,
     userHistories: trainedHistories(interactions),
+    ...(t.report.champion ? { championMetrics: t.report.champion } : {}),
   };
 }
 
@@ -177,6 +199,7 @@ export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Train
         ...(options.params ? { params: options.params } : {}),
         ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}),
       },
+      ...(req.champion ? { champion: req.champion } : {}),
     };
     return options.sameThread ? buildCandidate(job, progress, signal) : buildInThread(job, progress, signal);
   };
