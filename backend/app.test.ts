@@ -237,6 +237,7 @@ describe("documentation", () => {
       "/api/v1/catalog/items",
       "/api/v1/catalog/items/{itemId}",
       "/api/v1/interactions/import",
+      "/api/v1/interactions/stats",
       "/api/v1/keys",
       "/api/v1/keys/{id}",
       "/api/v1/keys/{id}/rotate",

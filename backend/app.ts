@@ -35,6 +35,7 @@ import { auditRoutes } from "./routes/audit-routes.js";
 import { canaryRoutes } from "./routes/canary-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { IMPORT_PATH, importRoutes } from "./routes/import-routes.js";
+import { interactionStatsRoutes } from "./routes/interaction-stats-routes.js";
 import { experimentRoutes } from "./routes/experiment-routes.js";
 import { internalRoutes } from "./routes/internal-routes.js";
 import { keyRoutes } from "./routes/key-routes.js";
@@ -95,6 +96,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
   app.route("/", importRoutes({ db, requireScope, metrics, userIdHashKey }));
+  app.route("/", interactionStatsRoutes({ db, requireScope }));
   app.route("/", userRoutes({ db, requireScope }));
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));

@@ -23,6 +23,7 @@ const POLICY: Record<string, Scope> = {
   "POST /api/v1/keys/{id}/rotate": "admin",
   "POST /api/v1/catalog/items": "admin",
   "POST /api/v1/interactions/import": "admin",
+  "GET /api/v1/interactions/stats": "admin",
   "GET /api/v1/catalog/items": "recs:read",
   "GET /api/v1/catalog/items/{itemId}": "recs:read",
   "GET /api/v1/users/{userId}/interactions": "admin",
