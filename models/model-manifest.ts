@@ -63,6 +63,8 @@ export const ManifestSchema = z.strictObject({
     /** iALS confidence scale: c = 1 + alpha · r. */
     alpha: z.number().nonnegative(),
     regularization: z.number().nonnegative(),
+    /** ν of iALS's frequency-scaled λ, λ·(items + α Σr)^ν per user; absent: 0, the constant λ. */
+    regularization_exponent: z.number().min(0).max(2).optional(),
     /** How summed event weights become the r of training (and therefore of fold-in). */
     strength: z.discriminatedUnion("kind", [
       z.strictObject({ kind: z.literal("linear") }),

@@ -14,6 +14,7 @@ const RecipeSchema = z.object({
   ordering: z.enum(ORDERINGS),
   ease: z.object({ lambda: z.number().positive(), dropout: z.number().min(0).lt(1), keep: z.number().int().positive() }).nullable(),
   factors: z.number().int().positive(),
+  ials: z.object({ regularization: z.number().positive(), exponent: z.number().min(0).max(2), alpha: z.number().min(0) }).optional(),
 });
 
 export function recipeFrom(params: Record<string, unknown>): Recipe | null {

@@ -68,7 +68,8 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
   const n = r.itemIds.length;
   const path = retrievalPathFor(n, ials.factors, options.inProcessMaxBytes ?? DEFAULT_IN_PROCESS_MAX_BYTES);
   const topK = Math.min(RETRIEVAL_TOP_K, n);
-  const solve = { factors: ials.factors, alpha: ials.alpha, regularization: ials.regularization };
+  const exponent = ials.regularizationExponent ?? 0;
+  const solve = { factors: ials.factors, alpha: ials.alpha, regularization: ials.regularization, regularizationExponent: exponent };
   const raw: Array<Omit<ArtifactFile, "sha256">> = [
     path === "in_process"
       ? { name: "retrieval.onnx", role: "retrieval", bytes: buildFoldInRetrievalGraph(r.itemFactors, { ...solve, k: topK }) }
@@ -110,6 +111,7 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
       factors: ials.factors,
       alpha: ials.alpha,
       regularization: ials.regularization,
+      ...(exponent !== 0 ? { regularization_exponent: exponent } : {}),
       strength: r.params.scaling,
       event_weights: { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights },
       top_k: topK,

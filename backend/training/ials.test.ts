@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { buildInteractionMatrix, type Csr, type Interaction } from "./interaction-matrix.js";
-import { alsHalfStep, CgWorkspace, cgSolve, fitIals, fixedSide, foldInUser, ialsLoss, recommend, recommendForUser, type IalsParams } from "./ials.js";
+import {
+  alsHalfStep,
+  CgWorkspace,
+  cgSolve,
+  fitIals,
+  fixedSide,
+  foldInUser,
+  ialsLoss,
+  recommend,
+  recommendForUser,
+  rowLambda,
+  type IalsParams,
+} from "./ials.js";
 import { choleskySolve } from "./linalg.js";
 import { Rng } from "./random.js";
 
@@ -37,8 +49,11 @@ function denseNormalEquations(y: Float32Array, f: number, row: [number, number][
 }
 
 /** L(X, Y) by visiting every cell: the definition the fast version must agree with. */
-function bruteForceLoss(m: Csr, x: Float32Array, y: Float32Array, f: number, alpha: number, lambda: number): number {
+function bruteForceLoss(m: Csr, x: Float32Array, y: Float32Array, f: number, alpha: number, lambda: number, nu = 0): number {
   let loss = 0;
+  // Σ_i c_ui for every row and column: the weight of its terms in L (frequency-scaled λ).
+  const rowWeight = new Float64Array(m.rows).fill(m.cols);
+  const colWeight = new Float64Array(m.cols).fill(m.rows);
   for (let u = 0; u < m.rows; u++) {
     const r = new Map<number, number>();
     for (let k = m.indptr[u]!; k < m.indptr[u + 1]!; k++) r.set(m.indices[k]!, m.values[k]!);
@@ -48,12 +63,14 @@ function bruteForceLoss(m: Csr, x: Float32Array, y: Float32Array, f: number, alp
       const rui = r.get(i) ?? 0;
       const p = rui > 0 ? 1 : 0;
       loss += (1 + alpha * rui) * (p - s) ** 2;
+      rowWeight[u]! += alpha * rui;
+      colWeight[i]! += alpha * rui;
     }
   }
-  let norms = 0;
-  for (const v of x) norms += v * v;
-  for (const v of y) norms += v * v;
-  return loss + lambda * norms;
+  let penalty = 0;
+  for (let u = 0; u < m.rows; u++) for (let k = 0; k < f; k++) penalty += lambda * rowWeight[u]! ** nu * x[u * f + k]! ** 2;
+  for (let i = 0; i < m.cols; i++) for (let k = 0; k < f; k++) penalty += lambda * colWeight[i]! ** nu * y[i * f + k]! ** 2;
+  return loss + penalty;
 }
 
 const CLUSTERS = 5;
@@ -114,6 +131,40 @@ describe("CG solver", () => {
     }
   });
 
+  it("with frequency-scaled λ (ν = 1) matches the direct solve with λ_u = λ·(items + αΣr)", () => {
+    const rng = new Rng(12);
+    const f = 6;
+    const nItems = 30;
+    const y = new Float32Array(nItems * f);
+    rng.fillNormal(y, 0.5);
+    const row: [number, number][] = [
+      [2, 1],
+      [9, 2],
+      [25, 0.5],
+    ];
+    const alpha = 2;
+    // λ_u = 0.01 · (30 + 2·(1 + 2 + 0.5)) = 0.37
+    expect(rowLambda({ factors: f, alpha, regularization: 0.01, regularizationExponent: 1 }, nItems, 3.5)).toBeCloseTo(0.37, 12);
+    const { a, b } = denseNormalEquations(y, f, row, alpha, 0.37);
+    const direct = choleskySolve(a, f, b);
+    const csr = csrOf(
+      1,
+      nItems,
+      row.map(([i, r]) => [0, i, r]),
+    );
+    const side = fixedSide(y, { factors: f, regularization: 0.01, alpha, cgSteps: f, regularizationExponent: 1 });
+    const ws = new CgWorkspace(f);
+    cgSolve(side, csr.indices, csr.values, 0, row.length, 2 * f, ws);
+    for (let k = 0; k < f; k++) expect(Math.abs(ws.x[k]! - direct[k]!)).toBeLessThan(1e-5);
+    // The same user folded in (exact solve) lands on the same vector.
+    const folded = foldInUser(
+      y,
+      row.map(([itemIndex, weight]) => ({ itemIndex, weight })),
+      { factors: f, alpha, regularization: 0.01, regularizationExponent: 1 },
+    );
+    for (let k = 0; k < f; k++) expect(Math.abs(folded[k]! - direct[k]!)).toBeLessThan(1e-5);
+  });
+
   it("computes a hand-worked 2 users × 2 items, 1 factor update", () => {
     // Items fixed: y_0 = 1, y_1 = 2, so YᵀY = 1² + 2² = 5. α = 2, λ = 0.5.
     // User 0 has r = 1 on item 0: c = 1 + 2·1 = 3.
@@ -147,6 +198,12 @@ describe("loss", () => {
     const fast = ialsLoss(m.byUser, x, y, params);
     const slow = bruteForceLoss(m.byUser, x, y, f, params.alpha, params.regularization);
     expect(Math.abs(fast - slow) / slow).toBeLessThan(1e-9);
+    // Frequency-scaled λ: each row and column penalised by its own (Σ c)^ν.
+    for (const nu of [0.5, 1]) {
+      const scaled = { ...params, regularization: 0.01, regularizationExponent: nu };
+      const want = bruteForceLoss(m.byUser, x, y, f, params.alpha, 0.01, nu);
+      expect(Math.abs(ialsLoss(m.byUser, x, y, scaled) - want) / want).toBeLessThan(1e-9);
+    }
   });
 
   it("never increases over iterations, and fitIals reports the true loss", () => {
@@ -157,6 +214,13 @@ describe("loss", () => {
     expect(model.loss.at(-1)!).toBeLessThan(model.loss[0]! * 0.99);
     const recomputed = ialsLoss(m.byUser, model.userFactors, model.itemFactors, { ...PARAMS });
     expect(recomputed).toBeCloseTo(model.loss.at(-1)!, 3);
+  });
+
+  it("never increases with frequency-scaled λ either", () => {
+    const m = buildInteractionMatrix(plantedClusters(8));
+    const model = fitIals(m, { ...PARAMS, regularization: 0.001, regularizationExponent: 1, iterations: 12, cgSteps: 2 });
+    for (let t = 1; t < model.loss.length; t++) expect(model.loss[t]!).toBeLessThanOrEqual(model.loss[t - 1]! * (1 + 1e-6));
+    expect(model.loss.at(-1)!).toBeLessThan(model.loss[0]! * 0.99);
   });
 });
 

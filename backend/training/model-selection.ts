@@ -1,6 +1,6 @@
 /**
- * Model selection for a version: which retrieval model feeds the candidates (iALS or
- * EASE, with EASE's λ, dropout emphasis and pruning) and what orders them (the LambdaMART ranker, the fallback
+ * Model selection for a version: which retrieval model feeds the candidates (iALS with
+ * its factors, λ, ν and α, or EASE with its λ, dropout emphasis and pruning) and what orders them (the LambdaMART ranker, the fallback
  * formula, or the retrieval score itself), chosen by NDCG@10 on a validation split
  * carved from the training log — never from any test data.
  *
@@ -23,12 +23,15 @@ import { ndcgAtK } from "../evaluation/metrics.js";
 import { randomSplit } from "../evaluation/random-split.js";
 import type { TestUser } from "../evaluation/temporal-split.js";
 import { componentOf, easeRetrieve, fitDenseEase, positiveItemCount, type EaseComponent, type EaseSetting } from "./ease-component.js";
+import { allScores, fitRetrieval, foldIn, topByScore, type RetrievalModel } from "./retrieval-model.js";
 import {
   fitComponents,
   fitRanker,
   historiesByUser,
   rankForUser,
   withFactors,
+  withIals,
+  type IalsSetting,
   type PipelineModel,
   type PipelineParams,
   type PipelineProgress,
@@ -86,6 +89,45 @@ function chooseEase(
   return { best, scores };
 }
 
+type Histories = ReturnType<typeof historiesByUser>;
+
+function settingOfModel(model: RetrievalModel): IalsSetting {
+  const { factors, regularization, regularizationExponent, alpha } = model.params.ials;
+  return { factors, regularization, exponent: regularizationExponent ?? 0, alpha };
+}
+
+/**
+ * iALS alone per setting, by its own retrieval list (fold-in from the user's training
+ * items, as the edge folds in): `untuned` (the factors the ranker's split chose, the
+ * default λ) and then each grid setting, so tuning never picks worse than not tuning.
+ * Each grid fit costs what a version's iALS costs.
+ */
+function chooseIals(
+  train: readonly Interaction[],
+  users: readonly TestUser[],
+  histories: Histories,
+  params: PipelineParams,
+  untuned: RetrievalModel,
+  progress: (i: number, message: string) => void,
+): { best: { setting: IalsSetting; model: RetrievalModel }; scores: Array<IalsSetting & { ndcg: number }> } {
+  const scores: Array<IalsSetting & { ndcg: number }> = [];
+  let best = { setting: settingOfModel(untuned), model: untuned };
+  let bestNdcg = -Infinity;
+  const settings = [best.setting, ...params.ialsGrid];
+  for (const [i, setting] of settings.entries()) {
+    const { factors, regularization, exponent, alpha } = setting;
+    progress(i, `iALS f=${factors}, λ=${regularization}, ν=${exponent}, α=${alpha} on the validation hold-out`);
+    const model = i === 0 ? untuned : fitRetrieval(train, withIals(params, setting).retrieval);
+    const ndcg = meanNdcg(users, (u) => {
+      const vector = foldIn(model, histories.get(u.user_id) ?? []);
+      return vector ? topByScore(model, allScores(model, vector), 10, new Set(u.seen)).map(([id]) => id) : [];
+    });
+    scores.push({ ...setting, ndcg });
+    if (ndcg > bestNdcg) [best, bestNdcg] = [{ setting, model }, ndcg];
+  }
+  return { best, scores };
+}
+
 /**
  * The chosen scorer and ordering with the figures behind the choice, or null when the
  * log is too small to hold out anything useful.
@@ -104,14 +146,18 @@ export function selectModel(
   const train = split.train;
 
   const lambdas = chooseEase(train, users, params, progress);
-  const steps = (params.ease?.grid.length ?? 0) + 2;
-  progress("selection", (steps - 2) / steps, "ranker and iALS on the validation hold-out");
+  const easeSteps = params.ease?.grid.length ?? 0;
+  const steps = easeSteps + params.ialsGrid.length + 3;
+  progress("selection", easeSteps / steps, "ranker and iALS on the validation hold-out");
   const fitted = params.ranker ? fitRanker(train, catalog, params, () => {}) : null;
   const factors = fitted?.factors ?? params.retrieval.ials.factors;
   const base = fitComponents(train, catalog, withFactors(params, factors));
+  const histories = historiesByUser(train);
+  const tuned = chooseIals(train, users, histories, params, base.retrieval, (i, m) => progress("selection", (easeSteps + 1 + i) / steps, m));
   const now = train.reduce((m, e) => Math.max(m, e.ts), -Infinity) + 1;
   const popularity = popularityAt(train, now);
-  const histories = historiesByUser(train);
+  // The ranker learned its features on base's iALS; without it, iALS serves as tuned.
+  const tunedBase = { ...base, retrieval: tuned.best.model };
 
   const scorers: Scorer[] = lambdas.best ? ["ials", "ease"] : ["ials"];
   const orderings: Ordering[] = fitted?.ranker ? ["formula", "retrieval", "ranker"] : ["formula", "retrieval"];
@@ -121,7 +167,7 @@ export function selectModel(
   for (const scorer of scorers) {
     for (const ordering of orderings) {
       const model: PipelineModel = {
-        ...base,
+        ...(scorer === "ials" && ordering !== "ranker" ? tunedBase : base),
         ease: scorer === "ease" ? lambdas.best : null,
         scorer,
         params,
@@ -142,10 +188,18 @@ export function selectModel(
   }
   // Ties go to the earlier, simpler variant (iALS before EASE, formula before ranker).
   const best = variants.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const ials = best.scorer === "ials" && best.ordering !== "ranker" ? tuned.best.setting : settingOfModel(base.retrieval);
   return {
     users: users.length,
     easeGrid: lambdas.scores,
+    ialsGrid: tuned.scores,
     variants,
-    chosen: { scorer: best.scorer, ordering: best.ordering, ease: best.scorer === "ease" ? settingOf(lambdas.best!) : null, factors },
+    chosen: {
+      scorer: best.scorer,
+      ordering: best.ordering,
+      ease: best.scorer === "ease" ? settingOf(lambdas.best!) : null,
+      factors: ials.factors,
+      ials: { regularization: ials.regularization, exponent: ials.exponent, alpha: ials.alpha },
+    },
   };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import type { Interaction } from "../evaluation/interactions.js";
 import { exportVersion } from "./export-artifacts.js";
-import { DEFAULT_PIPELINE, fitPipeline, rankForUser, type PipelineModel } from "./pipeline.js";
+import { DEFAULT_PIPELINE, fitPipeline, rankForUser, recipeOf, type PipelineModel } from "./pipeline.js";
 import { popularityAt } from "./popularity-snapshot.js";
 import { evaluateModelType } from "./train-candidate.js";
 import { ArtifactValidationError, validateVersion } from "./validate-artifacts.js";
@@ -90,6 +90,34 @@ describe("model selection on the demo data", () => {
     expect(selected.ranker === null).toBe(selected.ordering !== "ranker");
   });
 
+  it("tunes iALS on the hold-out and serves the best setting, which its recipe replays", () => {
+    const ialsGrid = [
+      { factors: 8, regularization: 50, exponent: 0, alpha: 1 },
+      { factors: 16, regularization: 0.01, exponent: 1, alpha: 3 },
+      { factors: 32, regularization: 5, exponent: 0, alpha: 1 },
+    ];
+    const params = { ...DEFAULT_PIPELINE, ease: null, ranker: null, ialsGrid };
+    const tuned = fitPipeline(log, demo.items, params);
+    const scores = tuned.selection!.ialsGrid;
+    // The untuned fit (no ranker split here: the default f = 64, λ = 5) is scored first.
+    expect(scores.map(({ ndcg: _, ...s }) => s)).toEqual([{ factors: 64, regularization: 5, exponent: 0, alpha: 1 }, ...ialsGrid]);
+    // The settings differ enough to score differently, so the choice means something.
+    expect(new Set(scores.map((s) => s.ndcg.toFixed(4))).size).toBeGreaterThan(1);
+    const best = scores.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+    const ials = tuned.params.retrieval.ials;
+    expect({ factors: ials.factors, regularization: ials.regularization, exponent: ials.regularizationExponent, alpha: ials.alpha }).toEqual({
+      factors: best.factors,
+      regularization: best.regularization,
+      exponent: best.exponent,
+      alpha: best.alpha,
+    });
+    expect(tuned.retrieval.itemFactors.length).toBe(tuned.retrieval.itemIds.length * best.factors);
+    const recipe = recipeOf(tuned);
+    const replayed = fitPipeline(log, demo.items, { ...params, recipe });
+    expect(replayed.params.retrieval.ials).toEqual(ials);
+    expect(replayed.retrieval.itemFactors).toEqual(tuned.retrieval.itemFactors);
+  }, 60_000);
+
   it("keeps to iALS when EASE is off or the catalog is above its limit", () => {
     const noEase = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, ease: null, ranker: null });
     expect(noEase.scorer).toBe("ials");
@@ -121,6 +149,20 @@ describe("exportVersion + validateVersion", () => {
     const report = await validateVersion(model, exported);
     expect(report.retrievalRelativeError!).toBeLessThan(1e-3);
     expect(report.rankerMaxError!).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("exports frequency-scaled iALS with its ν, and the graph folds in as the trainer does", async () => {
+    const ials = { ...DEFAULT_PIPELINE.retrieval.ials, factors: 16, regularization: 0.01, regularizationExponent: 1, alpha: 5 };
+    const scaled = fitPipeline(log, demo.items, { ...DEFAULT_PIPELINE, selection: null, ranker: null, retrieval: { ...DEFAULT_PIPELINE.retrieval, ials } });
+    const exported = await exportVersion(scaled, { version: "test-nu" });
+    expect(exported.manifest.retrieval.regularization_exponent).toBe(1);
+    const report = await validateVersion(scaled, exported);
+    expect(report.retrievalRelativeError!).toBeLessThan(1e-3);
+    // The constant-λ graph for the same factors is refused: the user's λ matters.
+    const constant = { ...scaled.retrieval.params, ials: { ...ials, regularizationExponent: 0 } };
+    const plain = await exportVersion({ ...scaled, retrieval: { ...scaled.retrieval, params: constant } }, { version: "test-nu-0" });
+    expect(plain.manifest.retrieval.regularization_exponent).toBeUndefined();
+    await expect(validateVersion(scaled, plain)).rejects.toThrow(ArtifactValidationError);
   });
 
   it("refuses a ranker graph that does not compute the trained trees", async () => {

@@ -95,6 +95,25 @@ describe("buildFoldInRetrievalGraph", () => {
       }
     });
 
+    it("applies iALS's frequency-scaled λ (ν = 1) as the exact solve does", async () => {
+      // 240 items: λ̄ = 0.02·240 = 4.8 for an empty history, and each user adds 0.02·αΣr.
+      const scaled = { ...params, regularization: 0.02, regularizationExponent: 1 };
+      const model = buildFoldInRetrievalGraph(itemFactors, { ...scaled, k: 10 });
+      const constant = buildFoldInRetrievalGraph(itemFactors, { ...params, regularization: 4.8, k: 10 });
+      const rand = mulberry32(17);
+      for (const length of [1, 5, 50, 200]) {
+        const history = randomHistory(rand, length);
+        const exact = foldInUser(itemFactors, history, scaled);
+        const out = await run(model, historyFeeds(history));
+        const err = Math.hypot(...out[USER_VECTOR]!.map((v, i) => v - exact[i]!));
+        expect(err / Math.hypot(...exact)).toBeLessThan(1e-4);
+        // Not the constant-λ vector: the history's own weight raised its λ.
+        const plain = await run(constant, historyFeeds(history));
+        const gap = Math.hypot(...plain[USER_VECTOR]!.map((v, i) => v - exact[i]!));
+        expect(gap / Math.hypot(...exact)).toBeGreaterThan(1e-3);
+      }
+    });
+
     it("gives the vector-store fold-in graph the same user vector from gathered factors", async () => {
       const history = randomHistory(mulberry32(5), 12);
       const full = await run(buildFoldInRetrievalGraph(itemFactors, { ...params, k: 5 }), historyFeeds(history));

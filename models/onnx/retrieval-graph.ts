@@ -100,6 +100,11 @@ export interface FoldInParams {
   alpha: number;
   /** iALS λ. */
   regularization: number;
+  /**
+   * ν of iALS's frequency-scaled λ (backend/training/ials.ts): the user's λ is
+   * λ·(items + α Σr)^ν. Absent or 0: the constant λ, and the graph has no nodes for it.
+   */
+  regularizationExponent?: number;
   /** Preconditioned CG steps; see the header of buildFoldInRetrievalGraph for why few suffice. */
   cgSteps?: number;
 }
@@ -189,15 +194,27 @@ class GraphBuilder {
  * sessions and a handful of steps reaches float32 precision (tested against a Cholesky
  * solve). Each step costs two f×f and two h×f products: microseconds.
  */
-function appendFoldIn(g: GraphBuilder, yhT: string, strength: string, steps: number): string {
+function appendFoldIn(g: GraphBuilder, yhT: string, strength: string, steps: number, scaledLambda: boolean): string {
   const strengthCol = g.op("Unsqueeze", [strength, "axis_1"]); // [h, 1]
   const extraConf = g.op("Mul", [strengthCol, "alpha"]); // α r  (c − 1)
   const conf = g.op("Add", [extraConf, "one"]); // c = 1 + α r
   const yh = g.op("Transpose", [yhT]); // [h, f]
   const b = g.op("MatMul", [yhT, conf]); // [f, 1]
+  // Frequency-scaled λ: gram_reg holds λ̄ = λ·items^ν (an empty history's λ), and the
+  // user's own λ_u − λ̄ is added on the diagonal. M stays the preconditioner.
+  const lambdaShift = scaledLambda
+    ? g.op("Sub", [
+        g.op("Mul", [
+          "lambda",
+          g.op("Pow", [g.op("Add", ["items", g.op("Mul", [g.op("ReduceSum", [strength], { keepdims: { kind: "int", value: 1 } }), "alpha"])]), "nu"]),
+        ]),
+        "lambda_bar",
+      ])
+    : null;
   const applyA = (v: string): string => {
     const low = g.op("MatMul", [yhT, g.op("Mul", [extraConf, g.op("MatMul", [yh, v])])]);
-    return g.op("Add", [g.op("MatMul", ["gram_reg", v]), low]);
+    const av = g.op("Add", [g.op("MatMul", ["gram_reg", v]), low]);
+    return lambdaShift ? g.op("Add", [av, g.op("Mul", [lambdaShift, v])]) : av;
   };
   let x = g.op("MatMul", ["gram_reg_inv", b]);
   let r = g.op("Sub", [b, applyA(x)]);
@@ -219,12 +236,21 @@ function appendFoldIn(g: GraphBuilder, yhT: string, strength: string, steps: num
   return x;
 }
 
-/** Initialisers every fold-in graph needs: M = YᵀY + λI, M⁻¹ and the scalars. */
+function isScaled(p: FoldInParams): boolean {
+  return (p.regularizationExponent ?? 0) !== 0;
+}
+
+/** Initialisers every fold-in graph needs: M = YᵀY + λ̄I, M⁻¹ and the scalars. */
 function foldInConstants(itemFactors: Float32Array, p: FoldInParams): Tensor[] {
-  const gramReg = regularisedGram(itemFactors, p.factors, p.regularization);
   const f = p.factors;
+  const items = itemFactors.length / f;
+  const nu = p.regularizationExponent ?? 0;
+  const lambdaBar = p.regularization * items ** nu;
+  const gramReg = regularisedGram(itemFactors, f, lambdaBar);
   const scalar = (name: string, v: number): Tensor => ({ name, dataType: TensorDataType.FLOAT, dims: [], data: Float32Array.of(v) });
+  const scaled = isScaled(p) ? [scalar("lambda", p.regularization), scalar("lambda_bar", lambdaBar), scalar("items", items), scalar("nu", nu)] : [];
   return [
+    ...scaled,
     { name: "gram_reg", dataType: TensorDataType.FLOAT, dims: [f, f], data: Float32Array.from(gramReg) },
     { name: "gram_reg_inv", dataType: TensorDataType.FLOAT, dims: [f, f], data: Float32Array.from(invertSpd(gramReg, f)) },
     scalar("alpha", p.alpha),
@@ -242,6 +268,8 @@ function checkFoldIn(itemFactors: Float32Array, p: FoldInParams): number {
   }
   if (!(p.regularization > 0)) throw new RangeError("regularization must be > 0");
   if (!(p.alpha >= 0)) throw new RangeError("alpha must be >= 0");
+  const nu = p.regularizationExponent ?? 0;
+  if (!(nu >= 0 && nu <= 2)) throw new RangeError(`regularizationExponent must be in [0, 2], got ${nu}`);
   for (let i = 0; i < itemFactors.length; i++) {
     if (!Number.isFinite(itemFactors[i]!)) throw new RangeError(`itemFactors[${i}] is not finite`);
   }
@@ -279,7 +307,7 @@ export function buildFoldInRetrievalGraph(itemFactors: Float32Array, p: FoldInPa
 
   const g = new GraphBuilder();
   const yhT = g.op("Gather", ["item_factors_t", HISTORY_ITEMS], { axis: { kind: "int", value: 1 } });
-  const x = appendFoldIn(g, yhT, HISTORY_STRENGTH, steps);
+  const x = appendFoldIn(g, yhT, HISTORY_STRENGTH, steps, isScaled(p));
   g.nodes.push({ opType: "Transpose", inputs: [x], outputs: [USER_VECTOR] });
   g.nodes.push({ opType: "MatMul", inputs: [USER_VECTOR, "item_factors_t"], outputs: [ALL_SCORES] });
   g.nodes.push({
@@ -320,7 +348,7 @@ export function buildFoldInGraph(itemFactors: Float32Array, p: FoldInParams): Ui
   const steps = checkFoldIn(itemFactors, p);
   const g = new GraphBuilder();
   const yhT = g.op("Transpose", [HISTORY_FACTORS]);
-  const x = appendFoldIn(g, yhT, HISTORY_STRENGTH, steps);
+  const x = appendFoldIn(g, yhT, HISTORY_STRENGTH, steps, isScaled(p));
   g.nodes.push({ opType: "Transpose", inputs: [x], outputs: [USER_VECTOR] });
   return model(
     "fold_in",

@@ -46,7 +46,9 @@ function randomTree(rand: () => number, depth: number, width: number): Regressio
 export function parityCase(): ParityCase {
   const rand = mulberry32(20261122);
   const factors = Float32Array.from({ length: ITEMS * FACTORS }, () => (rand() - 0.5) * 0.4);
-  const retrieval = buildFoldInRetrievalGraph(factors, { factors: FACTORS, alpha: 2, regularization: 3, k: 20 });
+  // Frequency-scaled λ (ν = 1, λ̄ = 0.01·300 = 3): the graph then holds every node the
+  // constant-λ graph has, plus the per-user λ (ReduceSum, Pow), so both kinds are covered.
+  const retrieval = buildFoldInRetrievalGraph(factors, { factors: FACTORS, alpha: 2, regularization: 0.01, regularizationExponent: 1, k: 20 });
   const histories = [1, 4, 25].map((n) => {
     const items = [...new Set(Array.from({ length: n }, () => Math.floor(rand() * ITEMS)))];
     return { items, strengths: items.map(() => 0.25 + rand() * 2) };
