@@ -141,12 +141,15 @@ export const ShadowListSchema = z.strictObject({
 });
 export type ShadowList = z.infer<typeof ShadowListSchema>;
 
+/** Most rows of each kind one ingest call takes; the edge splits a bigger queue batch. */
+export const INGEST_MAX_ROWS = 1000;
+
 /** What the edge forwards to the backend's internal ingest endpoint, one batch at a time. */
 export const IngestBatchSchema = z.strictObject({
-  events: z.array(StoredEventSchema).max(1000).default([]),
-  feedback: z.array(StoredFeedbackSchema).max(1000).default([]),
-  served: z.array(ServedListSchema).max(1000).default([]),
-  shadow: z.array(ShadowListSchema).max(1000).default([]),
+  events: z.array(StoredEventSchema).max(INGEST_MAX_ROWS).default([]),
+  feedback: z.array(StoredFeedbackSchema).max(INGEST_MAX_ROWS).default([]),
+  served: z.array(ServedListSchema).max(INGEST_MAX_ROWS).default([]),
+  shadow: z.array(ShadowListSchema).max(INGEST_MAX_ROWS).default([]),
 });
 export type IngestBatch = z.infer<typeof IngestBatchSchema>;
 

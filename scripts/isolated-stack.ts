@@ -22,6 +22,8 @@ export interface IsolatedStack extends LocalStack {
 export interface IsolatedStackOptions {
   /** Empty the Redis database first. Default true; false keeps what an earlier stack left there. */
   flushRedis?: boolean;
+  /** Folder to create the data folder in; default the system's temporary folder. */
+  dataRoot?: string;
 }
 
 export async function startIsolatedStack(
@@ -37,7 +39,7 @@ export async function startIsolatedStack(
     await flush.quit();
   }
   const database = await createTestDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), "recs-e2e-"));
+  const dataDir = mkdtempSync(join(options.dataRoot ?? tmpdir(), "recs-e2e-"));
   const logs: string[] = [];
   const stack = await startLocalStack({
     dataDir,
