@@ -9,7 +9,8 @@
  * retrieval and the ranker in ONNX — is what is measured; with them it loads an already
  * running stack (e.g. `npm start`). Users are a mix of demo users with history and
  * brand-new ones. Prints client-side latency percentiles, throughput and errors, the
- * edge's own time from Server-Timing, and each stage's p50 / p99.
+ * edge's own time from Server-Timing, each stage's p50 / p99, and how many requests made
+ * how many network round trips (Server-Timing `trips`).
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
@@ -38,6 +39,8 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
   const edgeTimes: number[] = [];
   const stages = new Map<string, number[]>();
   const versions = new Map<string, number>();
+  /** Requests per count of network round trips (Server-Timing `trips`). */
+  const trips = new Map<number, number>();
   let errors = 0;
   let n = 0;
   const end = performance.now() + seconds * 1000;
@@ -55,6 +58,8 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
           const timing = res.headers.get("server-timing") ?? "";
           const total = /total;dur=([\d.]+)/.exec(timing);
           if (total) edgeTimes.push(Number(total[1]));
+          const tripCount = /trips;desc="(\d+)"/.exec(timing);
+          if (tripCount) trips.set(Number(tripCount[1]), (trips.get(Number(tripCount[1])) ?? 0) + 1);
           for (const [, stage, ms] of timing.matchAll(/(\w+);dur=([\d.]+)/g)) {
             if (stage === "total") continue;
             if (!stages.has(stage!)) stages.set(stage!, []);
@@ -68,14 +73,14 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, edgeTimes, stages, versions, errors };
+  return { latencies, edgeTimes, stages, versions, trips, errors };
 }
 
 async function main(): Promise<void> {
   const { url, key, stack } = await target();
   try {
     await run(url, key, warmupS, false);
-    const { latencies, edgeTimes, stages, versions, errors } = await run(url, key, durationS, true);
+    const { latencies, edgeTimes, stages, versions, trips, errors } = await run(url, key, durationS, true);
     printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up)`, {
       requests: latencies.length,
       "errors or degraded": errors,
@@ -88,6 +93,10 @@ async function main(): Promise<void> {
           return [`stage ${stage} (p50 / p99)`, `${l.p50} / ${l.p99}`];
         }),
       ),
+      "round trips per request (requests)": [...trips]
+        .sort((a, b) => a[0] - b[0])
+        .map(([t, n]) => `${t} (${n})`)
+        .join(", "),
       "model versions served": [...versions].map(([v, n]) => `${v} (${n})`).join(", "),
     });
   } finally {

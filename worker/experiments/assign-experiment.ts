@@ -32,7 +32,14 @@ export interface AssignedVariant {
   forced: boolean;
 }
 
-export async function assignExperiment(env: Env, unitId: string, session: SessionContext | null, input: ExperimentInput): Promise<AssignedVariant | null> {
+/** `onTrip` hears of the one network call a first exposure costs (storing it in the object). */
+export async function assignExperiment(
+  env: Env,
+  unitId: string,
+  session: SessionContext | null,
+  input: ExperimentInput,
+  onTrip: () => void = () => {},
+): Promise<AssignedVariant | null> {
   const pool = input.only === null ? input.experiments : input.experiments.filter((e) => e.id === input.only);
   if (input.forceVariant !== null && input.only !== null) {
     const forced = pool[0]?.variants.find((v) => v.key === input.forceVariant);
@@ -46,7 +53,10 @@ export async function assignExperiment(env: Env, unitId: string, session: Sessio
   const choice = chooseExperiment(pool, targeting, unitId, stored);
   if (!choice) return null;
   let key = choice.variant.key;
-  if (choice.source === "bucket") key = await sessionStub(env, unitId).assign(choice.experiment.id, key);
+  if (choice.source === "bucket") {
+    onTrip();
+    key = await sessionStub(env, unitId).assign(choice.experiment.id, key);
+  }
   const variant = choice.experiment.variants.find((v) => v.key === key) ?? choice.experiment.variants.find((v) => v.key === choice.experiment.control)!;
   return { experimentId: choice.experiment.id, variant: variant.key, changes: variant.changes, forced: false };
 }

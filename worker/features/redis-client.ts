@@ -17,6 +17,15 @@ export function redisClient(env: Env, budgetMs: number): Redis {
   });
 }
 
+/** Counts every HTTP request the client makes (one per command, one per pipeline), e.g. into Server-Timing. */
+export function countRequests(redis: Redis, onRequest: () => void): Redis {
+  redis.use((req, next) => {
+    onRequest();
+    return next(req);
+  });
+  return redis;
+}
+
 /** Upstash answers `[member, score, member, score, …]` for ZRANGE … WITHSCORES. */
 export function pairsFromFlat(flat: unknown): Array<[string, number]> {
   if (!Array.isArray(flat)) return [];

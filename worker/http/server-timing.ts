@@ -4,6 +4,16 @@
  */
 export class Timing {
   private readonly entries: Array<{ name: string; ms: number; desc?: string }> = [];
+  /** Network round trips the request waited on or started (Redis, Durable Objects, vector store). */
+  private roundTrips = 0;
+
+  trip(n = 1): void {
+    this.roundTrips += n;
+  }
+
+  get trips(): number {
+    return this.roundTrips;
+  }
 
   async measure<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const start = performance.now();
@@ -23,8 +33,11 @@ export class Timing {
     }
   }
 
+  /** Stages as `name;dur=ms`; the round trips, when there were any, as `trips;desc="n"` (a count, not a time). */
   header(): string {
-    return this.entries.map((e) => `${e.name};dur=${e.ms.toFixed(1)}`).join(", ");
+    const stages = this.entries.map((e) => `${e.name};dur=${e.ms.toFixed(1)}`);
+    if (this.roundTrips > 0) stages.push(`trips;desc="${this.roundTrips}"`);
+    return stages.join(", ");
   }
 
   toJSON(): Record<string, number> {

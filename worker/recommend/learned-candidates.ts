@@ -97,6 +97,7 @@ async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]):
   try {
     return await input.timing.measure("retrieval", async () => {
       if (model.retrieval) return inProcess(model, await retrieve(model, entries));
+      input.timing.trip(2); // the history items' vectors, then the query
       const r = await retrieveFromVectorStore(input.vectorEnv, model, entries, VECTOR_BUDGET_MS);
       return r ? fromStore(r) : null;
     });

@@ -15,7 +15,7 @@ import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { readItemRecords, readServingSignals, readTrainedHistory, type ServingSignals } from "../features/feature-reader.js";
 import type { TrainedItem } from "../../models/trained-history.js";
-import { redisClient } from "../features/redis-client.js";
+import { countRequests, redisClient } from "../features/redis-client.js";
 import type { Timing } from "../http/server-timing.js";
 import { getActiveModel, type LoadedModel } from "../models/active-model.js";
 import { readSession, withBudget } from "../session/session-store.js";
@@ -73,7 +73,8 @@ export async function recommendForUser(
   background: (p: Promise<unknown>) => void,
 ): Promise<RecsResult> {
   const degraded: string[] = [];
-  const redis = redisClient(env, FEATURE_BUDGET_MS);
+  const redis = countRequests(redisClient(env, FEATURE_BUDGET_MS), () => timing.trip());
+  timing.trip(); // the session object
   const [session, active, trainedHistory] = await Promise.all([
     timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
@@ -240,7 +241,7 @@ async function assignment(
 ): Promise<AssignedVariant | null> {
   if (!req.experiment) return null;
   try {
-    return await timing.measure("experiment", () => assignExperiment(env, req.userId, session, req.experiment!));
+    return await timing.measure("experiment", () => assignExperiment(env, req.userId, session, req.experiment!, () => timing.trip()));
   } catch (err) {
     degraded.push("experiment");
     logStage("experiment", err);
