@@ -1,7 +1,7 @@
 /**
  * Reads of the real-time features for serving, each one round trip: neighbours of the
- * user's recent items plus trending and popular lists in one pipeline, then the
- * catalog records of the candidates.
+ * user's recent items, trending and popular lists and the user's trained history in one
+ * pipeline, then the catalog records of the candidates.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { EdgeItemRecord } from "../../models/catalog.js";
@@ -40,20 +40,41 @@ export function resetFeatureCaches(): void {
   recordCache.clear();
 }
 
-export async function readServingSignals(redis: Redis, anchors: readonly string[], now: number, category: string | null): Promise<ServingSignals> {
+export interface RequestFeatures {
+  signals: ServingSignals;
+  /** The user's trained history (readTrainedHistory), when it was asked for; else []. */
+  trained: TrainedItem[];
+}
+
+/**
+ * Everything a recommendation reads from Redis before its candidates are known, in one
+ * pipeline: the anchors' co-view and co-purchase lists, the popularity lists the
+ * isolate's cache does not hold, and `trainedHistoryOf`'s trained history (null: the
+ * user's consent is not known to be given, so it is not read).
+ */
+export async function readRequestFeatures(
+  redis: Redis,
+  anchors: readonly string[],
+  now: number,
+  category: string | null,
+  trainedHistoryOf: string | null = null,
+): Promise<RequestFeatures> {
   const windows = [TRENDING_WINDOW, POPULAR_WINDOW] as const;
   const cached = windows.map((w) => popularCache.get(popularKey(w, category), now));
   const missing = windows.filter((_, i) => cached[i] === undefined);
   const coView = new Map<string, Scored>();
   const coPurchase = new Map<string, Scored>();
-  if (anchors.length > 0 || missing.length > 0) {
+  let trained: TrainedItem[] = [];
+  if (anchors.length > 0 || missing.length > 0 || trainedHistoryOf !== null) {
     const p = redis.pipeline();
     for (const a of anchors) {
       p.zrange(keys.coView(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
       p.zrange(keys.coPurchase(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
     }
     for (const w of missing) queuePopular(p, w, now, category, POPULAR_READ);
+    if (trainedHistoryOf !== null) p.get(keys.trainedHistory(trainedHistoryOf));
     const res = await p.exec<unknown[]>();
+    if (trainedHistoryOf !== null) trained = decodeTrainedHistory(res.at(-1) as string | null);
     anchors.forEach((a, i) => {
       coView.set(a, pairsFromFlat(res[2 * i]));
       coPurchase.set(a, pairsFromFlat(res[2 * i + 1]));
@@ -65,7 +86,7 @@ export async function readServingSignals(redis: Redis, anchors: readonly string[
       cached[windows.indexOf(w)] = list;
     });
   }
-  return { coView, coPurchase, trending: cached[0] ?? [], popular: cached[1] ?? [] };
+  return { signals: { coView, coPurchase, trending: cached[0] ?? [], popular: cached[1] ?? [] }, trained };
 }
 
 function popularKey(window: PopularityWindow, category: string | null): string {

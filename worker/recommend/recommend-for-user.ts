@@ -13,7 +13,7 @@
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { readItemRecords, readServingSignals, readTrainedHistory, type ServingSignals } from "../features/feature-reader.js";
+import { readItemRecords, readRequestFeatures, type RequestFeatures, type ServingSignals } from "../features/feature-reader.js";
 import type { TrainedItem } from "../../models/trained-history.js";
 import { countRequests, redisClient } from "../features/redis-client.js";
 import type { Timing } from "../http/server-timing.js";
@@ -75,10 +75,9 @@ export async function recommendForUser(
   const degraded: string[] = [];
   const redis = countRequests(redisClient(env, FEATURE_BUDGET_MS), () => timing.trip());
   timing.trip(); // the session object
-  const [session, active, trainedHistory] = await Promise.all([
+  const [session, active] = await Promise.all([
     timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
-    timing.measure("history", () => trainedHistoryOf(redis, baseRequest.userId, degraded)),
   ]);
   // Personalisation off: the object returned no history; no experiment stores an assignment either.
   const personalised = session?.personalisation === true;
@@ -91,9 +90,11 @@ export async function recommendForUser(
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
   const anchors = anchorsFrom([...seed, ...recent], now);
-  // Only the session object knows the consent: without its yes, the stored history stays unread.
-  const trained = personalised ? trainedHistory : [];
-  const signals = await readSignals(redis, anchors, req, now, timing, degraded);
+  // Only the session object knows the consent: without its yes, the stored history stays
+  // unread. It rides in the features pipeline, which waits for the session's anchors anyway.
+  const features = await readFeatures(redis, anchors, req, now, personalised ? baseRequest.userId : null, timing, degraded);
+  const signals = features?.signals ?? null;
+  const trained = features?.trained ?? [];
   const snapshot = signals ? null : await loadSnapshot(env);
   if (!signals && !snapshot) degraded.push("popular_fallback");
   const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
@@ -138,36 +139,29 @@ function withVariant(config: EdgeConfig, req: RecsRequest, changes: VariantChang
   };
 }
 
-/** A failing feature store costs the trained history, never the request. */
-async function trainedHistoryOf(redis: ReturnType<typeof redisClient>, userId: string, degraded: string[]): Promise<TrainedItem[]> {
-  try {
-    return await readTrainedHistory(redis, userId);
-  } catch (err) {
-    degraded.push("history");
-    logStage("history", err);
-    return [];
-  }
-}
-
-async function readSignals(
+/** A failing feature store costs the signals and the trained history, never the request. */
+async function readFeatures(
   redis: ReturnType<typeof redisClient>,
   anchors: readonly Anchor[],
   req: RecsRequest,
   now: number,
+  trainedHistoryOf: string | null,
   timing: Timing,
   degraded: string[],
-): Promise<ServingSignals | null> {
+): Promise<RequestFeatures | null> {
   try {
     return await timing.measure("features", () =>
-      readServingSignals(
+      readRequestFeatures(
         redis,
         anchors.map((a) => a.item_id),
         now,
         req.category,
+        trainedHistoryOf,
       ),
     );
   } catch (err) {
     degraded.push("features");
+    if (trainedHistoryOf !== null) degraded.push("history");
     logStage("features", err);
     return null;
   }
