@@ -9,13 +9,16 @@
  * retrieval and the ranker in ONNX — is what is measured; with them it loads an already
  * running stack (e.g. `npm start`). Users are a mix of demo users with history and
  * brand-new ones. Prints client-side latency percentiles, throughput and errors, the
- * edge's own time from Server-Timing, each stage's p50 / p99, and how many requests made
- * how many network round trips (Server-Timing `trips`).
+ * edge's own time from Server-Timing, each stage's p50 / p99, how many requests made
+ * how many network round trips (Server-Timing `trips`), and the CPU time each process
+ * used during the measured run (bench/process-cpu.ts; with EDGE_URL the stack's own
+ * processes are found by name).
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
 import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
+import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 
 const concurrency = argNumber("concurrency", 8);
 const durationS = argNumber("duration", 20);
@@ -80,7 +83,9 @@ async function main(): Promise<void> {
   const { url, key, stack } = await target();
   try {
     await run(url, key, warmupS, false);
+    const cpuBefore = sampleCpu();
     const { latencies, edgeTimes, stages, versions, trips, errors } = await run(url, key, durationS, true);
+    const cpu = cpuSecondsBetween(cpuBefore, sampleCpu());
     printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up)`, {
       requests: latencies.length,
       "errors or degraded": errors,
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
         .sort((a, b) => a[0] - b[0])
         .map(([t, n]) => `${t} (${n})`)
         .join(", "),
+      ...cpuRows(cpu, durationS, latencies.length, "request"),
       "model versions served": [...versions].map(([v, n]) => `${v} (${n})`).join(", "),
     });
   } finally {
