@@ -77,6 +77,7 @@ export async function enforceNamedLimit(c: Context<AppEnv>, name: string, limit:
     if (until > now) throw tooMany(until - now, { limit, remaining: 0, resetMs: until - now, policy });
     blockedUntil.delete(name);
   }
+  c.get("timing")?.trip(); // the limiter's Durable Object
   const result = await take(c.env, name, cost, limit, windowMs);
   if (!result) return;
   if (result.emptyForMs > 0) remember(name, now + result.emptyForMs);

@@ -11,6 +11,9 @@ export function redisClient(env: Env, budgetMs: number): Redis {
     url: env.UPSTASH_REDIS_REST_URL,
     token: env.UPSTASH_REDIS_REST_TOKEN ?? "",
     automaticDeserialization: false,
+    // Plain JSON answers: every value here is UTF-8 text, and decoding base64 string by
+    // string took 8 % of the worker's CPU in a bench:recs profile.
+    responseEncoding: false,
     enableTelemetry: false,
     retry: { retries: 1, backoff: () => 20 },
     signal: () => AbortSignal.timeout(budgetMs),
