@@ -18,6 +18,14 @@ describe("RateLimiter", () => {
     expect(refused.resetMs).toBeGreaterThan(59_000);
   });
 
+  it("leases extra tokens only from what the call leaves, and a refused call leases nothing", async () => {
+    const b = bucket("lease");
+    expect(await b.take(1, 5, MINUTE, 3)).toMatchObject({ allowed: true, leased: 3, remaining: 1 });
+    // One token left: the call gets it, the lease gets nothing.
+    expect(await b.take(1, 5, MINUTE, 3)).toMatchObject({ allowed: true, leased: 0, remaining: 0 });
+    expect(await b.take(1, 5, MINUTE, 3)).toMatchObject({ allowed: false, leased: 0 });
+  });
+
   it("charges a cost, and a refused request takes nothing", async () => {
     const b = bucket("cost");
     expect(await b.take(4, 5, MINUTE)).toMatchObject({ allowed: true, remaining: 1 });

@@ -23,6 +23,8 @@ export interface TakeResult {
   resetMs: number;
   /** Milliseconds until one token is available (0 when at least one is left). */
   emptyForMs: number;
+  /** Tokens granted beyond `cost` for the caller to spend on its own (a lease), whole. */
+  leased: number;
 }
 
 interface Bucket {
@@ -36,9 +38,12 @@ export class RateLimiter extends DurableObject<Env> {
   /**
    * Takes `cost` tokens from a bucket holding at most `limit` that refills `limit`
    * tokens per `windowMs`. A cost above the limit is capped at it, so a large request
-   * (a bulk call) waits for a full bucket instead of being refused forever.
+   * (a bulk call) waits for a full bucket instead of being refused forever. When the
+   * call is allowed, up to `lease` more whole tokens are taken for the caller to spend
+   * without asking again; they are gone from the bucket, so no principal ever gets more
+   * than its limit, however many isolates hold leases.
    */
-  take(cost: number, limit: number, windowMs: number): TakeResult {
+  take(cost: number, limit: number, windowMs: number, lease = 0): TakeResult {
     const now = Date.now();
     const capacity = Math.max(1, Math.floor(limit));
     const perMs = capacity / Math.max(1, windowMs);
@@ -47,7 +52,8 @@ export class RateLimiter extends DurableObject<Env> {
     const elapsed = stored ? Math.max(0, now - stored.at) : 0;
     const tokens = stored ? Math.min(capacity, stored.tokens + elapsed * perMs) : capacity;
     const allowed = tokens >= need;
-    const left = allowed ? tokens - need : tokens;
+    const leased = allowed ? Math.max(0, Math.min(Math.floor(lease), Math.floor(tokens - need))) : 0;
+    const left = allowed ? tokens - need - leased : tokens;
     this.ctx.storage.kv.put<Bucket>(BUCKET_KEY, { tokens: left, at: now });
     return {
       allowed,
@@ -55,6 +61,7 @@ export class RateLimiter extends DurableObject<Env> {
       retryAfterMs: allowed ? 0 : Math.ceil((need - left) / perMs),
       resetMs: Math.ceil((capacity - left) / perMs),
       emptyForMs: left >= 1 ? 0 : Math.ceil((1 - left) / perMs),
+      leased,
     };
   }
 }

@@ -98,6 +98,37 @@ describe("rate limits", () => {
     expect(calls).toBe(before);
   });
 
+  it("spends a lease in the isolate: one object call per lease, the limit exact, the remaining header counting down", async () => {
+    let calls = 0;
+    // 100 an hour leases 1 token per call; the refill (one per 36 s) stays out of the count.
+    const leasing = {
+      ...env,
+      RATE_LIMIT_USER_PER_MINUTE: "100",
+      RATE_LIMIT_WINDOW_SECONDS: "3600",
+      RATE_LIMITER: {
+        idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+        get: (id: DurableObjectId) => {
+          calls++;
+          return env.RATE_LIMITER.get(id);
+        },
+      } as unknown as typeof env.RATE_LIMITER,
+    };
+    const token = await userToken(uniq("rl-lease"));
+    let allowed = 0;
+    for (let i = 0; i < 110; i++) {
+      const res = await call("/v1/popular", token, leasing);
+      if (res.status !== 200) {
+        expect(res.status).toBe(429);
+        break;
+      }
+      allowed++;
+      expect(res.headers.get("ratelimit-remaining")).toBe(String(100 - allowed));
+    }
+    expect(allowed).toBe(100);
+    // Each object call served two requests (its own and its one-token lease), plus the refusal.
+    expect(calls).toBe(51);
+  });
+
   it("charges a bulk request one token per user, per API key", async () => {
     const key = await freshKey();
     expect((await bulk(key, 4)).status).toBe(200);

@@ -1,8 +1,15 @@
 /**
- * Edge rate limits: one token bucket per principal in the RateLimiter Durable Object
- * (one call per request). A principal the object has just reported empty is refused
- * by this isolate until its bucket has a token again, so a client flooding one
- * location stops costing Durable Object calls at all.
+ * Edge rate limits: one token bucket per principal in the RateLimiter Durable Object.
+ * A principal the object has just reported empty is refused by this isolate until its
+ * bucket has a token again, so a client flooding one location stops costing Durable
+ * Object calls at all.
+ *
+ * Leases: each call to the object also takes up to 1 % of the limit (at most 100
+ * tokens) for this isolate to spend within a second without asking again, so a busy
+ * key costs one object call per lease instead of one per request (for the default
+ * 6,000 a minute, one in 61). Leased tokens are gone from the bucket, so the limit
+ * still holds across isolates; a lease left unspent only lowers what the principal
+ * gets, by at most one lease per isolate per second.
  *
  * The limiter guards capacity; it is not worth an outage: if the object fails or is
  * slow the request goes through and a warning is logged.
@@ -53,9 +60,29 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 /** Principal name → epoch ms until which this isolate refuses it without asking the object. */
 const blockedUntil = new Map<string, number>();
 
+const LEASE_SHARE = 0.01;
+const LEASE_MAX = 100;
+const LEASE_TTL_MS = 1_000;
+
+interface Lease {
+  tokens: number;
+  until: number;
+  /** The object's tokens left when the lease was taken; with `tokens`, the remaining header. */
+  bucketLeft: number;
+  resetMs: number;
+}
+
+/** Principal name → tokens this isolate holds for it. */
+const leases = new Map<string, Lease>();
+
+export function leaseSize(limit: number): number {
+  return Math.min(LEASE_MAX, Math.floor(limit * LEASE_SHARE));
+}
+
 /** Tests start with no principal remembered as over its limit. */
 export function forgetRateLimitBlocks(): void {
   blockedUntil.clear();
+  leases.clear();
 }
 
 export function limiterName(principal: Principal): string {
@@ -77,23 +104,43 @@ export async function enforceNamedLimit(c: Context<AppEnv>, name: string, limit:
     if (until > now) throw tooMany(until - now, { limit, remaining: 0, resetMs: until - now, policy });
     blockedUntil.delete(name);
   }
+  const lease = leases.get(name);
+  if (lease && lease.until > now && lease.tokens >= cost) {
+    lease.tokens -= cost;
+    setHeaders(c, { limit, remaining: lease.bucketLeft + lease.tokens, resetMs: lease.resetMs, policy });
+    return;
+  }
   c.get("timing")?.trip(); // the limiter's Durable Object
-  const result = await take(c.env, name, cost, limit, windowMs);
+  const result = await take(c.env, name, cost, limit, windowMs, leaseSize(limit));
   if (!result) return;
-  if (result.emptyForMs > 0) remember(name, now + result.emptyForMs);
-  const headers = { limit, remaining: result.remaining, resetMs: result.resetMs, policy };
+  if (result.emptyForMs > 0 && result.leased === 0) remember(name, now + result.emptyForMs);
+  if (result.leased > 0) keepLease(name, { tokens: result.leased, until: now + LEASE_TTL_MS, bucketLeft: result.remaining, resetMs: result.resetMs });
+  else leases.delete(name);
+  const headers = { limit, remaining: result.remaining + result.leased, resetMs: result.resetMs, policy };
   if (!result.allowed) throw tooMany(result.retryAfterMs, headers);
+  setHeaders(c, headers);
+}
+
+function setHeaders(c: Context<AppEnv>, headers: Parameters<typeof rateLimitHeaders>[0]): void {
   for (const [k, v] of Object.entries(rateLimitHeaders(headers))) c.header(k, v);
 }
 
-async function take(env: Env, name: string, cost: number, limit: number, windowMs: number): Promise<TakeResult | null> {
+function keepLease(name: string, lease: Lease): void {
+  if (!leases.has(name) && leases.size >= MAX_BLOCKED) {
+    const oldest = leases.keys().next().value;
+    if (oldest !== undefined) leases.delete(oldest);
+  }
+  leases.set(name, lease);
+}
+
+async function take(env: Env, name: string, cost: number, limit: number, windowMs: number, lease: number): Promise<TakeResult | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
     });
-    return await Promise.race([stub.take(cost, limit, windowMs), timeout]);
+    return await Promise.race([stub.take(cost, limit, windowMs, lease), timeout]);
   } catch (err) {
     console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable; request let through", principal: name, error: String(err) }));
     return null;
