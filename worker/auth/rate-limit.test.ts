@@ -42,6 +42,19 @@ const bulk = (key: string, users: number) =>
     body: JSON.stringify({ user_ids: Array.from({ length: users }, (_, i) => `rl-bulk-${i}`), limit: 1 }),
   });
 
+/** The bindings with a limiter that counts the calls made to its objects. */
+function countingLimiter(bindings: typeof env): { bindings: typeof env; calls: () => number } {
+  let calls = 0;
+  const RATE_LIMITER = {
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: (id: DurableObjectId) => {
+      calls++;
+      return env.RATE_LIMITER.get(id);
+    },
+  } as unknown as typeof env.RATE_LIMITER;
+  return { bindings: { ...bindings, RATE_LIMITER }, calls: () => calls };
+}
+
 /** Our own key per test, so buckets never carry over between tests. */
 async function freshKey(): Promise<string> {
   const key = `rk_test_ratelimit_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -79,40 +92,18 @@ describe("rate limits", () => {
   });
 
   it("refuses a known flooder in the isolate, without asking the Durable Object", async () => {
-    let calls = 0;
-    const counting = {
-      ...limited,
-      RATE_LIMITER: {
-        idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
-        get: (id: DurableObjectId) => {
-          calls++;
-          return env.RATE_LIMITER.get(id);
-        },
-      } as unknown as typeof env.RATE_LIMITER,
-    };
+    const { bindings: counting, calls } = countingLimiter(limited);
     const flooder = await userToken(uniq("rl-flood"));
     await floodUntilRefused(flooder, counting);
-    const before = calls;
+    const before = calls();
     expect((await call("/v1/popular", flooder, counting)).status).toBe(429);
     expect((await call("/v1/popular", flooder, counting)).status).toBe(429);
-    expect(calls).toBe(before);
+    expect(calls()).toBe(before);
   });
 
   it("spends a lease in the isolate: one object call per lease, the limit exact, the remaining header counting down", async () => {
-    let calls = 0;
     // 100 an hour leases 1 token per call; the refill (one per 36 s) stays out of the count.
-    const leasing = {
-      ...env,
-      RATE_LIMIT_USER_PER_MINUTE: "100",
-      RATE_LIMIT_WINDOW_SECONDS: "3600",
-      RATE_LIMITER: {
-        idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
-        get: (id: DurableObjectId) => {
-          calls++;
-          return env.RATE_LIMITER.get(id);
-        },
-      } as unknown as typeof env.RATE_LIMITER,
-    };
+    const { bindings: leasing, calls } = countingLimiter({ ...env, RATE_LIMIT_USER_PER_MINUTE: "100", RATE_LIMIT_WINDOW_SECONDS: "3600" });
     const token = await userToken(uniq("rl-lease"));
     let allowed = 0;
     for (let i = 0; i < 110; i++) {
@@ -126,7 +117,7 @@ describe("rate limits", () => {
     }
     expect(allowed).toBe(100);
     // Each object call served two requests (its own and its one-token lease), plus the refusal.
-    expect(calls).toBe(51);
+    expect(calls()).toBe(51);
   });
 
   it("charges a bulk request one token per user, per API key", async () => {
