@@ -24,4 +24,25 @@ describe("UserSession", () => {
       expect(session.context().recent).toEqual([]);
     });
   });
+
+  it("answers a repeated context read from memory, and re-reads it after every kind of write", async () => {
+    const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName(`memo-${crypto.randomUUID()}`));
+    await stub.append([{ event_id: "m1", item_id: "a", type: "view", ts: 1000, session_id: null }], []);
+    expect((await stub.context()).recent.map((r) => r.item_id)).toEqual(["a"]);
+    await runInDurableObject(stub, async (instance) => {
+      const session = instance as UserSession;
+      // The same object twice: no re-read while nothing changed.
+      expect(session.context()).toBe(session.context());
+      session.append([{ event_id: "m2", item_id: "b", type: "view", ts: 2000, session_id: null }], []);
+      expect(session.context().recent.map((r) => r.item_id)).toEqual(["b", "a"]);
+      session.assign("exp-1", "treatment");
+      expect(session.context().assignments.map((x) => x.variant)).toEqual(["treatment"]);
+      session.setConsent(false, 3000);
+      expect(session.context()).toMatchObject({ personalisation: false, recent: [] });
+      session.setConsent(true, 4000);
+      expect(session.context().recent).toHaveLength(2);
+      await session.erase(5000);
+      expect(session.context()).toMatchObject({ recent: [], assignments: [] });
+    });
+  });
 });
