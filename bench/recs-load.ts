@@ -1,7 +1,7 @@
 /**
  * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
  *
- *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic]
+ *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --baseline <git ref>]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
  * local server, Redis database 5, ports 38787…), loads the demo data and trains and
@@ -17,6 +17,7 @@
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
 import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
+import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 
@@ -79,7 +80,29 @@ async function run(url: string, key: string, seconds: number, record: boolean) {
   return { latencies, edgeTimes, stages, versions, trips, errors };
 }
 
+const FIGURES: Figure[] = [
+  { label: "throughput (req/s)", row: "throughput", higherIsBetter: true },
+  { label: "client p50 (ms)", row: "client p50", higherIsBetter: false },
+  { label: "client p99 (ms)", row: "client p99", higherIsBetter: false },
+  { label: "edge p50 (ms)", row: "edge p50", higherIsBetter: false },
+  { label: "edge p99 (ms)", row: "edge p99", higherIsBetter: false },
+  { label: "workerd CPU per request (ms)", row: "cpu workerd (edge)", pattern: /([\d.]+) ms per request/, higherIsBetter: false },
+];
+
+/** `--baseline <ref>`: the ref's bench, then this one, with the same arguments; ratios printed. */
+async function baseline(ref: string): Promise<void> {
+  const at = process.argv.indexOf("--baseline");
+  const args = process.argv.slice(2).filter((_, i) => i + 2 !== at && i + 2 !== at + 1);
+  const { baseline: before, current } = await runAgainstBaseline(ref, "bench/recs-load.ts", args);
+  printTable(`Same run: ${ref} first, then this checkout (ratio = now / baseline)`, compare(FIGURES, parseTable(before), parseTable(current)));
+}
+
 async function main(): Promise<void> {
+  const ref = process.argv[process.argv.indexOf("--baseline") + 1];
+  if (process.argv.includes("--baseline")) {
+    if (!ref || ref.startsWith("--")) throw new Error("--baseline needs a git ref, e.g. --baseline HEAD~3");
+    return await baseline(ref);
+  }
   const { url, key, stack } = await target();
   try {
     await run(url, key, warmupS, false);
