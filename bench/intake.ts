@@ -9,8 +9,10 @@
  * ports 39787…). The stack's data folder goes to /dev/shm where there is one: the local
  * simulator commits every Durable Object write to its own SQLite file, and on a disk
  * those syncs, not our code, set the pace (1,991 against 6,129 events/s accepted on the
- * 2-core dev machine). `--disk` keeps it on the temporary folder's disk. Prints the rate the edge accepted at and the rate end to end, checks
- * that every event sent is stored exactly once, and where the CPU went per process.
+ * 2-core dev machine). `--disk` keeps it on the temporary folder's disk.
+ *
+ * Prints the rate the edge accepted at and the rate end to end, checks that every event
+ * sent is stored exactly once, and where the CPU went per process.
  */
 import { existsSync } from "node:fs";
 import { authed, startIsolatedStack, until } from "../scripts/isolated-stack.js";

@@ -138,8 +138,8 @@ export interface FixedSide {
   lambda: number;
   alpha: number;
   cgSteps: number;
-  /** ν; with ν ≠ 0 each row's λ comes from rowLambda and `lambda` is the base λ. */
-  exponent: number;
+  /** The solve settings, for rowLambda when ν ≠ 0 (then `lambda` is only the base λ). */
+  solve: SolveParams;
 }
 
 /**
@@ -263,8 +263,10 @@ function sumRange(values: Float32Array, start: number, end: number): number {
   return s;
 }
 
-function solveParamsOf(side: FixedSide): SolveParams {
-  return { factors: side.f, regularization: side.lambda, alpha: side.alpha, regularizationExponent: side.exponent };
+/** The λ of one row of the solved side: its own with frequency scaling, else the constant. */
+function lambdaOfRow(side: FixedSide, values: Float32Array, start: number, end: number): number {
+  if ((side.solve.regularizationExponent ?? 0) === 0) return side.lambda;
+  return rowLambda(side.solve, side.factors.length / side.f, sumRange(values, start, end));
 }
 
 /** Below this squared residual norm the solve is exact to float64 precision for practical purposes. */
@@ -277,7 +279,7 @@ const RESIDUAL_FLOOR = 1e-24;
 export function cgSolve(side: FixedSide, indices: Int32Array, values: Float32Array, start: number, end: number, steps: number, ws: CgWorkspace): void {
   const { f } = side;
   const { x, r, p, ap } = ws;
-  const lambda = side.exponent === 0 ? side.lambda : rowLambda(solveParamsOf(side), side.factors.length / f, sumRange(values, start, end));
+  const lambda = lambdaOfRow(side, values, start, end);
   residual(side, lambda, indices, values, start, end, x, r);
   p.set(r);
   let rs = dot64(r, r, f);
@@ -320,7 +322,7 @@ export function fixedSide(factors: Float32Array, params: SolveParams & { cgSteps
     lambda: params.regularization,
     alpha: params.alpha,
     cgSteps: params.cgSteps,
-    exponent: params.regularizationExponent ?? 0,
+    solve: { factors: f, regularization: params.regularization, alpha: params.alpha, regularizationExponent: params.regularizationExponent ?? 0 },
   };
 }
 

@@ -28,6 +28,7 @@ import {
   fitComponents,
   fitRanker,
   historiesByUser,
+  ialsSettingOf,
   rankForUser,
   withFactors,
   withIals,
@@ -91,11 +92,6 @@ function chooseEase(
 
 type Histories = ReturnType<typeof historiesByUser>;
 
-function settingOfModel(model: RetrievalModel): IalsSetting {
-  const { factors, regularization, regularizationExponent, alpha } = model.params.ials;
-  return { factors, regularization, exponent: regularizationExponent ?? 0, alpha };
-}
-
 /**
  * iALS alone per setting, by its own retrieval list (fold-in from the user's training
  * items, as the edge folds in): `untuned` (the factors the ranker's split chose, the
@@ -111,7 +107,7 @@ function chooseIals(
   progress: (i: number, message: string) => void,
 ): { best: { setting: IalsSetting; model: RetrievalModel }; scores: Array<IalsSetting & { ndcg: number }> } {
   const scores: Array<IalsSetting & { ndcg: number }> = [];
-  let best = { setting: settingOfModel(untuned), model: untuned };
+  let best = { setting: ialsSettingOf(untuned.params.ials), model: untuned };
   let bestNdcg = -Infinity;
   const settings = [best.setting, ...params.ialsGrid];
   for (const [i, setting] of settings.entries()) {
@@ -188,7 +184,7 @@ export function selectModel(
   }
   // Ties go to the earlier, simpler variant (iALS before EASE, formula before ranker).
   const best = variants.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-  const ials = best.scorer === "ials" && best.ordering !== "ranker" ? tuned.best.setting : settingOfModel(base.retrieval);
+  const ials = best.scorer === "ials" && best.ordering !== "ranker" ? tuned.best.setting : ialsSettingOf(base.retrieval.params.ials);
   return {
     users: users.length,
     easeGrid: lambdas.scores,

@@ -45,6 +45,7 @@ import {
 import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams, type EaseSetting } from "./ease-component.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
+import type { IalsParams } from "./ials.js";
 import { selectModel } from "./model-selection.js";
 import { allScores, DEFAULT_RETRIEVAL, fitRetrieval, foldIn, topByScore, type RetrievalModel, type RetrievalParams } from "./retrieval-model.js";
 
@@ -203,7 +204,7 @@ function itemFacts(log: readonly Interaction[], catalog: readonly CatalogItem[])
   return facts;
 }
 
-export function fitNeighbours(
+function fitNeighbours(
   log: readonly Interaction[],
   catalog: readonly CatalogItem[],
   params: PipelineParams,
@@ -454,6 +455,11 @@ export function withFactors(params: PipelineParams, factors: number): PipelinePa
   return { ...params, retrieval: { ...params.retrieval, ials: { ...params.retrieval.ials, factors } } };
 }
 
+/** The tuned part of an iALS fit's parameters. */
+export function ialsSettingOf(ials: IalsParams): IalsSetting {
+  return { factors: ials.factors, regularization: ials.regularization, exponent: ials.regularizationExponent ?? 0, alpha: ials.alpha };
+}
+
 export function withIals(params: PipelineParams, s: IalsSetting): PipelineParams {
   const ials = { ...params.retrieval.ials, factors: s.factors, regularization: s.regularization, regularizationExponent: s.exponent, alpha: s.alpha };
   return { ...params, retrieval: { ...params.retrieval, ials } };
@@ -552,6 +558,6 @@ export function fitPipeline(
 /** The recipe a fitted model follows, for its version's params. */
 export function recipeOf(model: PipelineModel): Recipe {
   const ease = model.scorer === "ease" && model.ease ? { lambda: model.ease.lambda, dropout: model.ease.dropout, keep: model.ease.table.keep } : null;
-  const { factors, regularization, regularizationExponent, alpha } = model.params.retrieval.ials;
-  return { scorer: model.scorer, ordering: model.ordering, ease, factors, ials: { regularization, exponent: regularizationExponent ?? 0, alpha } };
+  const { factors, ...ials } = ialsSettingOf(model.params.retrieval.ials);
+  return { scorer: model.scorer, ordering: model.ordering, ease, factors, ials };
 }

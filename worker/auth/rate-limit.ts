@@ -25,7 +25,7 @@ export const DEFAULT_KEY_PER_MINUTE = 6000;
 const DEFAULT_WINDOW_SECONDS = 60;
 /** Longer than a healthy call in the same colo takes; past it the request is let through. */
 export const LIMITER_TIMEOUT_MS = 200;
-/** Bounds the isolate's memory of refused principals. */
+/** Bounds the isolate's memory of refused principals, and of leases. */
 const MAX_BLOCKED = 10_000;
 
 export interface RateLimits {
@@ -75,7 +75,7 @@ interface Lease {
 /** Principal name → tokens this isolate holds for it. */
 const leases = new Map<string, Lease>();
 
-export function leaseSize(limit: number): number {
+function leaseSize(limit: number): number {
   return Math.min(LEASE_MAX, Math.floor(limit * LEASE_SHARE));
 }
 
@@ -114,7 +114,7 @@ export async function enforceNamedLimit(c: Context<AppEnv>, name: string, limit:
   const result = await take(c.env, name, cost, limit, windowMs, leaseSize(limit));
   if (!result) return;
   if (result.emptyForMs > 0 && result.leased === 0) remember(name, now + result.emptyForMs);
-  if (result.leased > 0) keepLease(name, { tokens: result.leased, until: now + LEASE_TTL_MS, bucketLeft: result.remaining, resetMs: result.resetMs });
+  if (result.leased > 0) setBounded(leases, name, { tokens: result.leased, until: now + LEASE_TTL_MS, bucketLeft: result.remaining, resetMs: result.resetMs });
   else leases.delete(name);
   const headers = { limit, remaining: result.remaining + result.leased, resetMs: result.resetMs, policy };
   if (!result.allowed) throw tooMany(result.retryAfterMs, headers);
@@ -123,14 +123,6 @@ export async function enforceNamedLimit(c: Context<AppEnv>, name: string, limit:
 
 function setHeaders(c: Context<AppEnv>, headers: Parameters<typeof rateLimitHeaders>[0]): void {
   for (const [k, v] of Object.entries(rateLimitHeaders(headers))) c.header(k, v);
-}
-
-function keepLease(name: string, lease: Lease): void {
-  if (!leases.has(name) && leases.size >= MAX_BLOCKED) {
-    const oldest = leases.keys().next().value;
-    if (oldest !== undefined) leases.delete(oldest);
-  }
-  leases.set(name, lease);
 }
 
 async function take(env: Env, name: string, cost: number, limit: number, windowMs: number, lease: number): Promise<TakeResult | null> {
@@ -150,12 +142,16 @@ async function take(env: Env, name: string, cost: number, limit: number, windowM
 }
 
 function remember(name: string, until: number): void {
-  if (blockedUntil.size >= MAX_BLOCKED) {
-    // Maps iterate in insertion order: drop the oldest entry.
-    const oldest = blockedUntil.keys().next().value;
-    if (oldest !== undefined) blockedUntil.delete(oldest);
+  setBounded(blockedUntil, name, until);
+}
+
+/** map.set, first dropping the oldest entry (maps iterate in insertion order) when a new key would pass MAX_BLOCKED. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
+  if (!map.has(key) && map.size >= MAX_BLOCKED) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
-  blockedUntil.set(name, until);
+  map.set(key, value);
 }
 
 interface HeaderValues {

@@ -42,7 +42,7 @@ export function resetFeatureCaches(): void {
 
 export interface RequestFeatures {
   signals: ServingSignals;
-  /** The user's trained history (readTrainedHistory), when it was asked for; else []. */
+  /** The user's items as the model was trained on them, when asked for; [] otherwise or for a user training did not see. */
   trained: TrainedItem[];
 }
 
@@ -140,9 +140,4 @@ function mergePopular(window: PopularityWindow, now: number, flat: unknown[], li
     ],
     limit,
   );
-}
-
-/** The user's items as the model was trained on them; [] for a user the training did not see. */
-export async function readTrainedHistory(redis: Redis, userId: string): Promise<TrainedItem[]> {
-  return decodeTrainedHistory(await redis.get<string>(keys.trainedHistory(userId)));
 }
