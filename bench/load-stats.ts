@@ -27,6 +27,14 @@ export function argNumber(name: string, fallback: number): number {
   return n;
 }
 
+export function argChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`];
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`--${name} must be one of ${choices.join(", ")}, got ${raw}`);
+  return raw as T;
+}
+
 /** Rows in the interactions table of the Postgres database at `url`. */
 export async function storedInteractions(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });

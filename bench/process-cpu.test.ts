@@ -10,11 +10,13 @@ describe("process CPU accounting", () => {
   });
 
   it("groups the stack's processes and ignores the rest", () => {
-    expect(groupOf("workerd", "/x/workerd serve", 10, 1)).toBe("workerd (edge)");
-    expect(groupOf("postgres", "postgres: test test 127.0.0.1", 11, 1)).toBe("postgres");
-    expect(groupOf("node", "node /x/node_modules/.bin/wrangler dev", 12, 1)).toBe("wrangler dev proxy");
-    expect(groupOf("node", "node bench/intake.ts", 1, 1)).toBe("this process (backend, gateway, load)");
-    expect(groupOf("bash", "bash", 13, 1)).toBeNull();
+    const named = { 1: "this process (backend, gateway)", 2: "load generator" };
+    expect(groupOf("workerd", "/x/workerd serve", 10, named)).toBe("workerd (edge)");
+    expect(groupOf("postgres", "postgres: test test 127.0.0.1", 11, named)).toBe("postgres");
+    expect(groupOf("node", "node /x/node_modules/.bin/wrangler dev", 12, named)).toBe("wrangler dev proxy");
+    expect(groupOf("node", "node bench/recs-load.ts", 1, named)).toBe("this process (backend, gateway)");
+    expect(groupOf("node", "node --import tsx bench/recs-client.ts", 2, named)).toBe("load generator");
+    expect(groupOf("bash", "bash", 13, named)).toBeNull();
   });
 
   it("sums the ticks used per group between two samples", () => {

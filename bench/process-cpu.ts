@@ -2,7 +2,8 @@
  * CPU time per process group over a benchmark run, from /proc (Linux): which of the
  * local stack's processes the cores went to. The groups are workerd (the edge, its
  * Durable Objects and the queue consumer), the wrangler dev proxy, Postgres, Redis and
- * this process (the backend, the Redis gateway and the load generator share it).
+ * the benchmark's own processes, named by pid (the backend and the Redis gateway, and
+ * the load generator unless it runs in a process of its own).
  * Processes that start and end inside the window are not seen.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -36,8 +37,8 @@ export function parseProcStat(line: string): ProcStat | null {
 }
 
 /** Which group a process belongs to; null for processes the benchmark does not run. */
-export function groupOf(comm: string, cmdline: string, pid: number, self: number): string | null {
-  if (pid === self) return "this process (backend, gateway, load)";
+export function groupOf(comm: string, cmdline: string, pid: number, named: Readonly<Record<number, string>>): string | null {
+  if (named[pid]) return named[pid];
   if (comm === "workerd") return "workerd (edge)";
   if (comm.startsWith("postgres")) return "postgres";
   if (comm.startsWith("redis-server")) return "redis";
@@ -47,7 +48,10 @@ export function groupOf(comm: string, cmdline: string, pid: number, self: number
 
 export type CpuSample = Map<number, { group: string; ticks: number }>;
 
-export function sampleCpu(self = process.pid): CpuSample {
+/** The benchmark's own process by default; pass a name per pid when the load runs apart (bench/recs-client.ts). */
+const OWN_PROCESS = { [process.pid]: "this process (backend, gateway, load)" };
+
+export function sampleCpu(named: Readonly<Record<number, string>> = OWN_PROCESS): CpuSample {
   const out: CpuSample = new Map();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -55,7 +59,7 @@ export function sampleCpu(self = process.pid): CpuSample {
       const stat = parseProcStat(readFileSync(`/proc/${name}/stat`, "utf8"));
       if (!stat) continue;
       const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " ");
-      const group = groupOf(stat.comm, cmdline, stat.pid, self);
+      const group = groupOf(stat.comm, cmdline, stat.pid, named);
       if (group) out.set(stat.pid, { group, ticks: stat.ticks });
     } catch {
       // The process ended between readdir and read.

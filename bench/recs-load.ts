@@ -1,7 +1,7 @@
 /**
  * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
  *
- *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --baseline <git ref>]
+ *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --edge direct --baseline <git ref>]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
  * local server, Redis database 5, ports 38787…), loads the demo data and trains and
@@ -12,72 +12,30 @@
  * edge's own time from Server-Timing, each stage's p50 / p99, how many requests made
  * how many network round trips (Server-Timing `trips`), and the CPU time each process
  * used during the measured run (bench/process-cpu.ts; with EDGE_URL the stack's own
- * processes are found by name).
+ * processes are found by name). `--edge direct` runs the worker in workerd through
+ * Miniflare instead of `wrangler dev`, so the dev proxy's CPU is out of the figures.
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
 import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
 import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
-import { argNumber, latencySummary, printTable } from "./load-stats.js";
+import { argChoice, argNumber, latencySummary, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
+import { forkLoadClient } from "./recs-client.js";
 
 const concurrency = argNumber("concurrency", 8);
 const durationS = argNumber("duration", 20);
 const warmupS = 3;
+/** `wrangler`: under `wrangler dev`, as `npm start` runs it; `direct`: workerd through Miniflare, no dev proxy (scripts/edge-direct.ts). */
+const edgeRunner = argChoice("edge", ["wrangler", "direct"] as const, "wrangler");
 
 async function target(): Promise<{ url: string; key: string; stack: IsolatedStack | null }> {
   if (process.env.EDGE_URL && process.env.RECS_KEY) return { url: process.env.EDGE_URL, key: process.env.RECS_KEY, stack: null };
   console.log("starting an isolated local stack and loading the demo data (about a minute)…");
-  const stack = await startIsolatedStack(38787, 5);
+  const stack = await startIsolatedStack(38787, 5, undefined, { edgeRunner });
   await loadDemoAndWait(stack, generateDemoData(), (l) => console.log(`  ${l}`));
   if (!process.argv.includes("--heuristic")) await trainFirstModel(stack, (l) => console.log(`  train: ${l}`));
   return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
-}
-
-function pickUser(i: number): string {
-  return i % 5 === 0 ? `bench-new-${i}` : `demo-user-${1 + (i % 1500)}`;
-}
-
-async function run(url: string, key: string, seconds: number, record: boolean) {
-  const latencies: number[] = [];
-  const edgeTimes: number[] = [];
-  const stages = new Map<string, number[]>();
-  const versions = new Map<string, number>();
-  /** Requests per count of network round trips (Server-Timing `trips`). */
-  const trips = new Map<number, number>();
-  let errors = 0;
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const i = n++;
-      const start = performance.now();
-      try {
-        const res = await fetch(`${url}/v1/recommendations/${pickUser(i)}?limit=10`, { headers: { authorization: `Bearer ${key}` } });
-        const body = (await res.json()) as { items?: unknown[]; degraded?: string[]; model_version?: string };
-        const ms = performance.now() - start;
-        if (!res.ok || !body.items || (body.degraded?.length ?? 0) > 0) errors++;
-        if (record) {
-          latencies.push(ms);
-          const timing = res.headers.get("server-timing") ?? "";
-          const total = /total;dur=([\d.]+)/.exec(timing);
-          if (total) edgeTimes.push(Number(total[1]));
-          const tripCount = /trips;desc="(\d+)"/.exec(timing);
-          if (tripCount) trips.set(Number(tripCount[1]), (trips.get(Number(tripCount[1])) ?? 0) + 1);
-          for (const [, stage, ms] of timing.matchAll(/(\w+);dur=([\d.]+)/g)) {
-            if (stage === "total") continue;
-            if (!stages.has(stage!)) stages.set(stage!, []);
-            stages.get(stage!)!.push(Number(ms));
-          }
-          if (body.model_version) versions.set(body.model_version, (versions.get(body.model_version) ?? 0) + 1);
-        }
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, edgeTimes, stages, versions, trips, errors };
 }
 
 const FIGURES: Figure[] = [
@@ -105,11 +63,15 @@ async function main(): Promise<void> {
   }
   const { url, key, stack } = await target();
   try {
-    await run(url, key, warmupS, false);
-    const cpuBefore = sampleCpu();
-    const { latencies, edgeTimes, stages, versions, trips, errors } = await run(url, key, durationS, true);
-    const cpu = cpuSecondsBetween(cpuBefore, sampleCpu());
-    printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up)`, {
+    const load = forkLoadClient();
+    const groups = { [process.pid]: "this process (backend, gateway)", [load.pid]: "load generator" };
+    await load.phase({ url, key, concurrency, seconds: warmupS, record: false });
+    const cpuBefore = sampleCpu(groups);
+    const { latencies, edgeTimes, stages, versions, trips, errors } = await load.phase({ url, key, concurrency, seconds: durationS, record: true });
+    const cpu = cpuSecondsBetween(cpuBefore, sampleCpu(groups));
+    load.stop();
+    const edgeName = stack ? (edgeRunner === "direct" ? ", edge in workerd directly" : ", edge under wrangler dev") : "";
+    printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up${edgeName})`, {
       requests: latencies.length,
       "errors or degraded": errors,
       throughput: `${(latencies.length / durationS).toFixed(1)} req/s`,

@@ -24,6 +24,8 @@ export interface IsolatedStackOptions {
   flushRedis?: boolean;
   /** Folder to create the data folder in; default the system's temporary folder. */
   dataRoot?: string;
+  /** How the edge runs (StackOptions.edgeRunner); default `wrangler dev`. */
+  edgeRunner?: "wrangler" | "direct";
 }
 
 export async function startIsolatedStack(
@@ -53,6 +55,7 @@ export async function startIsolatedStack(
     // Benchmarks and end-to-end tests drive one API key hard: they measure the service, not its limiter.
     edgeVars: { RETRY_BASE_SECONDS: "1", RATE_LIMIT_KEY_PER_MINUTE: "10000000" },
     log: log ?? ((source, line) => logs.push(`${source}| ${line}`)),
+    ...(options.edgeRunner ? { edgeRunner: options.edgeRunner } : {}),
   });
   await waitForKeys(stack.edgeUrl, stack.secrets.clientKey);
   return {

@@ -14,6 +14,7 @@ import { startBackend, type StartBackendOptions } from "../backend/server.js";
 import { createEdgeModelPublisher } from "../backend/publish/edge-model-publisher.js";
 import { createPipelineTrainer } from "../backend/training/train-candidate.js";
 import { startEdge, type EdgeProcess } from "./edge-process.js";
+import { startEdgeDirect } from "./edge-direct.js";
 import { localSecrets, type LocalSecrets } from "./local-secrets.js";
 
 export const LOCAL_IDP_ISSUER = "http://127.0.0.1/local-idp";
@@ -39,6 +40,8 @@ export interface StackOptions {
   databaseUrl: string;
   /** Extra edge variables (e.g. a faster retry base in tests). */
   edgeVars?: Record<string, string>;
+  /** `wrangler` (default: `wrangler dev`, as `npm start` runs it) or `direct` (Miniflare, no dev proxy; scripts/edge-direct.ts). */
+  edgeRunner?: "wrangler" | "direct";
   log: (source: string, line: string) => void;
 }
 
@@ -124,7 +127,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       backend = null;
     });
 
-    const edge: EdgeProcess = await startEdge({
+    const edge: EdgeProcess = await (opts.edgeRunner === "direct" ? startEdgeDirect : startEdge)({
       root: ROOT,
       port: opts.edgePort,
       inspectorPort: opts.inspectorPort,
