@@ -14,15 +14,14 @@
  * Prints the rate the edge accepted at and the rate end to end, checks that every event
  * sent is stored exactly once, and where the CPU went per process.
  */
-import { existsSync } from "node:fs";
 import { authed, startIsolatedStack, until } from "../scripts/isolated-stack.js";
-import { argNumber, printTable, storedInteractions } from "./load-stats.js";
+import { argNumber, benchDataRoot, printTable, storedInteractions } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 
 const total = argNumber("events", 100_000);
 const concurrency = argNumber("concurrency", 4);
 const BATCH = 500;
-const dataRoot = !process.argv.includes("--disk") && existsSync("/dev/shm") ? "/dev/shm" : undefined;
+const dataRoot = benchDataRoot();
 
 function batch(b: number, t0: number): unknown[] {
   return Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, i) => {

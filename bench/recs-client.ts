@@ -14,6 +14,8 @@ export interface LoadPhase {
   seconds: number;
   /** false for the warm-up: requests are sent, nothing is kept. */
   record: boolean;
+  /** Share of requests for users never seen before (0.2: one in five). */
+  newUserShare: number;
 }
 
 export interface LoadResult {
@@ -27,11 +29,13 @@ export interface LoadResult {
   errors: number;
 }
 
-function pickUser(i: number): string {
-  return i % 5 === 0 ? `bench-new-${i}` : `demo-user-${1 + (i % 1500)}`;
+/** Request i asks for a brand-new user every `1 / newUserShare` requests, else for a demo user with history. */
+function pickUser(i: number, newUserShare: number): string {
+  const everyNth = newUserShare > 0 ? Math.round(1 / newUserShare) : 0;
+  return everyNth > 0 && i % everyNth === 0 ? `bench-new-${i}` : `demo-user-${1 + (i % 1500)}`;
 }
 
-export async function runLoad({ url, key, concurrency, seconds, record }: LoadPhase): Promise<LoadResult> {
+export async function runLoad({ url, key, concurrency, seconds, record, newUserShare }: LoadPhase): Promise<LoadResult> {
   const out: LoadResult = { latencies: [], edgeTimes: [], stages: new Map(), versions: new Map(), trips: new Map(), errors: 0 };
   let n = 0;
   const end = performance.now() + seconds * 1000;
@@ -41,7 +45,7 @@ export async function runLoad({ url, key, concurrency, seconds, record }: LoadPh
       const i = n++;
       const start = performance.now();
       try {
-        const res = await fetch(`${url}/v1/recommendations/${pickUser(i)}?limit=10`, { headers });
+        const res = await fetch(`${url}/v1/recommendations/${pickUser(i, newUserShare)}?limit=10`, { headers });
         const body = (await res.json()) as { items?: unknown[]; degraded?: string[]; model_version?: string };
         const ms = performance.now() - start;
         if (!res.ok || !body.items || (body.degraded?.length ?? 0) > 0) out.errors++;

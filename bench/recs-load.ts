@@ -1,7 +1,7 @@
 /**
  * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
  *
- *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --edge direct --baseline <git ref>]
+ *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --edge direct --new-users 0.2 --disk --baseline <git ref>]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
  * local server, Redis database 5, ports 38787…), loads the demo data and trains and
@@ -19,20 +19,23 @@ import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
 import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
 import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
-import { argChoice, argNumber, latencySummary, printTable } from "./load-stats.js";
+import { argChoice, argNumber, argShare, benchDataRoot, latencySummary, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 import { forkLoadClient } from "./recs-client.js";
 
 const concurrency = argNumber("concurrency", 8);
 const durationS = argNumber("duration", 20);
 const warmupS = 3;
+/** Share of requests for brand-new users (`--new-users 0` for demo users only). */
+const newUserShare = argShare("new-users", 0.2);
 /** `wrangler`: under `wrangler dev`, as `npm start` runs it; `direct`: workerd through Miniflare, no dev proxy (scripts/edge-direct.ts). */
 const edgeRunner = argChoice("edge", ["wrangler", "direct"] as const, "wrangler");
 
 async function target(): Promise<{ url: string; key: string; stack: IsolatedStack | null }> {
   if (process.env.EDGE_URL && process.env.RECS_KEY) return { url: process.env.EDGE_URL, key: process.env.RECS_KEY, stack: null };
-  console.log("starting an isolated local stack and loading the demo data (about a minute)…");
-  const stack = await startIsolatedStack(38787, 5, undefined, { edgeRunner });
+  const dataRoot = benchDataRoot();
+  console.log(`starting an isolated local stack (data folder on ${dataRoot ?? "the temporary folder's disk"}) and loading the demo data (about a minute)…`);
+  const stack = await startIsolatedStack(38787, 5, undefined, { edgeRunner, ...(dataRoot ? { dataRoot } : {}) });
   await loadDemoAndWait(stack, generateDemoData(), (l) => console.log(`  ${l}`));
   if (!process.argv.includes("--heuristic")) await trainFirstModel(stack, (l) => console.log(`  train: ${l}`));
   return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
@@ -65,9 +68,16 @@ async function main(): Promise<void> {
   try {
     const load = forkLoadClient();
     const groups = { [process.pid]: "this process (backend, gateway)", [load.pid]: "load generator" };
-    await load.phase({ url, key, concurrency, seconds: warmupS, record: false });
+    await load.phase({ url, key, concurrency, seconds: warmupS, record: false, newUserShare });
     const cpuBefore = sampleCpu(groups);
-    const { latencies, edgeTimes, stages, versions, trips, errors } = await load.phase({ url, key, concurrency, seconds: durationS, record: true });
+    const { latencies, edgeTimes, stages, versions, trips, errors } = await load.phase({
+      url,
+      key,
+      concurrency,
+      seconds: durationS,
+      record: true,
+      newUserShare,
+    });
     const cpu = cpuSecondsBetween(cpuBefore, sampleCpu(groups));
     load.stop();
     const edgeName = stack ? (edgeRunner === "direct" ? ", edge in workerd directly" : ", edge under wrangler dev") : "";

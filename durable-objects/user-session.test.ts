@@ -25,6 +25,34 @@ describe("UserSession", () => {
     });
   });
 
+  it("stores nothing for an object that is only read, and makes its tables on the first write of each kind", async () => {
+    const tables = (session: UserSession) =>
+      (session as unknown as { ctx: DurableObjectState }).ctx.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray()
+        .map((r) => r.name)
+        .sort();
+    const writes: Array<(s: UserSession) => unknown> = [
+      (s) => s.append([{ event_id: "w1", item_id: "a", type: "view", ts: 1000, session_id: null }], []),
+      (s) => s.assign("exp-1", "control"),
+      (s) => s.setConsent(false, 1000),
+      (s) => s.erase(1000),
+    ];
+    for (const [i, write] of writes.entries()) {
+      const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName(`lazy-${i}-${crypto.randomUUID()}`));
+      expect(await stub.context()).toEqual({ recent: [], consumed: [], assignments: [], personalisation: true });
+      expect(await stub.consent()).toEqual({ personalisation: true, updated_at: null });
+      expect(await stub.assignments()).toEqual([]);
+      expect(await stub.erasedAt()).toBeNull();
+      await runInDurableObject(stub, async (instance) => {
+        const session = instance as UserSession;
+        expect(tables(session)).toEqual([]);
+        await write(session);
+        expect(tables(session)).toEqual(["assignments", "consumed", "events", "linked_units", "settings"]);
+      });
+    }
+  });
+
   it("answers a repeated context read from memory, and re-reads it after every kind of write", async () => {
     const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName(`memo-${crypto.randomUUID()}`));
     await stub.append([{ event_id: "m1", item_id: "a", type: "view", ts: 1000, session_id: null }], []);
