@@ -8,7 +8,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-export function latencySummary(samples: readonly number[]): Record<string, string> {
+export function latencySummary(samples: readonly number[]): { p50: string; p95: string; p99: string; max: string } {
   const s = [...samples].sort((a, b) => a - b);
   const f = (x: number) => `${x.toFixed(2)} ms`;
   return { p50: f(percentile(s, 50)), p95: f(percentile(s, 95)), p99: f(percentile(s, 99)), max: f(s[s.length - 1] ?? NaN) };

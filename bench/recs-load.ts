@@ -15,11 +15,9 @@
  * processes are found by name). `--edge direct` runs the worker in workerd through
  * Miniflare instead of `wrangler dev`, so the dev proxy's CPU is out of the figures.
  */
-import { generateDemoData } from "../backend/demo/generate-demo-data.js";
-import { startIsolatedStack, type IsolatedStack } from "../scripts/isolated-stack.js";
-import { loadDemoAndWait, trainFirstModel } from "../scripts/stack-readiness.js";
 import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
-import { argChoice, argNumber, argShare, benchDataRoot, latencySummary, printTable } from "./load-stats.js";
+import { benchTarget } from "./bench-stack.js";
+import { argNumber, argShare, latencySummary, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 import { forkLoadClient } from "./recs-client.js";
 
@@ -28,18 +26,6 @@ const durationS = argNumber("duration", 20);
 const warmupS = 3;
 /** Share of requests for brand-new users (`--new-users 0` for demo users only). */
 const newUserShare = argShare("new-users", 0.2);
-/** `wrangler`: under `wrangler dev`, as `npm start` runs it; `direct`: workerd through Miniflare, no dev proxy (scripts/edge-direct.ts). */
-const edgeRunner = argChoice("edge", ["wrangler", "direct"] as const, "wrangler");
-
-async function target(): Promise<{ url: string; key: string; stack: IsolatedStack | null }> {
-  if (process.env.EDGE_URL && process.env.RECS_KEY) return { url: process.env.EDGE_URL, key: process.env.RECS_KEY, stack: null };
-  const dataRoot = benchDataRoot();
-  console.log(`starting an isolated local stack (data folder on ${dataRoot ?? "the temporary folder's disk"}) and loading the demo data (about a minute)…`);
-  const stack = await startIsolatedStack(38787, 5, undefined, { edgeRunner, ...(dataRoot ? { dataRoot } : {}) });
-  await loadDemoAndWait(stack, generateDemoData(), (l) => console.log(`  ${l}`));
-  if (!process.argv.includes("--heuristic")) await trainFirstModel(stack, (l) => console.log(`  train: ${l}`));
-  return { url: stack.edgeUrl, key: stack.secrets.clientKey, stack };
-}
 
 const FIGURES: Figure[] = [
   { label: "throughput (req/s)", row: "throughput", higherIsBetter: true },
@@ -64,7 +50,7 @@ async function main(): Promise<void> {
     if (!ref || ref.startsWith("--")) throw new Error("--baseline needs a git ref, e.g. --baseline HEAD~3");
     return await baseline(ref);
   }
-  const { url, key, stack } = await target();
+  const { url, key, stack, edgeName } = await benchTarget(38787, 5);
   try {
     const load = forkLoadClient();
     const groups = { [process.pid]: "this process (backend, gateway)", [load.pid]: "load generator" };
@@ -80,8 +66,7 @@ async function main(): Promise<void> {
     });
     const cpu = cpuSecondsBetween(cpuBefore, sampleCpu(groups));
     load.stop();
-    const edgeName = stack ? (edgeRunner === "direct" ? ", edge in workerd directly" : ", edge under wrangler dev") : "";
-    printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up${edgeName})`, {
+    printTable(`GET /v1/recommendations — concurrency ${concurrency}, ${durationS} s (after ${warmupS} s warm-up${edgeName ? `, ${edgeName}` : ""})`, {
       requests: latencies.length,
       "errors or degraded": errors,
       throughput: `${(latencies.length / durationS).toFixed(1)} req/s`,

@@ -46,6 +46,14 @@ export interface RequestFeatures {
   trained: TrainedItem[];
 }
 
+/** What one list needs from Redis before its candidates are known. */
+export interface FeatureAsk {
+  anchors: readonly string[];
+  category: string | null;
+  /** Whose trained history to read; null: the user's consent is not known to be given, so it is not read. */
+  trainedHistoryOf: string | null;
+}
+
 /**
  * Everything a recommendation reads from Redis before its candidates are known, in one
  * pipeline: the anchors' co-view and co-purchase lists, the popularity lists the
@@ -59,34 +67,60 @@ export async function readRequestFeatures(
   category: string | null,
   trainedHistoryOf: string | null = null,
 ): Promise<RequestFeatures> {
-  const windows = [TRENDING_WINDOW, POPULAR_WINDOW] as const;
-  const cached = windows.map((w) => popularCache.get(popularKey(w, category), now));
-  const missing = windows.filter((_, i) => cached[i] === undefined);
+  return (await readFeaturesFor(redis, [{ anchors, category, trainedHistoryOf }], now))[0]!;
+}
+
+/**
+ * The features of many lists (a bulk call's chunk of users) in one pipeline, each key
+ * read once however many lists share it: an anchor two users both viewed, a category's
+ * popularity, a user listed twice.
+ */
+export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[], now: number): Promise<RequestFeatures[]> {
+  const anchors = [...new Set(asks.flatMap((a) => a.anchors))];
+  const histories = [...new Set(asks.flatMap((a) => (a.trainedHistoryOf === null ? [] : [a.trainedHistoryOf])))];
+  const popular = new Map<string, Scored>();
+  const missing: Array<{ window: PopularityWindow; category: string | null }> = [];
+  for (const category of new Set(asks.map((a) => a.category))) {
+    for (const window of [TRENDING_WINDOW, POPULAR_WINDOW]) {
+      const hit = popularCache.get(popularKey(window, category), now);
+      if (hit === undefined) missing.push({ window, category });
+      else popular.set(popularKey(window, category), hit);
+    }
+  }
   const coView = new Map<string, Scored>();
   const coPurchase = new Map<string, Scored>();
-  let trained: TrainedItem[] = [];
-  if (anchors.length > 0 || missing.length > 0 || trainedHistoryOf !== null) {
+  const trained = new Map<string, TrainedItem[]>();
+  if (anchors.length > 0 || missing.length > 0 || histories.length > 0) {
     const p = redis.pipeline();
     for (const a of anchors) {
       p.zrange(keys.coView(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
       p.zrange(keys.coPurchase(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
     }
-    for (const w of missing) queuePopular(p, w, now, category, POPULAR_READ);
-    if (trainedHistoryOf !== null) p.get(keys.trainedHistory(trainedHistoryOf));
+    for (const m of missing) queuePopular(p, m.window, now, m.category, POPULAR_READ);
+    for (const user of histories) p.get(keys.trainedHistory(user));
     const res = await p.exec<unknown[]>();
-    if (trainedHistoryOf !== null) trained = decodeTrainedHistory(res.at(-1) as string | null);
     anchors.forEach((a, i) => {
       coView.set(a, pairsFromFlat(res[2 * i]));
       coPurchase.set(a, pairsFromFlat(res[2 * i + 1]));
     });
-    missing.forEach((w, j) => {
+    missing.forEach((m, j) => {
       const base = anchors.length * 2 + j * 2;
-      const list = mergePopular(w, now, res.slice(base, base + 2), POPULAR_READ);
-      popularCache.set(popularKey(w, category), list, now);
-      cached[windows.indexOf(w)] = list;
+      const list = mergePopular(m.window, now, res.slice(base, base + 2), POPULAR_READ);
+      popularCache.set(popularKey(m.window, m.category), list, now);
+      popular.set(popularKey(m.window, m.category), list);
     });
+    const historyBase = anchors.length * 2 + missing.length * 2;
+    histories.forEach((user, k) => trained.set(user, decodeTrainedHistory(res[historyBase + k] as string | null)));
   }
-  return { signals: { coView, coPurchase, trending: cached[0] ?? [], popular: cached[1] ?? [] }, trained };
+  return asks.map((a) => ({
+    signals: {
+      coView: new Map(a.anchors.map((id) => [id, coView.get(id) ?? []])),
+      coPurchase: new Map(a.anchors.map((id) => [id, coPurchase.get(id) ?? []])),
+      trending: popular.get(popularKey(TRENDING_WINDOW, a.category)) ?? [],
+      popular: popular.get(popularKey(POPULAR_WINDOW, a.category)) ?? [],
+    },
+    trained: a.trainedHistoryOf === null ? [] : (trained.get(a.trainedHistoryOf) ?? []),
+  }));
 }
 
 function popularKey(window: PopularityWindow, category: string | null): string {

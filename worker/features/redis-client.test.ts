@@ -31,4 +31,12 @@ describe("Timing", () => {
     expect(t.trips).toBe(3);
     expect(t.header()).toMatch(/^score;dur=[\d.]+, trips;desc="3"$/);
   });
+
+  it("sums a stage measured more than once into one entry with its count", () => {
+    const t = new Timing();
+    for (let i = 0; i < 3; i++) t.measureSync("session", () => i);
+    t.measureSync("score", () => 1);
+    expect(t.header()).toMatch(/^session;dur=[\d.]+;desc="3x", score;dur=[\d.]+$/);
+    expect(Object.keys(t.toJSON())).toEqual(["session", "score"]);
+  });
 });

@@ -33,14 +33,32 @@ export class Timing {
     }
   }
 
-  /** Stages as `name;dur=ms`; the round trips, when there were any, as `trips;desc="n"` (a count, not a time). */
+  /**
+   * Stages as `name;dur=ms`; the round trips, when there were any, as `trips;desc="n"` (a
+   * count, not a time). A stage measured more than once (a bulk call serves many users)
+   * is one entry with the summed time and the count, so the header stays a few hundred
+   * bytes however many users a call lists.
+   */
   header(): string {
-    const stages = this.entries.map((e) => `${e.name};dur=${e.ms.toFixed(1)}`);
+    const stages = [...this.byStage()].map(([name, { ms, n }]) => (n === 1 ? `${name};dur=${ms.toFixed(1)}` : `${name};dur=${ms.toFixed(1)};desc="${n}x"`));
     if (this.roundTrips > 0) stages.push(`trips;desc="${this.roundTrips}"`);
     return stages.join(", ");
   }
 
+  /** Milliseconds per stage, summed over repeats. */
   toJSON(): Record<string, number> {
-    return Object.fromEntries(this.entries.map((e) => [e.name, Math.round(e.ms * 10) / 10]));
+    return Object.fromEntries([...this.byStage()].map(([name, { ms }]) => [name, Math.round(ms * 10) / 10]));
+  }
+
+  private byStage(): Map<string, { ms: number; n: number }> {
+    const out = new Map<string, { ms: number; n: number }>();
+    for (const e of this.entries) {
+      const seen = out.get(e.name);
+      if (seen) {
+        seen.ms += e.ms;
+        seen.n++;
+      } else out.set(e.name, { ms: e.ms, n: 1 });
+    }
+    return out;
   }
 }

@@ -90,4 +90,24 @@ describe("recommendations with an active learned version", () => {
     expect(body.items.length).toBe(5);
     expect(body.items.filter((i) => i.item_id.startsWith("c3-")).length).toBeGreaterThanOrEqual(4);
   });
+
+  it("lists each user of a bulk call exactly as a single request does, with the reads shared", async () => {
+    // Two users share anchors (c1-i0), one has a history of its own, one has none.
+    const histories = [["c1-i0", "c1-i1"], ["c1-i0", "c4-i2", "c4-i3"], ["c0-i5"], []];
+    const users = histories.map(() => uniq("bulk"));
+    for (const [i, items] of histories.entries()) for (const item of items) await view(users[i]!, item);
+    const single = await Promise.all(users.map(async (u) => (await (await api(`/v1/recommendations/${u}?limit=8`)).json<Recs>()).items));
+    const res = await api("/v1/recommendations/bulk", { method: "POST", json: { user_ids: users, limit: 8 } });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ model_version: string; results: Array<{ items: Recs["items"]; degraded: string[] }> }>();
+    expect(body.model_version).toBe(version);
+    expect(body.results.map((r) => r.items)).toEqual(single);
+    expect(body.results.every((r) => r.degraded.length === 0)).toBe(true);
+    // One call per session object and one features pipeline (plus the limiter's object
+    // unless the isolate holds a lease); the catalog records are in the isolate's cache
+    // after the single requests. Alone, each list waits on its own features pipeline.
+    const trips = Number(/trips;desc="(\d+)"/.exec(res.headers.get("server-timing") ?? "")?.[1]);
+    expect(trips).toBeGreaterThanOrEqual(users.length + 1);
+    expect(trips).toBeLessThanOrEqual(users.length + 2);
+  });
 });

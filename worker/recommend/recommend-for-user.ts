@@ -13,7 +13,7 @@
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { readItemRecords, readRequestFeatures, type RequestFeatures, type ServingSignals } from "../features/feature-reader.js";
+import { readFeaturesFor, readItemRecords, type RequestFeatures, type ServingSignals } from "../features/feature-reader.js";
 import type { TrainedItem } from "../../models/trained-history.js";
 import { countRequests, redisClient } from "../features/redis-client.js";
 import type { Timing } from "../http/server-timing.js";
@@ -26,7 +26,7 @@ import { loadSnapshot, needsRefresh, storeSnapshot } from "./popular-cache.js";
 import { reasonText } from "./reasons.js";
 import { applyRules } from "./rules.js";
 import { anchorsFrom, scoreCandidates, type Anchor, type Candidate, type Source } from "./score.js";
-import type { RecentInteraction } from "../../durable-objects/user-session.js";
+import type { RecentInteraction, SessionContext } from "../../durable-objects/user-session.js";
 import type { VariantChanges } from "../../models/experiments/experiment.js";
 
 export const HEURISTIC_MODEL_VERSION = "heuristic-v1";
@@ -79,6 +79,68 @@ export async function recommendForUser(
     timing.measure("session", () => readSession(env, baseRequest.userId)),
     timing.measure("model", () => activeModel(env, now, background, degraded)),
   ]);
+  const plan = await planList(env, baseConfig, timing, baseRequest, session, active, now, degraded);
+  // Only the session object knows the consent: without its yes, the stored history stays
+  // unread. It rides in the features pipeline, which waits for the session's anchors anyway.
+  const [features] = await readFeatures(redis, [plan], now, timing);
+  return await finishList(env, timing, redis, plan, features ?? null, now, background);
+}
+
+/**
+ * Lists for many users (a bulk call's chunk) with their reads shared: the active model
+ * once, the session objects in parallel, one features pipeline for them all (each
+ * anchor's neighbours read once), then each list. No experiments: bulk lists go to
+ * email and push, outside any experiment's exposure.
+ */
+export async function recommendForUsers(
+  env: Env,
+  baseConfig: EdgeConfig,
+  timing: Timing,
+  requests: readonly RecsRequest[],
+  now: number,
+  background: (p: Promise<unknown>) => void,
+): Promise<RecsResult[]> {
+  const modelDegraded: string[] = [];
+  const redis = countRequests(redisClient(env, FEATURE_BUDGET_MS), () => timing.trip());
+  timing.trip(requests.length); // the session objects
+  const [sessions, active] = await Promise.all([
+    Promise.all(requests.map((r) => timing.measure("session", () => readSession(env, r.userId)))),
+    timing.measure("model", () => activeModel(env, now, background, modelDegraded)),
+  ]);
+  const plans = await Promise.all(
+    requests.map((r, i) => planList(env, baseConfig, timing, { ...r, experiment: null }, sessions[i]!, active, now, [...modelDegraded])),
+  );
+  const features = await readFeatures(redis, plans, now, timing);
+  return await Promise.all(plans.map((plan, i) => finishList(env, timing, redis, plan, features[i] ?? null, now, background)));
+}
+
+/** A list's decisions before its features are read: its experiment variant, model, anchors and whose trained history to read. */
+interface ListPlan {
+  session: SessionContext | null;
+  personalised: boolean;
+  experiment: AssignedVariant | null;
+  model: LoadedModel | null;
+  config: EdgeConfig;
+  req: RecsRequest;
+  fromAllowedSource: (c: { sources: readonly string[] }) => boolean;
+  recent: readonly RecentInteraction[];
+  seed: RecentInteraction[];
+  anchors: Anchor[];
+  /** The user whose trained history the features read carries, when they consented. */
+  trainedHistoryOf: string | null;
+  degraded: string[];
+}
+
+async function planList(
+  env: Env,
+  baseConfig: EdgeConfig,
+  timing: Timing,
+  baseRequest: RecsRequest,
+  session: SessionContext | null,
+  active: LoadedModel | null,
+  now: number,
+  degraded: string[],
+): Promise<ListPlan> {
   // Personalisation off: the object returned no history; no experiment stores an assignment either.
   const personalised = session?.personalisation === true;
   const consentOff = session !== null && !session.personalisation;
@@ -90,9 +152,20 @@ export async function recommendForUser(
   const recent = session?.recent ?? [];
   const seed = req.itemId ? [{ item_id: req.itemId, type: "view", ts: now }] : [];
   const anchors = anchorsFrom([...seed, ...recent], now);
-  // Only the session object knows the consent: without its yes, the stored history stays
-  // unread. It rides in the features pipeline, which waits for the session's anchors anyway.
-  const features = await readFeatures(redis, anchors, req, now, personalised ? baseRequest.userId : null, timing, degraded);
+  const trainedHistoryOf = personalised ? baseRequest.userId : null;
+  return { session, personalised, experiment, model, config, req, fromAllowedSource, recent, seed, anchors, trainedHistoryOf, degraded };
+}
+
+async function finishList(
+  env: Env,
+  timing: Timing,
+  redis: ReturnType<typeof redisClient>,
+  plan: ListPlan,
+  features: RequestFeatures | null,
+  now: number,
+  background: (p: Promise<unknown>) => void,
+): Promise<RecsResult> {
+  const { session, req, recent, degraded } = plan;
   const signals = features?.signals ?? null;
   const trained = features?.trained ?? [];
   const snapshot = signals ? null : await loadSnapshot(env);
@@ -100,10 +173,10 @@ export async function recommendForUser(
   const excluded = new Set([...(session?.consumed ?? []), ...req.exclude, ...(req.itemId ? [req.itemId] : [])]);
   for (const r of recent) if (r.type === "dismiss") excluded.add(r.item_id);
 
-  const list: ListInput = { env, config, timing, req, now, degraded, recent, trained, seed, anchors, redis, signals, snapshot, excluded, fromAllowedSource };
-  const served = model ? await learnedList(list, model) : await heuristicList(list);
+  const list: ListInput = { ...plan, env, timing, now, trained, redis, signals, snapshot, excluded };
+  const served = plan.model ? await learnedList(list, plan.model) : await heuristicList(list);
   if (signals && req.category === null && needsRefresh(now)) background(refreshSnapshot(env, signals, now));
-  return { ...served, degraded, experiment, personalised };
+  return { ...served, degraded, experiment: plan.experiment, personalised: plan.personalised };
 }
 
 /** What both list builders work from, after the session, the variant and the signals. */
@@ -139,31 +212,23 @@ function withVariant(config: EdgeConfig, req: RecsRequest, changes: VariantChang
   };
 }
 
-/** A failing feature store costs the signals and the trained history, never the request. */
+/** A failing feature store costs the signals and the trained history of every list it was read for, never the request. */
 async function readFeatures(
   redis: ReturnType<typeof redisClient>,
-  anchors: readonly Anchor[],
-  req: RecsRequest,
+  plans: readonly ListPlan[],
   now: number,
-  trainedHistoryOf: string | null,
   timing: Timing,
-  degraded: string[],
-): Promise<RequestFeatures | null> {
+): Promise<Array<RequestFeatures | null>> {
   try {
-    return await timing.measure("features", () =>
-      readRequestFeatures(
-        redis,
-        anchors.map((a) => a.item_id),
-        now,
-        req.category,
-        trainedHistoryOf,
-      ),
-    );
+    const asks = plans.map((p) => ({ anchors: p.anchors.map((a) => a.item_id), category: p.req.category, trainedHistoryOf: p.trainedHistoryOf }));
+    return await timing.measure("features", () => readFeaturesFor(redis, asks, now));
   } catch (err) {
-    degraded.push("features");
-    if (trainedHistoryOf !== null) degraded.push("history");
+    for (const p of plans) {
+      p.degraded.push("features");
+      if (p.trainedHistoryOf !== null) p.degraded.push("history");
+    }
     logStage("features", err);
-    return null;
+    return plans.map(() => null);
   }
 }
 

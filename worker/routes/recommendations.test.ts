@@ -155,6 +155,10 @@ describe("POST /v1/recommendations/bulk", () => {
     expect(body.results.map((r) => r.user_id)).toEqual(users);
     expect(body.results.every((r) => r.items.length === 4)).toBe(true);
     expect(body.results[1]!.items[0]!.reason).toBe("Because you viewed Coffee item 2");
+    // One Server-Timing entry per stage, not one per user: a 1,000-user call overflowed clients' header limit.
+    const stages = (res.headers.get("server-timing") ?? "").split(", ").map((e) => e.split(";")[0]);
+    expect(stages.filter((s) => s === "session")).toHaveLength(1);
+    expect(res.headers.get("server-timing")).toMatch(/session;dur=[\d.]+;desc="3x"/);
   });
 
   it("refuses more than 1000 users and a non-array", async () => {

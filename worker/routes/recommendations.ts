@@ -17,13 +17,14 @@ import {
   keyOrUserToken,
 } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
-import { HEURISTIC_MODEL_VERSION, recommendForUser, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+import { HEURISTIC_MODEL_VERSION, recommendForUser, recommendForUsers, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
 import { runningExperiments } from "../experiments/experiment-set.js";
 import { targetingRequest } from "../experiments/request-targeting.js";
 import { ApiError } from "../../models/api-error.js";
 import { scheduleShadow } from "../shadow/shadow-scoring.js";
 
-const BULK_CONCURRENCY = 16;
+/** Users whose lists share one features pipeline; their session objects are read in parallel. */
+const BULK_CHUNK = 100;
 
 const recsRoute = createRoute({
   method: "get",
@@ -98,17 +99,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const requestId = c.get("requestId");
     const userIds = [...new Set(body.user_ids)];
     const results: Array<{ user_id: string; request_id: string; result: RecsResult; request: RecsRequest; started: number }> = [];
-    for (let i = 0; i < userIds.length; i += BULK_CONCURRENCY) {
-      const chunk = userIds.slice(i, i + BULK_CONCURRENCY);
-      results.push(
-        ...(await Promise.all(
-          chunk.map(async (userId, j) => {
-            const request: RecsRequest = { userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] };
-            const started = performance.now();
-            return { user_id: userId, request_id: `${requestId}.${i + j}`, request, started, result: await serve(c, request) };
-          }),
-        )),
-      );
+    for (let i = 0; i < userIds.length; i += BULK_CHUNK) {
+      const started = performance.now();
+      const requests = userIds
+        .slice(i, i + BULK_CHUNK)
+        .map((userId): RecsRequest => ({ userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] }));
+      const lists = await recommendForUsers(c.env, edgeConfig(c.env), c.get("timing"), requests, Date.now(), (p) => c.executionCtx.waitUntil(p));
+      lists.forEach((result, j) => results.push({ user_id: requests[j]!.userId, request_id: `${requestId}.${i + j}`, request: requests[j]!, started, result }));
     }
     logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
     return c.json(
