@@ -74,62 +74,57 @@ export function generateCandidates(
   exclude: ReadonlySet<string>,
   limits: Readonly<CandidateLimits> = DEFAULT_CANDIDATE_LIMITS,
 ): GeneratedCandidate[] {
-  const trending = new Map(input.trending);
-  const popular = new Map(input.popular);
-  const found = new Map<string, Set<CandidateSource>>();
+  const found = new Map<string, CandidateSource[]>();
   const add = (id: string, source: CandidateSource) => {
     if (exclude.has(id)) return false;
-    let s = found.get(id);
-    if (!s) found.set(id, (s = new Set()));
-    s.add(source);
+    const s = found.get(id);
+    if (!s) found.set(id, [source]);
+    else if (!s.includes(source)) s.push(source);
     return true;
   };
-  const take = (ids: Iterable<string>, source: CandidateSource, limit: number) => {
+  const take = (list: ReadonlyArray<readonly [string, unknown]>, source: CandidateSource, limit: number) => {
     let n = 0;
-    for (const id of ids) {
-      if (n >= limit) break;
-      if (add(id, source)) n++;
-    }
+    for (let i = 0; i < list.length && n < limit; i++) if (add(list[i]![0], source)) n++;
   };
-  take(
-    input.retrieval.map(([id]) => id),
-    "cf",
-    limits.retrieval,
-  );
+  take(input.retrieval, "cf", limits.retrieval);
   const byNeighbour = [...input.neighbours].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
-  take(
-    byNeighbour.map(([id]) => id),
-    "similar",
-    limits.similar,
-  );
+  take(byNeighbour, "similar", limits.similar);
   let realtime = 0;
   for (const [id, , source] of input.realtime ?? []) {
     if (realtime >= limits.realtime) break;
     if (add(id, source)) realtime++;
   }
-  take(
-    input.trending.map(([id]) => id),
-    "trending",
-    limits.trending,
-  );
-  take(
-    input.popular.map(([id]) => id),
-    "popular",
-    limits.popular,
-  );
+  take(input.trending, "trending", limits.trending);
+  take(input.popular, "popular", limits.popular);
 
-  return [...found].map(([item_id, sources]) => {
+  const trending = scoreMap(input.trending);
+  const popular = scoreMap(input.popular);
+  const out: GeneratedCandidate[] = [];
+  for (const [item_id, sources] of found) {
     const n = input.neighbours.get(item_id);
-    return {
+    out.push({
       item_id,
-      sources: [...sources],
+      sources,
       anchor: n?.anchor ?? null,
       retrievalScore: input.retrievalScoreOf(item_id),
       neighbourScore: n?.score ?? 0,
       trending: trending.get(item_id) ?? 0,
       popular: popular.get(item_id) ?? 0,
-    };
-  });
+    });
+  }
+  return out;
+}
+
+/**
+ * Item → score of a popularity list. The lists come from an isolate cache and are shared
+ * by every request until they are re-read, so each list's map is built once, not per
+ * request.
+ */
+const scoreMaps = new WeakMap<object, ReadonlyMap<string, number>>();
+function scoreMap(list: ReadonlyArray<readonly [string, number]>): ReadonlyMap<string, number> {
+  let m = scoreMaps.get(list);
+  if (!m) scoreMaps.set(list, (m = new Map(list)));
+  return m;
 }
 
 /**
@@ -140,11 +135,16 @@ export function generateCandidates(
 export const FALLBACK_WEIGHTS = { retrieval: 1, neighbour: 0.5, trending: 0.15, popular: 0.1 } as const;
 
 export function fallbackScores(candidates: readonly CandidateSignals[]): Float32Array {
-  const max = (f: (c: CandidateSignals) => number) => Math.max(1e-12, ...candidates.map(f));
-  const r = max((c) => c.retrievalScore ?? 0);
-  const n = max((c) => c.neighbourScore);
-  const t = max((c) => c.trending);
-  const p = max((c) => c.popular);
+  let r = 1e-12;
+  let n = 1e-12;
+  let t = 1e-12;
+  let p = 1e-12;
+  for (const c of candidates) {
+    r = Math.max(r, c.retrievalScore ?? 0);
+    n = Math.max(n, c.neighbourScore);
+    t = Math.max(t, c.trending);
+    p = Math.max(p, c.popular);
+  }
   return Float32Array.from(
     candidates,
     (c) =>
@@ -166,8 +166,10 @@ export type Ordering = (typeof ORDERINGS)[number];
  */
 export function retrievalOrderScores(candidates: readonly CandidateSignals[]): Float32Array {
   const formula = fallbackScores(candidates);
-  const top = Math.max(1e-12, ...candidates.map((c) => c.retrievalScore ?? 0));
-  const formulaTop = Math.max(1e-12, ...formula);
+  let top = 1e-12;
+  for (const c of candidates) top = Math.max(top, c.retrievalScore ?? 0);
+  let formulaTop = 1e-12;
+  for (const f of formula) formulaTop = Math.max(formulaTop, f);
   return Float32Array.from(candidates, (c, i) => {
     const r = c.retrievalScore ?? 0;
     return r > 0 ? 2 + r / top : formula[i]! / formulaTop;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeItemWeights, encodeItemWeights, gatherScores, type ItemWeights } from "./item-weights.js";
+import { decodeItemWeights, encodeItemWeights, gatherScores, weightedRetrieval, type ItemWeights } from "./item-weights.js";
 
 // Three items, two entries a row: 0 → {1: 0.5, 2: -0.25}, 1 → {0: 1}, 2 → nothing.
 const table: ItemWeights = {
@@ -36,5 +36,18 @@ describe("item weights", () => {
     expect(touched.sort()).toEqual([0, 1, 2]);
     const again = new Float64Array(3);
     expect(gatherScores(table, [2], again)).toEqual([]);
+  });
+
+  it("retrieves the best reached rows outside the history, each call on its own scores", () => {
+    // History {1}: row 1 reaches 0 with 1. History {0}: reaches 1 (0.5) and 2 (−0.25, not above zero).
+    const a = weightedRetrieval(table, [1], 5, () => true);
+    const b = weightedRetrieval(table, [0], 5, () => true);
+    expect(a.top).toEqual([[0, 1]]);
+    expect(b.top).toEqual([[1, 0.5]]);
+    // The first answer keeps its scores after the second call reused the shared buffer.
+    expect([a.scoreOf(0), a.scoreOf(1), a.scoreOf(2)]).toEqual([1, 0, 0]);
+    expect([b.scoreOf(0), b.scoreOf(1), b.scoreOf(2)]).toEqual([0, 0.5, -0.25]);
+    expect(weightedRetrieval(table, [0, 1], 5, (j) => j !== 1).top).toEqual([]);
+    expect(weightedRetrieval(table, [2], 5, () => true).top).toEqual([]);
   });
 });

@@ -87,15 +87,31 @@ export interface WeightedRetrieval {
  * the trainer's replay, so both order candidates with the same arithmetic.
  */
 export function weightedRetrieval(t: ItemWeights, history: readonly number[], k: number, accept: (row: number) => boolean): WeightedRetrieval {
-  const scores = new Float64Array(t.items);
+  const scores = scratchFor(t.items);
   const touched = gatherScores(t, history, scores);
   const own = new Set(history);
+  const reached = new Map<number, number>();
+  for (const j of touched) {
+    reached.set(j, scores[j]!);
+    scores[j] = 0;
+  }
   const top = touched
-    .filter((j) => scores[j]! > 0 && !own.has(j) && accept(j))
-    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .filter((j) => reached.get(j)! > 0 && !own.has(j) && accept(j))
+    .sort((a, b) => reached.get(b)! - reached.get(a)! || a - b)
     .slice(0, k)
-    .map((j): [number, number] => [j, scores[j]!]);
-  return { top, scoreOf: (j) => scores[j] ?? 0 };
+    .map((j): [number, number] => [j, reached.get(j)!]);
+  return { top, scoreOf: (j) => reached.get(j) ?? 0 };
+}
+
+/**
+ * One zeroed slot per item, shared by every call and left zeroed again before the call
+ * returns: a request allocates in proportion to the rows its history reaches, never
+ * to the catalog (a 100k-item catalog would otherwise cost 800 kB of garbage a list).
+ */
+let scratch = new Float64Array(0);
+function scratchFor(items: number): Float64Array {
+  if (scratch.length < items) scratch = new Float64Array(items);
+  return scratch;
 }
 
 export interface ItemRetrieval {

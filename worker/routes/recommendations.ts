@@ -25,6 +25,7 @@ import { scheduleShadow } from "../shadow/shadow-scoring.js";
 
 /** Users whose lists share one features pipeline; their session objects are read in parallel. */
 const BULK_CHUNK = 100;
+const BULK_CHUNKS_IN_FLIGHT = 2;
 
 const recsRoute = createRoute({
   method: "get",
@@ -98,15 +99,18 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json");
     const requestId = c.get("requestId");
     const userIds = [...new Set(body.user_ids)];
-    const results: Array<{ user_id: string; request_id: string; result: RecsResult; request: RecsRequest; started: number }> = [];
-    for (let i = 0; i < userIds.length; i += BULK_CHUNK) {
+    const chunks: number[] = [];
+    for (let i = 0; i < userIds.length; i += BULK_CHUNK) chunks.push(i);
+    const listChunk = async (i: number) => {
       const started = performance.now();
       const requests = userIds
         .slice(i, i + BULK_CHUNK)
         .map((userId): RecsRequest => ({ userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] }));
       const lists = await recommendForUsers(c.env, edgeConfig(c.env), c.get("timing"), requests, Date.now(), (p) => c.executionCtx.waitUntil(p));
-      lists.forEach((result, j) => results.push({ user_id: requests[j]!.userId, request_id: `${requestId}.${i + j}`, request: requests[j]!, started, result }));
-    }
+      return lists.map((result, j) => ({ user_id: requests[j]!.userId, request_id: `${requestId}.${i + j}`, request: requests[j]!, started, result }));
+    };
+    // Two chunks in flight: one computes its lists while the other waits on its reads.
+    const results = (await inFlight(chunks, BULK_CHUNKS_IN_FLIGHT, listChunk)).flat();
     logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
     return c.json(
       {
@@ -163,4 +167,18 @@ function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
       chunk(lists, SERVED_PER_MESSAGE).map((served) => ({ kind: "served" as const, served })),
     ).catch((err) => console.warn(JSON.stringify({ level: "warn", msg: "served list not logged", error: String(err) }))),
   );
+}
+
+/** `work` over `inputs` with at most `limit` running at once; results in input order. */
+async function inFlight<T, R>(inputs: readonly T[], limit: number, work: (input: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(inputs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < inputs.length) {
+      const k = next++;
+      out[k] = await work(inputs[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, lane));
+  return out;
 }
