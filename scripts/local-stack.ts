@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../backend/config.js";
 import { createLogger } from "../backend/logger.js";
 import { checkRedis } from "../backend/redis-gateway/check-redis.js";
-import { startRedisGateway, type RedisGateway } from "../backend/redis-gateway/gateway.js";
+import type { RedisGateway } from "../backend/redis-gateway/gateway.js";
+import { startRedisGatewayInThread } from "../backend/redis-gateway/gateway-in-thread.js";
 import { startVectorServer } from "../backend/vector-server/server.js";
 import { startBackend, type StartBackendOptions } from "../backend/server.js";
 import { createEdgeModelPublisher } from "../backend/publish/edge-model-publisher.js";
@@ -81,7 +82,8 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
   };
   try {
-    const gateway: RedisGateway = await startRedisGateway({ redisUrl: opts.redisUrl, token: secrets.redisToken, port: opts.gatewayPort });
+    // On a thread of its own: the backend's work never sits in front of the edge's reads.
+    const gateway: RedisGateway = await startRedisGatewayInThread({ redisUrl: opts.redisUrl, token: secrets.redisToken, port: opts.gatewayPort });
     stoppers.push(() => gateway.close());
     opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${opts.redisUrl}`);
     // The stand-in for Upstash Vector (exact search, in memory); item vectors are
