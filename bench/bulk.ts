@@ -4,7 +4,7 @@
  *   npm run bench:bulk [-- --users 1000 --calls 6 --edge direct --heuristic --disk]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database, Redis
- * database 4, ports 38887…), loads the demo data and trains and publishes a model, as
+ * database 7, ports 38887…), loads the demo data and trains and publishes a model, as
  * bench:recs does. One warm-up call, then `--calls` calls one after another, each for
  * `--users` demo users with history (a different slice of the 1,500 each time). Prints
  * users per second over the measured calls, the call time's spread and the CPU per user
@@ -38,7 +38,7 @@ async function bulkCall(url: string, key: string, call: number): Promise<{ ms: n
 }
 
 async function main(): Promise<void> {
-  const { url, key, stack, edgeName } = await benchTarget(38887, 4);
+  const { url, key, stack, edgeName } = await benchTarget(38887, 7);
   try {
     await bulkCall(url, key, 0);
     const cpuBefore = sampleCpu({ [process.pid]: "this process (backend, gateway, client)" });

@@ -3,7 +3,7 @@
  * 500) through the session objects, the queue, the consumer and the backend until the
  * rows are in Postgres.
  *
- *   npm run bench:intake [-- --events 100000 --concurrency 4]
+ *   npm run bench:intake [-- --events 100000 --concurrency 4 --edge direct --disk]
  *
  * Starts its own stack (fresh Postgres database on the local server, Redis database 4,
  * ports 39787…). The stack's data folder goes to /dev/shm where there is one: the local
@@ -12,9 +12,11 @@
  * 2-core dev machine). `--disk` keeps it on the temporary folder's disk.
  *
  * Prints the rate the edge accepted at and the rate end to end, checks that every event
- * sent is stored exactly once, and where the CPU went per process.
+ * sent is stored exactly once, and where the CPU went per process. `--edge direct` runs
+ * the worker in workerd through Miniflare instead of `wrangler dev` (as bench:recs does).
  */
 import { authed, startIsolatedStack, until } from "../scripts/isolated-stack.js";
+import { edgeRunner } from "./bench-stack.js";
 import { argNumber, benchDataRoot, printTable, storedInteractions } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     (source, line) => {
       if (/"level":"(error|warn)"|✘|Error|restart|Reload/i.test(line)) console.log(`  ${source}| ${line.slice(0, 400)}`);
     },
-    { ...(dataRoot ? { dataRoot } : {}) },
+    { edgeRunner, ...(dataRoot ? { dataRoot } : {}) },
   );
   try {
     const batches = Math.ceil(total / BATCH);

@@ -26,6 +26,8 @@ export interface LoadResult {
   versions: Map<string, number>;
   /** Requests per count of network round trips (Server-Timing `trips`). */
   trips: Map<number, number>;
+  /** Candidates the ranker scored, per request it ran for (Server-Timing `ranker;desc`). */
+  ranked: number[];
   errors: number;
 }
 
@@ -36,7 +38,7 @@ function pickUser(i: number, newUserShare: number): string {
 }
 
 export async function runLoad({ url, key, concurrency, seconds, record, newUserShare }: LoadPhase): Promise<LoadResult> {
-  const out: LoadResult = { latencies: [], edgeTimes: [], stages: new Map(), versions: new Map(), trips: new Map(), errors: 0 };
+  const out: LoadResult = { latencies: [], edgeTimes: [], stages: new Map(), versions: new Map(), trips: new Map(), ranked: [], errors: 0 };
   let n = 0;
   const end = performance.now() + seconds * 1000;
   const headers = { authorization: `Bearer ${key}` };
@@ -65,6 +67,8 @@ function keep(out: LoadResult, ms: number, timing: string, version: string | und
   if (total) out.edgeTimes.push(Number(total[1]));
   const tripCount = /trips;desc="(\d+)"/.exec(timing);
   if (tripCount) out.trips.set(Number(tripCount[1]), (out.trips.get(Number(tripCount[1])) ?? 0) + 1);
+  const ranked = /ranker;dur=[\d.]+;desc="(\d+)"/.exec(timing);
+  if (ranked) out.ranked.push(Number(ranked[1]));
   for (const [, stage, dur] of timing.matchAll(/(\w+);dur=([\d.]+)/g)) {
     if (stage === "total") continue;
     if (!out.stages.has(stage!)) out.stages.set(stage!, []);

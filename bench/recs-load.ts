@@ -1,7 +1,7 @@
 /**
  * Load benchmark for GET /v1/recommendations/{userId} against the local stack.
  *
- *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --edge direct --new-users 0.2 --disk --baseline <git ref>]
+ *   npm run bench:recs [-- --concurrency 8 --duration 20 --heuristic --edge direct --new-users 0.2 --candidates 1000 --disk --baseline <git ref>]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database on the
  * local server, Redis database 5, ports 38787…), loads the demo data and trains and
@@ -17,7 +17,7 @@
  */
 import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
 import { benchTarget } from "./bench-stack.js";
-import { argNumber, argShare, latencySummary, printTable } from "./load-stats.js";
+import { argNumber, argShare, latencySummary, percentile, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 import { forkLoadClient } from "./recs-client.js";
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const groups = { [process.pid]: "this process (backend, gateway)", [load.pid]: "load generator" };
     await load.phase({ url, key, concurrency, seconds: warmupS, record: false, newUserShare });
     const cpuBefore = sampleCpu(groups);
-    const { latencies, edgeTimes, stages, versions, trips, errors } = await load.phase({
+    const { latencies, edgeTimes, stages, versions, trips, ranked, errors } = await load.phase({
       url,
       key,
       concurrency,
@@ -82,12 +82,18 @@ async function main(): Promise<void> {
         .sort((a, b) => a[0] - b[0])
         .map(([t, n]) => `${t} (${n})`)
         .join(", "),
+      ...(ranked.length > 0 ? { "candidates ranked (requests; min / p50 / max)": rankedSummary(ranked) } : {}),
       ...cpuRows(cpu, durationS, latencies.length, "request"),
       "model versions served": [...versions].map(([v, n]) => `${v} (${n})`).join(", "),
     });
   } finally {
     await stack?.teardown();
   }
+}
+
+function rankedSummary(ranked: number[]): string {
+  const s = [...ranked].sort((a, b) => a - b);
+  return `${s.length}; ${s[0]} / ${percentile(s, 50)} / ${s[s.length - 1]}`;
 }
 
 main().catch((err: unknown) => {

@@ -11,7 +11,7 @@
  * new version within the pointer cache's lifetime, never to half of one.
  */
 import { z } from "zod";
-import { ORDERINGS } from "./candidates.js";
+import { DEFAULT_CANDIDATE_LIMITS, ORDERINGS, type CandidateLimits } from "./candidates.js";
 
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ModelVersionSchema = z
@@ -50,6 +50,9 @@ export const ManifestSignatureSchema = z.strictObject({
   value: Sha256Schema,
 });
 export type ManifestSignature = z.infer<typeof ManifestSignatureSchema>;
+
+/** A source may add at most this many candidates: the ranker's graph and the edge's CPU are sized for lists of a few thousand. */
+export const MAX_CANDIDATES_PER_SOURCE = 2_000;
 
 export const ManifestSchema = z.strictObject({
   version: ModelVersionSchema,
@@ -93,6 +96,20 @@ export const ManifestSchema = z.strictObject({
     .optional(),
   /** How candidates are ordered; absent: the ranker when one ships, else the formula. */
   ordering: z.enum(ORDERINGS).optional(),
+  /**
+   * How many candidates each source adds (models/candidates.ts), as the ranker's training
+   * lists were generated: the edge builds the same lists. Absent in older manifests =
+   * DEFAULT_CANDIDATE_LIMITS.
+   */
+  candidates: z
+    .strictObject({
+      retrieval: z.number().int().min(0).max(MAX_CANDIDATES_PER_SOURCE),
+      similar: z.number().int().min(0).max(MAX_CANDIDATES_PER_SOURCE),
+      realtime: z.number().int().min(0).max(MAX_CANDIDATES_PER_SOURCE),
+      trending: z.number().int().min(0).max(MAX_CANDIDATES_PER_SOURCE),
+      popular: z.number().int().min(0).max(MAX_CANDIDATES_PER_SOURCE),
+    })
+    .optional(),
   /** null when the version ships no ranker: the edge then orders by the weighted formula. */
   ranker: z.strictObject({ trees: z.number().int().nonnegative(), features: z.array(z.string()) }).nullable(),
   files: z.array(ArtifactSchema).min(1).max(16),
@@ -118,6 +135,11 @@ export function artifactKey(version: string, name: string): string {
 
 export function artifactOf(manifest: Manifest, role: ArtifactRole): Artifact | undefined {
   return manifest.files.find((f) => f.role === role);
+}
+
+/** The candidate limits a manifest asks for, with the default of manifests that predate the field. */
+export function candidateLimitsOf(manifest: Manifest): Readonly<CandidateLimits> {
+  return manifest.candidates ?? DEFAULT_CANDIDATE_LIMITS;
 }
 
 /** The ordering a manifest asks for, with the default of manifests that predate the field. */

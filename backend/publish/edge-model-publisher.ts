@@ -8,7 +8,7 @@
  * itself and would refuse it otherwise.
  */
 import { signManifest, signingKey } from "../../models/manifest-signature.js";
-import type { ModelPublisher, TrainedCandidate } from "../training-jobs/types.js";
+import type { ModelPublisher, PublishedFiles } from "../training-jobs/types.js";
 import { sendToEdge, type RetryOptions, PublishError } from "./edge-admin-client.js";
 
 export interface VectorStoreTarget {
@@ -61,7 +61,7 @@ export function createEdgeModelPublisher(options: EdgeModelPublisherOptions): Mo
   const retry: RetryOptions = { ...options, timeoutMs: options.timeoutMs ?? 60_000 };
   const base = (version: string) => `/v1/admin/models/${encodeURIComponent(version)}`;
   return {
-    async publish(c: TrainedCandidate) {
+    async publish(c: PublishedFiles) {
       for (const a of c.artifacts) {
         await sendToEdge(
           edgeUrl,

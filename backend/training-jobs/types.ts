@@ -40,6 +40,9 @@ export interface CandidateArtifact {
   sha256: string;
 }
 
+/** What publishing a version to the edge needs of it. */
+export type PublishedFiles = Pick<TrainedCandidate, "version" | "artifacts" | "manifest" | "vectors">;
+
 export interface TrainedCandidate {
   version: string;
   modelType: ModelType;
@@ -70,7 +73,7 @@ export type Trainer = (req: TrainingRequest, progress: (fraction: number, messag
 
 export interface ModelPublisher {
   /** Uploads the artifacts and the manifest; does not change what the edge serves. */
-  publish(c: TrainedCandidate): Promise<{ manifestSha256: string }>;
+  publish(c: PublishedFiles): Promise<{ manifestSha256: string }>;
   /** Points the edge at an already published version. */
   activate(version: string): Promise<void>;
 }

@@ -67,7 +67,9 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
   const ials = r.params.ials;
   const n = r.itemIds.length;
   const path = retrievalPathFor(n, ials.factors, options.inProcessMaxBytes ?? DEFAULT_IN_PROCESS_MAX_BYTES);
-  const topK = Math.min(RETRIEVAL_TOP_K, n);
+  const limits = model.params.candidates;
+  // The retrieval graph's TopK must hand the edge as many as the version's lists take.
+  const topK = Math.min(Math.max(RETRIEVAL_TOP_K, limits.retrieval), n);
   const exponent = ials.regularizationExponent ?? 0;
   const solve = { factors: ials.factors, alpha: ials.alpha, regularization: ials.regularization, regularizationExponent: exponent };
   const raw: Array<Omit<ArtifactFile, "sha256">> = [
@@ -121,6 +123,7 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
         ? { kind: "ease", lambda: model.ease.lambda, dropout: model.ease.dropout, keep: model.ease.table.keep }
         : { kind: "ials" },
     ordering: model.ordering,
+    candidates: { ...limits },
     ranker: model.ranker ? { trees: model.ranker.trees.length, features: [...FEATURE_NAMES] } : null,
     files: files.map(({ name, role, sha256, bytes }) => ({ name, role, sha256, bytes: bytes.byteLength })),
   });

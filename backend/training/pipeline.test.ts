@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../demo/generate-demo-data.js";
 import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
+import { DEFAULT_CANDIDATE_LIMITS } from "../../models/candidates.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import type { Interaction } from "../evaluation/interactions.js";
 import { exportVersion } from "./export-artifacts.js";
@@ -149,6 +150,16 @@ describe("exportVersion + validateVersion", () => {
     const report = await validateVersion(model, exported);
     expect(report.retrievalRelativeError!).toBeLessThan(1e-3);
     expect(report.rankerMaxError!).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("records the candidate limits the ranker's lists were built with, and retrieves as many as they take", async () => {
+    const standard = await exportVersion(model, { version: "test-limits-0" });
+    expect(standard.manifest.candidates).toEqual(DEFAULT_CANDIDATE_LIMITS);
+    expect(standard.manifest.retrieval.top_k).toBe(Math.min(100, model.retrieval.itemIds.length));
+    const wide = { ...DEFAULT_CANDIDATE_LIMITS, retrieval: 150, popular: 5 };
+    const exported = await exportVersion({ ...model, params: { ...model.params, candidates: wide } }, { version: "test-limits" });
+    expect(exported.manifest.candidates).toEqual(wide);
+    expect(exported.manifest.retrieval.top_k).toBe(Math.min(150, model.retrieval.itemIds.length));
   });
 
   it("exports frequency-scaled iALS with its ν, and the graph folds in as the trainer does", async () => {

@@ -39,4 +39,10 @@ describe("Timing", () => {
     expect(t.header()).toMatch(/^session;dur=[\d.]+;desc="3x", score;dur=[\d.]+$/);
     expect(Object.keys(t.toJSON())).toEqual(["session", "score"]);
   });
+
+  it("carries a stage's description, e.g. how many candidates the ranker scored", async () => {
+    const t = new Timing();
+    await t.measure("ranker", async () => 1, "1043");
+    expect(t.header()).toMatch(/^ranker;dur=[\d.]+;desc="1043"$/);
+  });
 });

@@ -15,12 +15,13 @@ export class Timing {
     return this.roundTrips;
   }
 
-  async measure<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /** `desc` goes into the header with the time, e.g. how many candidates the ranker scored. */
+  async measure<T>(name: string, fn: () => Promise<T>, desc?: string): Promise<T> {
     const start = performance.now();
     try {
       return await fn();
     } finally {
-      this.entries.push({ name, ms: performance.now() - start });
+      this.entries.push(desc === undefined ? { name, ms: performance.now() - start } : { name, ms: performance.now() - start, desc });
     }
   }
 
@@ -40,7 +41,10 @@ export class Timing {
    * bytes however many users a call lists.
    */
   header(): string {
-    const stages = [...this.byStage()].map(([name, { ms, n }]) => (n === 1 ? `${name};dur=${ms.toFixed(1)}` : `${name};dur=${ms.toFixed(1)};desc="${n}x"`));
+    const stages = [...this.byStage()].map(([name, { ms, n, desc }]) => {
+      const note = n > 1 ? `${n}x` : desc;
+      return note === undefined ? `${name};dur=${ms.toFixed(1)}` : `${name};dur=${ms.toFixed(1)};desc="${note}"`;
+    });
     if (this.roundTrips > 0) stages.push(`trips;desc="${this.roundTrips}"`);
     return stages.join(", ");
   }
@@ -50,14 +54,14 @@ export class Timing {
     return Object.fromEntries([...this.byStage()].map(([name, { ms }]) => [name, Math.round(ms * 10) / 10]));
   }
 
-  private byStage(): Map<string, { ms: number; n: number }> {
-    const out = new Map<string, { ms: number; n: number }>();
+  private byStage(): Map<string, { ms: number; n: number; desc: string | undefined }> {
+    const out = new Map<string, { ms: number; n: number; desc: string | undefined }>();
     for (const e of this.entries) {
       const seen = out.get(e.name);
       if (seen) {
         seen.ms += e.ms;
         seen.n++;
-      } else out.set(e.name, { ms: e.ms, n: 1 });
+      } else out.set(e.name, { ms: e.ms, n: 1, desc: e.desc });
     }
     return out;
   }

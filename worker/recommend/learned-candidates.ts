@@ -10,7 +10,7 @@
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores, type GeneratedCandidate } from "../../models/candidates.js";
 import { retrieveItems } from "../../models/item-weights.js";
-import { orderingOf } from "../../models/model-manifest.js";
+import { candidateLimitsOf, orderingOf } from "../../models/model-manifest.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
 import { withTrainedHistory, type TrainedItem } from "../../models/trained-history.js";
@@ -132,6 +132,7 @@ function candidatesOf(input: LearnedInput, history: readonly HistoryEvent[], fou
       popular: signals.popular.length > 0 ? signals.popular : model.popular,
     },
     input.exclude,
+    candidateLimitsOf(model.manifest),
   );
 }
 
@@ -155,7 +156,7 @@ async function scoresOf(
   };
   try {
     const features = rankingFeatures({ now: input.now, history, context: input.context }, cands, facts);
-    const scores = await input.timing.measure("ranker", () => rankScores(model, features, cands.length));
+    const scores = await input.timing.measure("ranker", () => rankScores(model, features, cands.length), String(cands.length));
     return { scores, ranked: true };
   } catch (err) {
     input.degraded.push("ranker");

@@ -64,7 +64,8 @@ describe("recommendations with an active learned version", () => {
     expect(body.items.map((i) => i.item_id)).not.toContain("c2-i0");
     const timing = res.headers.get("server-timing") ?? "";
     expect(timing).toMatch(/retrieval;dur=/);
-    expect(timing).toMatch(/ranker;dur=/);
+    // The ranker's entry names how many candidates it scored.
+    expect(Number(/ranker;dur=[\d.]+;desc="(\d+)"/.exec(timing)?.[1])).toBeGreaterThan(body.items.length);
     // The rate limiter's object, the session object, one features pipeline (with the
     // trained history), and the catalog records unless the isolate's cache holds them
     // all: the model is in the isolate.
@@ -109,5 +110,22 @@ describe("recommendations with an active learned version", () => {
     const trips = Number(/trips;desc="(\d+)"/.exec(res.headers.get("server-timing") ?? "")?.[1]);
     expect(trips).toBeGreaterThanOrEqual(users.length + 1);
     expect(trips).toBeLessThanOrEqual(users.length + 2);
+  });
+
+  // Last: it activates another version.
+  it("builds lists with the candidate limits the version's manifest names", async () => {
+    const narrow = { retrieval: 3, similar: 0, realtime: 0, trending: 0, popular: 2 };
+    const small = uniq("narrow");
+    const exported = await exportVersion({ ...model, params: { ...model.params, candidates: narrow } }, { version: small });
+    await publishVersion({ version: small, manifest: exported.manifest, files: exported.files });
+    expect((await adminApi("/v1/admin/models/active", { method: "PUT", json: { version: small } })).status).toBe(200);
+    const user = uniq("narrow-user");
+    for (const item of ["c1-i0", "c1-i1"]) await view(user, item);
+    const body = await (await api(`/v1/recommendations/${user}?limit=10`)).json<Recs>();
+    expect(body.model_version).toBe(small);
+    // Three from retrieval and two popular at most, where the default limits fill ten.
+    expect(body.items.length).toBeGreaterThan(0);
+    expect(body.items.length).toBeLessThanOrEqual(5);
+    expect(body.items.filter((i) => i.sources.includes("cf")).length).toBeLessThanOrEqual(3);
   });
 });
