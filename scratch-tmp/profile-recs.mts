@@ -5,7 +5,7 @@ import { forkLoadClient } from "../bench/recs-client.js";
 const { url, key, stack } = await benchTarget(38787, 5);
 try {
   const load = forkLoadClient();
-  await load.phase({ url, key, concurrency: 8, seconds: 3, record: false, newUserShare: 0.2 });
+  await load.phase({ url, key, concurrency: 1, seconds: 3, record: false, newUserShare: 0 });
   const targets = (await (await fetch("http://127.0.0.1:38790/json")).json()) as Array<{ webSocketDebuggerUrl: string; title: string }>;
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise((r) => ws.once("open", r));
@@ -27,7 +27,7 @@ try {
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
   await send("Profiler.start");
-  const r = await load.phase({ url, key, concurrency: 8, seconds: 10, record: true, newUserShare: 0.2 });
+  const r = await load.phase({ url, key, concurrency: 1, seconds: 10, record: true, newUserShare: 0 });
   console.log("requests", r.latencies.length);
   const { profile } = await send("Profiler.stop");
   load.stop();
