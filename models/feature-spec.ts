@@ -153,9 +153,15 @@ export const FEATURES: readonly FeatureDefinition[] = [
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 
 function summarise(ctx: RankingContext, candidates: readonly CandidateSignals[], items: (id: string) => ItemFacts | undefined): UserSummary {
+  let maxRetrieval = 0;
+  let maxNeighbour = 0;
+  for (const c of candidates) {
+    maxRetrieval = Math.max(maxRetrieval, c.retrievalScore ?? 0);
+    maxNeighbour = Math.max(maxNeighbour, c.neighbourScore);
+  }
   const s: UserSummary = {
-    maxRetrieval: Math.max(0, ...candidates.map((c) => c.retrievalScore ?? 0)),
-    maxNeighbour: Math.max(0, ...candidates.map((c) => c.neighbourScore)),
+    maxRetrieval,
+    maxNeighbour,
     categoryWeight: new Map(),
     categoryLast: new Map(),
     totalWeight: 0,
@@ -183,12 +189,11 @@ export function rankingFeatures(ctx: RankingContext, candidates: readonly Candid
   const user = summarise(ctx, candidates, items);
   const width = FEATURES.length;
   const out = new Float32Array(candidates.length * width);
-  candidates.forEach((c, row) => {
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row]!;
     const item = items(c.item_id);
-    FEATURES.forEach((f, col) => {
-      out[row * width + col] = f.compute(c, item, user, ctx);
-    });
-  });
+    for (let col = 0; col < width; col++) out[row * width + col] = FEATURES[col]!.compute(c, item, user, ctx);
+  }
   return out;
 }
 

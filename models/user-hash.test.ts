@@ -10,6 +10,17 @@ describe("hashUserId", () => {
     expect(await hashUserId("alice", "k2")).not.toBe(expected);
   });
 
+  it("answers a repeated id from memory with the same hash, per key, and past the memory's bound", async () => {
+    const mac = (id: string, key: string) => createHmac("sha256", key).update(id).digest("hex");
+    for (let round = 0; round < 2; round++) {
+      expect(await hashUserId("bob", "k1")).toBe(mac("bob", "k1"));
+      expect(await hashUserId("bob", "k2")).toBe(mac("bob", "k2"));
+    }
+    for (let i = 0; i < 10_050; i++) await hashUserId(`flood-${i}`, "k1");
+    expect(await hashUserId("flood-0", "k1")).toBe(mac("flood-0", "k1"));
+    expect(await hashUserId("flood-10049", "k1")).toBe(mac("flood-10049", "k1"));
+  });
+
   it("refuses an empty key", async () => {
     await expect(hashUserId("alice", "")).rejects.toThrow(/USER_ID_HASH_KEY/);
   });

@@ -165,9 +165,9 @@ async function scoresOf(
   }
 }
 
-function reasonOf(c: GeneratedCandidate, recent: readonly RecentInteraction[]): Reason {
+function reasonOf(c: GeneratedCandidate, recent: ReadonlyMap<string, RecentInteraction>): Reason {
   if (c.anchor !== null && c.sources.includes("similar")) {
-    const r = recent.find((x) => x.item_id === c.anchor);
+    const r = recent.get(c.anchor);
     const anchor: Anchor = { item_id: c.anchor, type: r?.type ?? "view", ts: r?.ts ?? 0, weight: 1 };
     return { kind: "anchor", source: "co_view", anchor };
   }
@@ -188,9 +188,10 @@ export async function learnedCandidates(input: LearnedInput): Promise<LearnedRes
     warn("catalog", err);
   }
   const { scores, ranked } = await scoresOf(input, history, cands, records);
-  const candidates = cands
-    .map((c, i): Candidate => ({ item_id: c.item_id, score: scores[i]!, sources: c.sources, reason: reasonOf(c, input.recent) }))
-    .sort(byScore);
+  // The most recent interaction with each item, as a search from the newest would find it.
+  const latest = new Map<string, RecentInteraction>();
+  for (let i = input.recent.length - 1; i >= 0; i--) latest.set(input.recent[i]!.item_id, input.recent[i]!);
+  const candidates = cands.map((c, i): Candidate => ({ item_id: c.item_id, score: scores[i]!, sources: c.sources, reason: reasonOf(c, latest) })).sort(byScore);
   return { candidates, records, ranked };
 }
 
