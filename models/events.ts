@@ -127,6 +127,8 @@ export const ServedListSchema = z.strictObject({
   experiment: z.strictObject({ id: ExperimentIdSchema, variant: VariantKeySchema }).nullable().optional(),
   /** Edge milliseconds from request to list, for the latency guardrail; absent from older edges. */
   latency_ms: LatencySchema.optional(),
+  /** Items of the list per candidate source (an item found by two counts for both), for the serving metrics; absent from older edges. */
+  sources: z.record(z.string().regex(/^[a-z_]{1,32}$/, "must be a source name"), z.number().int().min(0).max(1000)).optional(),
 });
 export type ServedList = z.infer<typeof ServedListSchema>;
 

@@ -10,7 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import { usersIn, withoutErased, type DroppedCounts } from "../../models/erasure.js";
-import type { IngestBatch, StoredEvent } from "../../models/events.js";
+import type { IngestBatch, ServedList, StoredEvent } from "../../models/events.js";
 import { hashUserId } from "../../models/user-hash.js";
 import type { Db } from "../db/client.js";
 import { feedback, interactions, servedLists, shadowLists, users } from "../db/schema.js";
@@ -29,6 +29,8 @@ export interface IngestResult {
   shadow: InsertCounts;
   /** The events stored by this call (not the duplicates), for metrics. */
   insertedEvents: Array<Pick<StoredEvent, "type" | "ts">>;
+  /** The served lists stored by this call (not the duplicates), for the serving metrics. */
+  insertedServed: ServedList[];
   /** Rows of erased users accepted before their erasure, dropped. */
   dropped: DroppedCounts;
 }
@@ -36,7 +38,7 @@ export interface IngestResult {
 export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: string): Promise<IngestResult> {
   const none = { events: 0, feedback: 0, served: 0, shadow: 0 };
   if (received.events.length + received.feedback.length + received.served.length + received.shadow.length === 0) {
-    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [], dropped: none };
+    return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [], insertedServed: [], dropped: none };
   }
   const userIds = usersIn(received);
   const hashes = await Promise.all(userIds.map((u) => hashUserId(u, userIdHashKey)));
@@ -53,13 +55,15 @@ export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: 
     await upsertUsers(tx, insertedEvents);
     const feedbackInserted = await insertFeedback(tx, batch.feedback);
     const servedInserted = await insertServed(tx, batch.served);
+    const newServed = new Set(servedInserted);
     const shadowInserted = await insertShadow(tx, batch.shadow);
     return {
       events: counts(batch.events.length, insertedEvents.length),
       feedback: counts(batch.feedback.length, feedbackInserted),
-      served: counts(batch.served.length, servedInserted),
+      served: counts(batch.served.length, servedInserted.length),
       shadow: counts(batch.shadow.length, shadowInserted),
       insertedEvents: insertedEvents.map((e) => ({ type: e.type as StoredEvent["type"], ts: e.ts.getTime() })),
+      insertedServed: batch.served.filter((s) => newServed.has(s.request_id)),
       dropped,
     };
   });
@@ -150,8 +154,9 @@ async function insertFeedback(tx: Tx, rows: IngestBatch["feedback"]): Promise<nu
   return inserted.length;
 }
 
-async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<number> {
-  if (rows.length === 0) return 0;
+/** The request ids of the rows stored now. */
+async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<string[]> {
+  if (rows.length === 0) return [];
   const inserted = await tx
     .insert(servedLists)
     .values(
@@ -170,7 +175,7 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<number
     )
     .onConflictDoNothing({ target: servedLists.requestId })
     .returning({ id: servedLists.requestId });
-  return inserted.length;
+  return inserted.map((r) => r.id);
 }
 
 async function insertShadow(tx: Tx, rows: IngestBatch["shadow"]): Promise<number> {

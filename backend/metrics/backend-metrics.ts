@@ -3,7 +3,7 @@
  * never collide in prom-client's global one). Exposed at GET /metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { EventType } from "../../models/events.js";
+import type { EventType, ServedList } from "../../models/events.js";
 
 export interface BackendMetrics {
   readonly registry: Registry;
@@ -13,6 +13,8 @@ export interface BackendMetrics {
   /** Rows committed by a history import, and rows it found already stored. */
   recordImported(stored: number, duplicates: number): void;
   recordFeatureStoreSync(outcome: "synced" | "failed", items: number): void;
+  /** Lists the edge served, as their logs arrive (each once: redelivered logs are not passed again). */
+  recordServed(lists: readonly ServedList[]): void;
   /** Where the catalog-size gauge reads from at scrape time. */
   setCatalogItemCounter(count: () => Promise<number>): void;
 }
@@ -71,6 +73,31 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
+  const served = new Counter({
+    name: `${PREFIX}served_lists_total`,
+    help: "Recommendation lists the edge served and logged for feedback (users who allow personalisation, or whose session could not be read), by model version and experiment variant",
+    labelNames: ["model_version", "experiment", "variant"] as const,
+    registers: [registry],
+  });
+  const servedLatency = new Histogram({
+    name: `${PREFIX}served_latency_seconds`,
+    help: "Edge time from request to list, as the edge measured it",
+    labelNames: ["model_version"] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const servedDegraded = new Counter({
+    name: `${PREFIX}served_degraded_total`,
+    help: "Served lists a failing or slow stage degraded, by stage (a list degraded twice counts for both)",
+    labelNames: ["stage"] as const,
+    registers: [registry],
+  });
+  const servedItems = new Counter({
+    name: `${PREFIX}served_items_total`,
+    help: "Items in served lists by candidate source (an item two sources found counts for both)",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
   let countCatalogItems: (() => Promise<number>) | null = null;
   new Gauge({
     name: `${PREFIX}catalog_items`,
@@ -102,6 +129,14 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     },
     recordFeatureStoreSync(outcome, items) {
       featureStoreSyncs.inc({ outcome }, items);
+    },
+    recordServed(lists) {
+      for (const l of lists) {
+        served.inc({ model_version: l.model_version, experiment: l.experiment?.id ?? "", variant: l.experiment?.variant ?? "" });
+        if (l.latency_ms !== undefined) servedLatency.observe({ model_version: l.model_version }, l.latency_ms / 1000);
+        for (const stage of new Set(l.degraded)) servedDegraded.inc({ stage });
+        for (const [source, n] of Object.entries(l.sources ?? {})) servedItems.inc({ source }, n);
+      }
     },
     setCatalogItemCounter(count) {
       countCatalogItems = count;

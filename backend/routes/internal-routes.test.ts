@@ -118,6 +118,38 @@ describe("POST /internal/v1/ingest", () => {
     expect(row?.ts.getTime()).toBe(e.ts);
   });
 
+  it("counts each served list once in the serving metrics: by version and variant, latency, degraded stages, items by source", async () => {
+    const list = (n: number, extra: Partial<ServedList> = {}): ServedList => ({
+      request_id: `${h.prefix}-metrics-${n}`,
+      user_id: `${h.prefix}-mu-${n % 3}`,
+      model_version: "v-metrics",
+      context: null,
+      items: ["a", "b"],
+      degraded: [],
+      ts: 1_700_000_000_000 + n,
+      latency_ms: 3,
+      sources: { cf: 2, popular: 1 },
+      ...extra,
+    });
+    const lists = [
+      ...Array.from({ length: 7 }, (_, n) => list(n)),
+      list(7, { experiment: { id: "exp-m", variant: "treatment" }, latency_ms: 40 }),
+      list(8, { degraded: ["features", "history"], sources: { popular: 2 } }),
+    ];
+    await ingest({ served: lists });
+    await ingest({ served: lists }); // redelivered: stored once, counted once
+    const text = await h.metrics.registry.metrics();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? "NaN");
+    expect(value('recs_backend_served_lists_total{model_version="v-metrics",experiment="",variant=""}')).toBe(8);
+    expect(value('recs_backend_served_lists_total{model_version="v-metrics",experiment="exp-m",variant="treatment"}')).toBe(1);
+    expect(value('recs_backend_served_latency_seconds_count{model_version="v-metrics"}')).toBe(9);
+    expect(value('recs_backend_served_latency_seconds_bucket{le="0.005",model_version="v-metrics"}')).toBe(8);
+    expect(value('recs_backend_served_degraded_total{stage="features"}')).toBe(1);
+    expect(value('recs_backend_served_degraded_total{stage="history"}')).toBe(1);
+    expect(value('recs_backend_served_items_total{source="cf"}')).toBe(16);
+    expect(value('recs_backend_served_items_total{source="popular"}')).toBe(10);
+  });
+
   it("accepts an empty batch", async () => {
     expect(await json(await ingest({}))).toEqual({
       events: { inserted: 0, duplicates: 0 },

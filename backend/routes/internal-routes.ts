@@ -48,6 +48,7 @@ export function internalRoutes(deps: InternalRouteDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const result = await ingestBatch(deps.db, c.req.valid("json"), deps.userIdHashKey);
       deps.metrics.recordIngested(result.insertedEvents, result.events.duplicates, Date.now());
+      deps.metrics.recordServed(result.insertedServed);
       const { dropped } = result;
       const anyDropped = dropped.events + dropped.feedback + dropped.served + dropped.shadow > 0;
       return c.json(

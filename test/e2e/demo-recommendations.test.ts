@@ -58,6 +58,33 @@ describe("demo data end to end", () => {
     for (const item of personal) expect(ids, `${item.item_id} should be in cluster ${cluster}`).toContain(item.item_id);
   });
 
+  it("counts a short load in the backend's serving metrics: one list per request, each item by its sources", async () => {
+    const metric = async (series: RegExp) => {
+      const text = await (await fetch(`${stack.backendUrl}/metrics`)).text();
+      return [...text.matchAll(series)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const listsSeries = /^recs_backend_served_lists_total\{[^}]*\} (\S+)$/gm;
+    const itemsSeries = /^recs_backend_served_items_total\{[^}]*\} (\S+)$/gm;
+    const latencySeries = /^recs_backend_served_latency_seconds_count\{[^}]*\} (\S+)$/gm;
+    // The earlier tests' lists are still on their way: wait until the count holds still
+    // for longer than the queue's batch timeout (1 s).
+    for (let last = -1, now = await metric(listsSeries); now !== last; last = now, now = await metric(listsSeries)) {
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    const [lists0, items0, latency0] = [await metric(listsSeries), await metric(itemsSeries), await metric(latencySeries)];
+    let sourced = 0;
+    const requests = 25;
+    for (let i = 0; i < requests; i++) {
+      const body = await recs(`demo-user-${1 + i}`);
+      sourced += body.items.reduce((n, item) => n + item.sources.length, 0);
+    }
+    const deadline = Date.now() + 30_000;
+    while ((await metric(listsSeries)) < lists0 + requests && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect((await metric(listsSeries)) - lists0).toBe(requests);
+    expect((await metric(latencySeries)) - latency0).toBe(requests);
+    expect((await metric(itemsSeries)) - items0).toBe(sourced);
+  });
+
   it("after the demo, a new database on the same Redis serves none of the demo's items", async () => {
     await stack.teardown();
     // The same Redis database, not emptied: the demo's counts, records and marks are still there.

@@ -17,7 +17,14 @@ import {
   keyOrUserToken,
 } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
-import { HEURISTIC_MODEL_VERSION, recommendForUser, recommendForUsers, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+import {
+  HEURISTIC_MODEL_VERSION,
+  recommendForUser,
+  recommendForUsers,
+  type RecItem,
+  type RecsRequest,
+  type RecsResult,
+} from "../recommend/recommend-for-user.js";
 import { runningExperiments } from "../experiments/experiment-set.js";
 import { targetingRequest } from "../experiments/request-targeting.js";
 import { ApiError } from "../../models/api-error.js";
@@ -155,7 +162,15 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
     // QA overrides are served but never credited to a variant.
     experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
     latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
+    sources: sourceCounts(result.items),
   };
+}
+
+/** Items per candidate source; an item two sources found counts for both. */
+function sourceCounts(items: readonly RecItem[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) for (const s of item.sources) out[s] = (out[s] ?? 0) + 1;
+  return out;
 }
 
 /** The served list goes on the queue after the answer, so clicks can be attributed to it later. */
