@@ -13,6 +13,7 @@ import { usersIn, withoutErased, type DroppedCounts } from "../../models/erasure
 import type { IngestBatch, ServedList, StoredEvent } from "../../models/events.js";
 import { hashUserId } from "../../models/user-hash.js";
 import type { Db } from "../db/client.js";
+import { resultRows } from "../db/result-rows.js";
 import { feedback, interactions, servedLists, shadowLists, users } from "../db/schema.js";
 import { lockUsersShared } from "../users/erasure-lock.js";
 import { tombstonesOf } from "../users/erased-users.js";
@@ -83,24 +84,36 @@ export function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-async function insertEvents(tx: Tx, events: IngestBatch["events"]) {
+/**
+ * One statement with one parameter, the rows as JSON: a multi-row VALUES list of 1,000
+ * events is 8,000 bound parameters that the driver and Postgres each walk one by one.
+ * The rows go in in event-id byte order, so concurrent batches lock index entries in one order.
+ */
+async function insertEvents(tx: Tx, events: IngestBatch["events"]): Promise<Array<{ userId: string; type: string; ts: Date }>> {
   if (events.length === 0) return [];
-  return tx
-    .insert(interactions)
-    .values(
-      byKey(events, (e) => e.event_id).map((e) => ({
-        eventId: e.event_id,
-        userId: e.user_id,
-        itemId: e.item_id,
-        type: e.type,
-        value: e.value,
-        ts: new Date(e.ts),
-        sessionId: e.session_id,
-        context: e.context,
-      })),
-    )
-    .onConflictDoNothing({ target: interactions.eventId })
-    .returning({ userId: interactions.userId, type: interactions.type, ts: interactions.ts });
+  const rows = byKey(events, (e) => e.event_id).map((e) => ({
+    event_id: e.event_id,
+    user_id: e.user_id,
+    item_id: e.item_id,
+    type: e.type,
+    value: e.value,
+    ts: e.ts,
+    session_id: e.session_id,
+    context: e.context,
+  }));
+  const result = await tx.execute(sql`
+    INSERT INTO interactions (event_id, user_id, item_id, type, value, ts, session_id, context)
+    SELECT r.event_id, r.user_id, r.item_id, r.type, r.value, 'epoch'::timestamptz + r.ts * interval '1 millisecond', r.session_id, r.context
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(event_id text, user_id text, item_id text, type text, value double precision, ts bigint, session_id text, context jsonb)
+    ORDER BY r.event_id COLLATE "C"
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING user_id, type, ts`);
+  return resultRows<{ user_id: string; type: string; ts: Date | string }>(result).map((r) => ({
+    userId: r.user_id,
+    type: r.type,
+    ts: r.ts instanceof Date ? r.ts : new Date(r.ts),
+  }));
 }
 
 async function upsertUsers(tx: Tx, inserted: ReadonlyArray<{ userId: string; ts: Date }>): Promise<void> {
