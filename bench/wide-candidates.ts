@@ -8,6 +8,7 @@
  * bench's demo catalog is then twice N items (generateDemoData's itemsPerCluster).
  */
 import { DEFAULT_CANDIDATE_LIMITS } from "../models/candidates.js";
+import { DEMO_CLUSTERS } from "../backend/demo/demo-clusters.js";
 import { createDatabase } from "../backend/db/client.js";
 import { createEdgeModelPublisher } from "../backend/publish/edge-model-publisher.js";
 import { exportVersion } from "../backend/training/export-artifacts.js";
@@ -15,11 +16,9 @@ import { DEFAULT_PIPELINE, fitPipeline } from "../backend/training/pipeline.js";
 import { loadTrainingData } from "../backend/training-jobs/training-data.js";
 import type { IsolatedStack } from "../scripts/isolated-stack.js";
 
-/** The demo generator's cluster count: items per cluster for a catalog of about `items`. */
-const DEMO_CLUSTERS = 8;
-
+/** Items per demo cluster for a catalog of twice `candidates` items. */
 export function itemsPerClusterFor(candidates: number): number {
-  return Math.ceil((2 * candidates) / DEMO_CLUSTERS);
+  return Math.ceil((2 * candidates) / DEMO_CLUSTERS.length);
 }
 
 export async function publishWideVersion(stack: IsolatedStack, candidates: number, log: (line: string) => void): Promise<string> {

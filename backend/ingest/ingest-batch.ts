@@ -91,7 +91,7 @@ export function byKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
  */
 async function insertEvents(tx: Tx, events: IngestBatch["events"]): Promise<Array<{ userId: string; type: string; ts: Date }>> {
   if (events.length === 0) return [];
-  const rows = byKey(events, (e) => e.event_id).map((e) => ({
+  const rows = events.map((e) => ({
     event_id: e.event_id,
     user_id: e.user_id,
     item_id: e.item_id,

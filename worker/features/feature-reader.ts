@@ -55,25 +55,12 @@ export interface FeatureAsk {
 }
 
 /**
- * Everything a recommendation reads from Redis before its candidates are known, in one
+ * Everything the lists read from Redis before their candidates are known, in one
  * pipeline: the anchors' co-view and co-purchase lists, the popularity lists the
- * isolate's cache does not hold, and `trainedHistoryOf`'s trained history (null: the
- * user's consent is not known to be given, so it is not read).
- */
-export async function readRequestFeatures(
-  redis: Redis,
-  anchors: readonly string[],
-  now: number,
-  category: string | null,
-  trainedHistoryOf: string | null = null,
-): Promise<RequestFeatures> {
-  return (await readFeaturesFor(redis, [{ anchors, category, trainedHistoryOf }], now))[0]!;
-}
-
-/**
- * The features of many lists (a bulk call's chunk of users) in one pipeline, each key
- * read once however many lists share it: an anchor two users both viewed, a category's
- * popularity, a user listed twice.
+ * isolate's cache does not hold, and each consenting user's trained history. One ask for
+ * a single request, many for a bulk call's chunk; each key is read once however many
+ * lists share it (an anchor two users both viewed, a category's popularity, a user
+ * listed twice).
  */
 export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[], now: number): Promise<RequestFeatures[]> {
   const anchors = [...new Set(asks.flatMap((a) => a.anchors))];

@@ -106,18 +106,22 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json");
     const requestId = c.get("requestId");
     const userIds = [...new Set(body.user_ids)];
-    const chunks: number[] = [];
-    for (let i = 0; i < userIds.length; i += BULK_CHUNK) chunks.push(i);
-    const listChunk = async (i: number) => {
+    const listChunk = async (chunkIds: string[], k: number) => {
       const started = performance.now();
-      const requests = userIds
-        .slice(i, i + BULK_CHUNK)
-        .map((userId): RecsRequest => ({ userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] }));
+      const requests = chunkIds.map(
+        (userId): RecsRequest => ({ userId, limit: body.limit ?? 10, context: body.context ?? null, itemId: null, category: null, exclude: [] }),
+      );
       const lists = await recommendForUsers(c.env, edgeConfig(c.env), c.get("timing"), requests, Date.now(), (p) => c.executionCtx.waitUntil(p));
-      return lists.map((result, j) => ({ user_id: requests[j]!.userId, request_id: `${requestId}.${i + j}`, request: requests[j]!, started, result }));
+      return lists.map((result, j) => ({
+        user_id: requests[j]!.userId,
+        request_id: `${requestId}.${k * BULK_CHUNK + j}`,
+        request: requests[j]!,
+        started,
+        result,
+      }));
     };
     // Two chunks in flight: one computes its lists while the other waits on its reads.
-    const results = (await inFlight(chunks, BULK_CHUNKS_IN_FLIGHT, listChunk)).flat();
+    const results = (await inFlight(chunk(userIds, BULK_CHUNK), BULK_CHUNKS_IN_FLIGHT, listChunk)).flat();
     logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
     return c.json(
       {
@@ -185,13 +189,13 @@ function logServed(c: Context<AppEnv>, lists: ServedList[]): void {
 }
 
 /** `work` over `inputs` with at most `limit` running at once; results in input order. */
-async function inFlight<T, R>(inputs: readonly T[], limit: number, work: (input: T) => Promise<R>): Promise<R[]> {
+async function inFlight<T, R>(inputs: readonly T[], limit: number, work: (input: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(inputs.length);
   let next = 0;
   const lane = async () => {
     while (next < inputs.length) {
       const k = next++;
-      out[k] = await work(inputs[k]!);
+      out[k] = await work(inputs[k]!, k);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, lane));
