@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { UserSession } from "./user-session.js";
+import { CONSUMED_LIMIT, RECENT_WINDOW, type UserSession } from "./user-session.js";
 
 describe("UserSession", () => {
   it("keeps recent events newest first and reports duplicates", async () => {
@@ -71,6 +71,34 @@ describe("UserSession", () => {
       expect(session.context().recent).toHaveLength(2);
       await session.erase(5000);
       expect(session.context()).toMatchObject({ recent: [], assignments: [] });
+    });
+  });
+
+  it("keeps each table at its limit, dropping the oldest, however the writes arrive", async () => {
+    const stub = env.USER_SESSION.get(env.USER_SESSION.idFromName(`bounds-${crypto.randomUUID()}`));
+    const count = (session: UserSession, table: string) =>
+      (session as unknown as { ctx: DurableObjectState }).ctx.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
+    await runInDurableObject(stub, async (instance) => {
+      const session = instance as UserSession;
+      // One event per call, past both limits, every purchase consumed; then re-purchases of
+      // held items (upserts, which do not add rows) and more new ones.
+      const n = CONSUMED_LIMIT + 50;
+      for (let i = 0; i < n; i++) session.append([{ event_id: `b${i}`, item_id: `i${i}`, type: "purchase", ts: 1000 + i, session_id: null }], ["purchase"]);
+      expect(count(session, "events")).toBe(RECENT_WINDOW);
+      expect(count(session, "consumed")).toBe(CONSUMED_LIMIT);
+      for (let i = 0; i < 20; i++)
+        session.append([{ event_id: `r${i}`, item_id: `i${n - 1 - i}`, type: "purchase", ts: 5000 + i, session_id: null }], ["purchase"]);
+      session.append(
+        Array.from({ length: 30 }, (_, i) => ({ event_id: `c${i}`, item_id: `new${i}`, type: "purchase", ts: 6000 + i, session_id: null })),
+        ["purchase"],
+      );
+      expect(count(session, "events")).toBe(RECENT_WINDOW);
+      expect(count(session, "consumed")).toBe(CONSUMED_LIMIT);
+      const ctx = session.context();
+      expect(ctx.recent[0]).toMatchObject({ item_id: "new29", ts: 6029 });
+      expect(ctx.consumed).toHaveLength(CONSUMED_LIMIT);
+      expect(ctx.consumed).not.toContain("i0");
+      expect(ctx.consumed).toContain(`i${n - 1}`);
     });
   });
 });

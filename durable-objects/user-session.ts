@@ -95,6 +95,14 @@ export class UserSession extends DurableObject<Env> {
    * 0.5 ms of CPU per new object in the local simulator.
    */
   private hasTables: boolean;
+  /**
+   * Settings as stored; only this object writes them. Every append read two of them,
+   * and trimmed both of its tables, whose row counts are kept below as upper bounds so a
+   * table is trimmed only when it may be over its limit: those were four of the five
+   * statements of a one-event append.
+   */
+  private readonly settings = new Map<string, Setting | null>();
+  private readonly rowBounds = new Map<BoundedTable, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -165,7 +173,7 @@ export class UserSession extends DurableObject<Env> {
     let inserted = 0;
     this.forget();
     this.ensureTables();
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       for (const e of events) {
         const cursor = this.sql.exec(
           "INSERT INTO events (event_id, item_id, type, ts, session_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
@@ -181,6 +189,7 @@ export class UserSession extends DurableObject<Env> {
         }
         inserted++;
         if (consumed.has(e.type)) {
+          this.wrote("consumed", 1);
           this.sql.exec(
             "INSERT INTO consumed (item_id, type, ts) VALUES (?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET ts = max(ts, excluded.ts), type = excluded.type",
             e.item_id,
@@ -189,6 +198,7 @@ export class UserSession extends DurableObject<Env> {
           );
         }
       }
+      this.wrote("events", inserted);
       this.trim("events", RECENT_WINDOW);
       this.trim("consumed", CONSUMED_LIMIT);
     });
@@ -235,7 +245,7 @@ export class UserSession extends DurableObject<Env> {
     checkKey("proposedVariant", proposedVariant);
     this.forget();
     this.ensureTables();
-    return this.ctx.storage.transactionSync(() => {
+    return this.transaction(() => {
       const cursor = this.sql.exec(
         "INSERT INTO assignments (experiment_id, variant, assigned_at) VALUES (?, ?, ?) ON CONFLICT(experiment_id) DO NOTHING",
         experimentId,
@@ -243,7 +253,8 @@ export class UserSession extends DurableObject<Env> {
         Date.now(),
       );
       const { variant } = this.sql.exec<{ variant: string }>("SELECT variant FROM assignments WHERE experiment_id = ?", experimentId).one();
-      if (cursor.rowsWritten > 0) this.trim("assignments", ASSIGNMENTS_LIMIT);
+      this.wrote("assignments", cursor.rowsWritten);
+      this.trim("assignments", ASSIGNMENTS_LIMIT);
       return variant;
     });
   }
@@ -277,7 +288,7 @@ export class UserSession extends DurableObject<Env> {
     const carried = await this.env.USER_SESSION.get(source).assignments();
     // Other calls may have run during the await; ON CONFLICT keeps whatever they stored.
     this.forget();
-    return this.ctx.storage.transactionSync(() => {
+    return this.transaction(() => {
       let copied = 0;
       for (const a of carried) {
         const cursor = this.sql.exec(
@@ -288,7 +299,11 @@ export class UserSession extends DurableObject<Env> {
         );
         if (cursor.rowsWritten > 0) copied++;
       }
-      this.sql.exec("INSERT INTO linked_units (unit_id, linked_at) VALUES (?, ?) ON CONFLICT(unit_id) DO NOTHING", anonymousUnitId, Date.now());
+      this.wrote("assignments", copied);
+      this.wrote(
+        "linked_units",
+        this.sql.exec("INSERT INTO linked_units (unit_id, linked_at) VALUES (?, ?) ON CONFLICT(unit_id) DO NOTHING", anonymousUnitId, Date.now()).rowsWritten,
+      );
       this.trim("assignments", ASSIGNMENTS_LIMIT);
       this.trim("linked_units", ASSIGNMENTS_LIMIT);
       return copied;
@@ -334,6 +349,8 @@ export class UserSession extends DurableObject<Env> {
     };
     const tombstone = Math.max(erasedAt, this.erasedAt() ?? 0);
     this.forget();
+    this.settings.clear();
+    this.rowBounds.clear();
     await this.ctx.storage.deleteAll();
     this.createTables();
     this.putSetting("erased_at", tombstone, tombstone);
@@ -344,9 +361,14 @@ export class UserSession extends DurableObject<Env> {
     return this.setting("personalisation")?.value !== 0;
   }
 
-  private setting(name: string): { value: number; updated_at: number } | null {
+  private setting(name: string): Setting | null {
     if (!this.hasTables) return null;
-    return this.sql.exec<{ value: number; updated_at: number }>("SELECT value, updated_at FROM settings WHERE name = ?", name).toArray()[0] ?? null;
+    const held = this.settings.get(name);
+    if (held !== undefined) return held;
+    const row = this.sql.exec<{ value: number; updated_at: number }>("SELECT value, updated_at FROM settings WHERE name = ?", name).toArray()[0];
+    const setting = row ? { value: row.value, updated_at: row.updated_at } : null;
+    this.settings.set(name, setting);
+    return setting;
   }
 
   private putSetting(name: string, value: number, now: number): void {
@@ -358,13 +380,49 @@ export class UserSession extends DurableObject<Env> {
       value,
       now,
     );
+    this.settings.set(name, { value, updated_at: now });
   }
 
-  private trim(table: keyof typeof TIME_COLUMN, keep: number): void {
+  /** A failed transaction rolled back what the in-memory counts assumed: they are read again. */
+  private transaction<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.rowBounds.clear();
+      throw err;
+    }
+  }
+
+  private wrote(table: BoundedTable, rows: number): void {
+    const bound = this.rowBounds.get(table);
+    if (bound !== undefined) this.rowBounds.set(table, bound + rows);
+  }
+
+  /** Drops the oldest rows past `keep`, if the table may hold more. */
+  private trim(table: BoundedTable, keep: number): void {
+    const bound = this.rowBounds.get(table) ?? this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
+    if (bound <= keep) {
+      this.rowBounds.set(table, bound);
+      return;
+    }
     const ts = TIME_COLUMN[table];
-    this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY ${ts} DESC, rowid DESC LIMIT -1 OFFSET ?)`, keep);
+    const removed = this.sql.exec(
+      `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY ${ts} DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+      keep,
+    ).rowsWritten;
+    // Removing rows leaves exactly `keep`; removing none means the bound was high (an
+    // upsert that updated), so it is forgotten and counted afresh next time.
+    if (removed > 0) this.rowBounds.set(table, keep);
+    else this.rowBounds.delete(table);
   }
 }
+
+interface Setting {
+  value: number;
+  updated_at: number;
+}
+
+type BoundedTable = keyof typeof TIME_COLUMN;
 
 /** The column each bounded table is trimmed by (oldest rows go first). */
 const TIME_COLUMN = { events: "ts", consumed: "ts", assignments: "assigned_at", linked_units: "linked_at" } as const;

@@ -14,7 +14,7 @@ import type { IngestBatch, ServedList, StoredEvent } from "../../models/events.j
 import { hashUserId } from "../../models/user-hash.js";
 import type { Db } from "../db/client.js";
 import { resultRows } from "../db/result-rows.js";
-import { feedback, interactions, servedLists, shadowLists, users } from "../db/schema.js";
+import { feedback, servedLists, shadowLists, users } from "../db/schema.js";
 import { lockUsersShared } from "../users/erasure-lock.js";
 import { tombstonesOf } from "../users/erased-users.js";
 

@@ -115,7 +115,7 @@ export function buildRankerGraph(model: TreeEnsemble): Uint8Array {
     opset: 17,
     domainOpsets: { "ai.onnx.ml": 3 },
     producerName: "edge-recs",
-    docString: `LambdaMART ranker: ${model.trees.length} trees over ${model.featureCount} features` + (names === undefined ? "" : ` (${names.join(", ")})`),
+    docString: `LambdaMART ranker: ${model.trees.length} trees over ${model.featureCount} features${names === undefined ? "" : ` (${names.join(", ")})`}`,
     graph: {
       name: "ranker",
       nodes: [

@@ -12,9 +12,11 @@ export function decodeHistory(raw: unknown): TimedItem[] {
   if (!Array.isArray(raw)) return [];
   const out: TimedItem[] = [];
   for (const entry of raw) {
-    const [item_id, ts] = String(entry).split("\t");
-    const n = Number(ts);
-    if (item_id && Number.isFinite(n)) out.push({ item_id, ts: n });
+    const text = String(entry);
+    const tab = text.indexOf("\t");
+    if (tab <= 0) continue;
+    const ts = Number(text.slice(tab + 1));
+    if (Number.isFinite(ts)) out.push({ item_id: text.slice(0, tab), ts });
   }
   return out;
 }

@@ -23,7 +23,8 @@ export async function dropErased(redis: Redis, received: IngestBatch, hashKey: s
   const users = await Promise.all(usersIn(received).map(async (userId) => ({ userId, hash: await hashUserId(userId, hashKey) })));
   const before = await readRedisTombstones(redis, users);
   const { batch, dropped } = withoutErased(received, before);
-  const writtenUsers = users.filter((u) => batch.events.some((e) => e.user_id === u.userId));
+  const written = new Set(batch.events.map((e) => e.user_id));
+  const writtenUsers = users.filter((u) => written.has(u.userId));
   const sweepRaced = async () => {
     if (writtenUsers.length === 0) return 0;
     const after = await readRedisTombstones(redis, writtenUsers);
