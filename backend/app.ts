@@ -24,6 +24,7 @@ import type { ExperimentSetPublisher } from "./experiments/experiment-publisher.
 import { corsAllowList } from "./http/cors.js";
 import { errorHandler, notFound } from "./http/error-handling.js";
 import { except } from "hono/combine";
+import type { MiddlewareHandler } from "hono";
 import { limitBody, requireJsonBody } from "./http/json-body-guard.js";
 import { openApiApp } from "./http/openapi-app.js";
 import { requestId } from "./http/request-id.js";
@@ -42,6 +43,7 @@ import { keyRoutes } from "./routes/key-routes.js";
 import { opsRoutes } from "./routes/ops-routes.js";
 import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
+import { webhookRoutes } from "./routes/webhook-routes.js";
 import type { TrainingRunner } from "./training-jobs/job-runner.js";
 import type { ModelPublisher } from "./training-jobs/types.js";
 import { shadowRoutes } from "./routes/shadow-routes.js";
@@ -75,6 +77,8 @@ export interface BackendDeps {
   experiments?: { publisher: ExperimentSetPublisher; attributionWindowHours: number };
   /** The shadow rollout API is mounted with the training API when a shadow publisher is given. */
   shadows?: { publisher: ShadowPublisher };
+  /** Told after every successful admin write, so what it queued is sent at once rather than at its next poll. */
+  webhooks?: { kick(): void };
 }
 
 export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
@@ -92,6 +96,9 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins), auditTrail(recorder));
   // The history import streams NDJSON or CSV of any length; every other write is capped JSON.
   app.use("*", except(IMPORT_PATH, limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody()));
+  const hooks = deps.webhooks;
+  const kick = hooks ? () => hooks.kick() : undefined;
+  if (kick) app.use("/api/*", kickAfterWrites(kick));
 
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
@@ -101,6 +108,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));
   app.route("/", auditRoutes({ db, requireScope }));
+  app.route("/", webhookRoutes({ db, requireScope, isProduction: deps.config.isProduction, ...(kick ? { kick } : {}) }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
   if (deps.training && deps.shadows) {
@@ -132,6 +140,14 @@ function canaryDeps(training: NonNullable<BackendDeps["training"]>, experiments:
     experimentPublisher: experiments.publisher,
     modelPublisher: training.publisher,
     attributionWindowHours: experiments.attributionWindowHours,
+  };
+}
+
+/** Promotions, rollbacks, canary and experiment changes queue webhook deliveries in their transactions. */
+function kickAfterWrites(kick: () => void): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" && c.res.status < 400) kick();
   };
 }
 

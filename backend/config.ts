@@ -48,6 +48,10 @@ export interface BackendConfig {
   attributionWindowHours: number;
   /** CANARY_CHECK_MINUTES: how often running canaries are evaluated (promoted / rolled back); 0 disables the timer. */
   canaryCheckMinutes: number;
+  /** WEBHOOK_RETRY_BASE_SECONDS: the wait before a failed webhook delivery's first retry; each further retry doubles it (at most an hour). */
+  webhookRetryBaseSeconds: number;
+  /** WEBHOOK_MAX_ATTEMPTS: attempts before a delivery is marked failed (it can still be sent again by hand). */
+  webhookMaxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +102,17 @@ const EnvSchema = z.object({
     .min(0, "must be a number of minutes (0 disables the canary checks)")
     .max(1440, "must be at most 1440 minutes (a day)")
     .default(10),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce
+    .number({ message: "must be a number of seconds, e.g. 30" })
+    .gt(0, "must be more than 0 seconds")
+    .max(3600, "must be at most 3600 seconds (an hour)")
+    .default(30),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce
+    .number({ message: "must be a whole number of attempts, e.g. 8" })
+    .int("must be a whole number of attempts, e.g. 8")
+    .min(1, "must be at least 1")
+    .max(50, "must be at most 50")
+    .default(8),
   USER_ID_HASH_KEY: token.min(32, "must be at least 32 characters").optional(),
   MODEL_SIGNING_KEY: token.min(32, "must be at least 32 characters").optional(),
   MODEL_SIGNING_KEY_ID: z
@@ -143,6 +158,8 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     trainOnStart: e.TRAIN_ON_START,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     canaryCheckMinutes: e.CANARY_CHECK_MINUTES,
+    webhookRetryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
   };
 }
 

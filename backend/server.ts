@@ -36,6 +36,7 @@ import { createTrainingRunner, type TrainingRunner } from "./training-jobs/job-r
 import { createHistoryPublisher } from "./training-jobs/history-publisher.js";
 import { createTrainingScheduler, type TrainingScheduler } from "./training-jobs/training-scheduler.js";
 import type { ModelPublisher, Trainer } from "./training-jobs/types.js";
+import { createWebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 
 export interface RunningBackend {
   url: string;
@@ -113,6 +114,13 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const training = options.training ? createTraining(config, database, options.training, featureStore, logger) : null;
   const experimentPublisher = options.experimentPublisher ?? createEdgeExperimentPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken });
   const keyPublisher = createKeySetPublisher({ db: database.db, edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken, logger });
+  const webhooks = createWebhookDispatcher({
+    db: database.db,
+    logger,
+    retryBaseMs: config.webhookRetryBaseSeconds * 1000,
+    maxAttempts: config.webhookMaxAttempts,
+    onAttempt: (event, outcome) => metrics.countWebhookAttempt(event, outcome),
+  });
   const app = createBackendApp({
     database,
     featureStore,
@@ -121,6 +129,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     metrics,
     catalogSync,
     keyPublisher,
+    webhooks,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
     experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
     shadows: { publisher: options.shadowPublisher ?? createEdgeShadowPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken }) },
@@ -130,6 +139,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   const port = await listen(server, config.port, config.host);
   if (training) await startTraining(training, server);
   const canaries = training ? startCanaryChecks(config, database, experimentPublisher, training.publisher, logger) : null;
+  webhooks.start();
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info("backend listening", { url, environment: config.environment });
 
@@ -154,6 +164,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
       keyPublisher.stop();
       catalogSync.stop();
       canaries?.stop();
+      await webhooks.stop();
       training?.scheduler.stop();
       await training?.runner.stop();
       await closeServer(server);

@@ -10,6 +10,7 @@ import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { canaries, type CanaryRow, type CanaryStatus } from "../db/schema.js";
 import { resultRows } from "../db/result-rows.js";
+import { emitWebhookEvent } from "../webhooks/webhook-events.js";
 
 export type { CanaryRow, CanaryStatus };
 
@@ -55,5 +56,13 @@ export async function runningCanaries(db: Db): Promise<CanaryRow[]> {
 
 export async function finishCanary(db: Db, id: number, status: Exclude<CanaryStatus, "running">, reason: string): Promise<CanaryRow> {
   const [row] = await db.update(canaries).set({ status, reason, decidedAt: sql`now()` }).where(eq(canaries.id, id)).returning();
+  await emitWebhookEvent(db, "canary.decided", {
+    canary_id: row!.id,
+    version: row!.version,
+    champion_version: row!.championVersion,
+    experiment_id: row!.experimentId,
+    outcome: status,
+    reason,
+  });
   return row!;
 }

@@ -391,6 +391,53 @@ export const canaries = pgTable(
   ],
 );
 
+/**
+ * Webhook subscriptions (backend/webhooks/). The secret signs every delivery; it is
+ * shown once at creation and kept here because signing needs it in the clear.
+ */
+export const webhooks = pgTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events").array().notNull(),
+  description: text("description"),
+  secret: text("secret").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: timestamptz("created_at").notNull().defaultNow(),
+});
+
+/**
+ * The outbox and delivery log in one: a row is written in the transaction of the change
+ * it announces (so a rolled-back promotion announces nothing), then sent until the
+ * receiver answers 2xx or the attempts run out.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    /** Shared by every subscription's copy of one event; receivers deduplicate by it. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<WebhookDeliveryStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamptz("next_attempt_at").notNull().defaultNow(),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    deliveredAt: timestamptz("delivered_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id),
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    check("webhook_deliveries_status_check", sql`${t.status} in ('pending', 'delivered', 'failed')`),
+  ],
+);
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
 export type ExperimentAction = "created" | "updated" | "started" | "stopped" | "published" | "canary_promoted" | "canary_rolled_back";
 export type CanaryStatus = "running" | "promoted" | "rolled_back";
 export type ShadowStatus = "running" | "stopped";
@@ -446,3 +493,5 @@ export type ModelEventRow = typeof modelEvents.$inferSelect;
 export type ExperimentRow = typeof experiments.$inferSelect;
 export type ExperimentEventRow = typeof experimentEvents.$inferSelect;
 export type CanaryRow = typeof canaries.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

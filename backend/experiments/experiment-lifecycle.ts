@@ -37,6 +37,7 @@ import type { Db } from "../db/client.js";
 import { describeError, errorCode } from "../describe-error.js";
 import type { RetryOptions } from "../publish/edge-admin-client.js";
 import { experimentSet, type ExperimentSetPublisher } from "./experiment-publisher.js";
+import { emitWebhookEvent } from "../webhooks/webhook-events.js";
 import {
   getExperiment,
   insertExperiment,
@@ -159,6 +160,7 @@ export async function stopExperiment(deps: LifecycleDeps, id: string, actor: str
     }
     await writeConfig(tx, { ...row.config, status: "stopped" }, { stopped: true });
     await recordEvent(tx, id, "stopped", actor, detail);
+    await emitWebhookEvent(tx, "experiment.stopped", { experiment_id: id, actor, ...detail });
     await publishInTransaction(tx, deps.publisher, id, "stopped", actor);
     return (await getExperiment(tx, id))!;
   });

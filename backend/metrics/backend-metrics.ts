@@ -15,6 +15,8 @@ export interface BackendMetrics {
   recordFeatureStoreSync(outcome: "synced" | "failed", items: number): void;
   /** Lists the edge served, as their logs arrive (each once: redelivered logs are not passed again). */
   recordServed(lists: readonly ServedList[]): void;
+  /** One webhook delivery attempt and what came of it. */
+  countWebhookAttempt(event: string, outcome: "delivered" | "retry" | "failed"): void;
   /** Where the catalog-size gauge reads from at scrape time. */
   setCatalogItemCounter(count: () => Promise<number>): void;
 }
@@ -98,6 +100,12 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     labelNames: ["source"] as const,
     registers: [registry],
   });
+  const webhookAttempts = new Counter({
+    name: `${PREFIX}webhook_attempts_total`,
+    help: "Webhook delivery attempts by event and outcome (delivered, retry: failed and queued again, failed: out of attempts)",
+    labelNames: ["event", "outcome"] as const,
+    registers: [registry],
+  });
   let countCatalogItems: (() => Promise<number>) | null = null;
   new Gauge({
     name: `${PREFIX}catalog_items`,
@@ -137,6 +145,9 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
         for (const stage of new Set(l.degraded)) servedDegraded.inc({ stage });
         for (const [source, n] of Object.entries(l.sources ?? {})) servedItems.inc({ source }, n);
       }
+    },
+    countWebhookAttempt(event, outcome) {
+      webhookAttempts.inc({ event, outcome });
     },
     setCatalogItemCounter(count) {
       countCatalogItems = count;

@@ -31,6 +31,7 @@ import {
 } from "../db/schema.js";
 import { errorCode } from "../describe-error.js";
 import type { MetricsRowLike, ModelType } from "../training-jobs/types.js";
+import { emitWebhookEvent, type WebhookEventType } from "../webhooks/webhook-events.js";
 
 export const MODEL_STATUSES = ["candidate", "champion", "retired", "rejected", "failed"] as const satisfies readonly ModelStatus[];
 export type { ModelStatus, ModelVersionRow, ModelEventRow };
@@ -245,6 +246,15 @@ async function setStatus(db: Db, version: string, status: ModelStatus): Promise<
   await db.update(modelVersions).set({ status }).where(eq(modelVersions.version, version));
 }
 
+/** Registry events that webhook subscribers hear about (in the same transaction). */
+const ANNOUNCED: Partial<Record<ModelAction, WebhookEventType>> = {
+  trained: "model.trained",
+  promoted: "model.promoted",
+  rolled_back: "model.rolled_back",
+};
+
 async function audit(db: Db, version: string, action: ModelAction, actor: string, detail: Record<string, unknown>): Promise<void> {
   await db.insert(modelEvents).values({ version, action, actor, detail });
+  const event = ANNOUNCED[action];
+  if (event) await emitWebhookEvent(db, event, { version, actor, ...detail });
 }

@@ -16,6 +16,7 @@ import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } 
 import { recordingExperimentPublisher, type RecordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
 import { metricsRows, recordingPublisher, scriptedTrainer, type RecordingPublisher } from "../test-support/training-stand-ins.js";
 import { createTrainingRunner } from "../training-jobs/job-runner.js";
+import { createWebhook, listDeliveries } from "../webhooks/webhook-store.js";
 
 let h: Harness;
 let app: OpenAPIHono<AppEnv>;
@@ -38,6 +39,17 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h?.close());
+
+/** Subscribed before anything happens; no dispatcher runs here, so its deliveries stay queued for the last test to read. */
+let hook: { id: string };
+beforeAll(async () => {
+  hook = await createWebhook(h.database.db, {
+    url: "http://127.0.0.1:2/never",
+    events: ["model.trained", "model.promoted", "canary.decided", "experiment.stopped"],
+    description: null,
+    createdBy: "test",
+  });
+});
 
 const MODELS = "/api/v1/recs/models";
 const T0 = Date.UTC(2026, 5, 1, 12);
@@ -322,5 +334,26 @@ describe("a canary below the minimum sample", () => {
       ["better-1", "promoted"],
       ["worse-1", "rolled_back"],
     ]);
+  });
+});
+
+describe("webhook announcements", () => {
+  it("queued one canary.decided per decision and one experiment.stopped per stop, in order, beside the registry's events", async () => {
+    const rows = (await listDeliveries(h.database.db, hook.id, 500)).reverse();
+    const data = (type: string) => rows.filter((r) => r.eventType === type).map((r) => (r.payload as { data: Record<string, unknown> }).data);
+    expect(data("canary.decided").map((d) => [d.version, d.outcome])).toEqual([
+      ["worse-1", "rolled_back"],
+      ["better-1", "promoted"],
+      ["equal-1", "promoted"],
+      ["small-1", "rolled_back"],
+      ["small-1", "rolled_back"],
+    ]);
+    expect(data("canary.decided")[0]).toMatchObject({ champion_version: "champ-1", reason: expect.stringMatching(/^control beats canary/) });
+    // Every canary's experiment stopped once (by the canary, or by hand for the fourth).
+    expect(data("experiment.stopped")).toHaveLength(5);
+    expect(data("experiment.stopped").map((d) => d.actor)).toEqual(["canary", "canary", "canary", expect.stringMatching(/^api-key:/), "canary"]);
+    expect(data("model.promoted").map((d) => d.version)).toEqual(["champ-1", "better-1", "equal-1", "champ-1"]);
+    expect(data("model.trained").length).toBeGreaterThanOrEqual(5);
+    expect(rows.every((r) => r.status === "pending" && r.attempts === 0)).toBe(true);
   });
 });

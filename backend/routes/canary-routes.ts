@@ -6,7 +6,6 @@
  * be taken for the model version "canaries".
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { PRIMARY_METRICS } from "../../models/experiments/experiment.js";
 import { DEFAULT_MIN_IMPRESSIONS_PER_VARIANT } from "../../models/experiments/stats/verdict.js";
 import { audit } from "../audit/audit-trail.js";
@@ -17,6 +16,7 @@ import { ApiError, errorResponses } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
 import { ListQuerySchema, VersionParamsSchema } from "./training-schemas.js";
+import { actorOf } from "../http/request-actor.js";
 
 export interface CanaryRouteDeps extends CanaryDeps {
   requireScope: RequireScope;
@@ -177,8 +177,4 @@ async function canaryCall<T>(work: () => Promise<T>): Promise<T> {
     if (error.kind === "edge_unavailable") throw new ApiError(503, "edge_unavailable", error.message);
     throw new ApiError(409, "conflict", error.message);
   }
-}
-
-function actorOf(c: Context<AppEnv>): string {
-  return `api-key:${c.get("apiKeyId") ?? "unknown"}`;
 }

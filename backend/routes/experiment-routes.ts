@@ -7,7 +7,6 @@
  * `error.field` naming the first one.
  */
 import { createRoute, type Hook, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { ExperimentProblem } from "../../models/experiments/experiment.js";
 import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
@@ -20,6 +19,7 @@ import { ApiError, errorResponses, type ErrorBody } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
 import { validationHook } from "../http/validation-hook.js";
+import { actorOf } from "../http/request-actor.js";
 import {
   ExperimentCreateSchema,
   ExperimentDetailSchema,
@@ -292,8 +292,4 @@ async function lifecycleCall<T>(work: () => Promise<T>): Promise<T> {
         throw new ApiError(503, "edge_unavailable", error.message);
     }
   }
-}
-
-function actorOf(c: Context<AppEnv>): string {
-  return `api-key:${c.get("apiKeyId") ?? "unknown"}`;
 }

@@ -47,6 +47,13 @@ const POLICY: Record<string, Scope> = {
   "POST /api/v1/recs/experiments/{id}/start": "experiments:write",
   "POST /api/v1/recs/experiments/{id}/stop": "experiments:write",
   "GET /api/v1/recs/experiments/{id}/results": "experiments:write",
+  "POST /api/v1/webhooks": "admin",
+  "GET /api/v1/webhooks": "admin",
+  "GET /api/v1/webhooks/{id}": "admin",
+  "DELETE /api/v1/webhooks/{id}": "admin",
+  "GET /api/v1/webhooks/{id}/deliveries": "admin",
+  "POST /api/v1/webhooks/{id}/ping": "admin",
+  "POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver": "admin",
 };
 
 const NON_ADMIN = SCOPES.filter((s) => s !== "admin");

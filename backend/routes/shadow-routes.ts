@@ -3,7 +3,6 @@
  * with the served ones, stop it. See backend/shadow/shadow.ts.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import { ApiError, errorResponses } from "../http/api-error.js";
@@ -13,6 +12,7 @@ import { PublishError } from "../publish/edge-admin-client.js";
 import { DEFAULT_SHADOW_SAMPLE_PERCENT, shadowReadout, ShadowError, startShadow, stopShadow, type ShadowDeps } from "../shadow/shadow.js";
 import type { ShadowRow } from "../shadow/shadow-store.js";
 import { VersionParamsSchema } from "./training-schemas.js";
+import { actorOf } from "../http/request-actor.js";
 
 export interface ShadowRouteDeps extends ShadowDeps {
   requireScope: RequireScope;
@@ -156,8 +156,4 @@ async function shadowCall<T>(work: () => Promise<T>): Promise<T> {
     if (error.kind === "not_found") throw new ApiError(404, "not_found", error.message, "version");
     throw new ApiError(409, "conflict", error.message);
   }
-}
-
-function actorOf(c: Context<AppEnv>): string {
-  return `api-key:${c.get("apiKeyId") ?? "unknown"}`;
 }

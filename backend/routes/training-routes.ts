@@ -7,7 +7,6 @@
  * than a registry that names a champion the edge is not serving.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { audit } from "../audit/audit-trail.js";
 import type { RequireScope } from "../auth/require-scope.js";
 import type { Db } from "../db/client.js";
@@ -29,6 +28,7 @@ import {
 import { getJob, listJobs, queuePositions } from "../training-jobs/job-store.js";
 import type { TrainingRunner } from "../training-jobs/job-runner.js";
 import type { ModelPublisher } from "../training-jobs/types.js";
+import { actorOf } from "../http/request-actor.js";
 import {
   ListQuerySchema,
   ModelListSchema,
@@ -226,8 +226,4 @@ async function activate(deps: TrainingRouteDeps, version: string): Promise<void>
   } catch (error) {
     throw new ApiError(503, "edge_unavailable", `the edge did not activate ${version}: ${describeError(error)}; nothing was changed`);
   }
-}
-
-function actorOf(c: Context<AppEnv>): string {
-  return `api-key:${c.get("apiKeyId") ?? "unknown"}`;
 }
