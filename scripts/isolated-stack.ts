@@ -26,6 +26,8 @@ export interface IsolatedStackOptions {
   dataRoot?: string;
   /** How the edge runs (StackOptions.edgeRunner); default `wrangler dev`. */
   edgeRunner?: "wrangler" | "direct";
+  /** `memory`: the gateway's embedded engine instead of Redis database `redisDb` (which is then untouched). */
+  redisEngine?: "redis" | "memory";
 }
 
 export async function startIsolatedStack(
@@ -35,7 +37,8 @@ export async function startIsolatedStack(
   options: IsolatedStackOptions = {},
 ): Promise<IsolatedStack> {
   const redisUrl = `redis://127.0.0.1:6379/${redisDb}`;
-  if (options.flushRedis ?? true) {
+  const redisEngine = options.redisEngine ?? "redis";
+  if (redisEngine === "redis" && (options.flushRedis ?? true)) {
     const flush = new IORedis(redisUrl);
     await flush.flushdb();
     await flush.quit();
@@ -51,6 +54,7 @@ export async function startIsolatedStack(
     inspectorPort: portBase + 3,
     vectorPort: portBase + 4,
     redisUrl,
+    redisEngine,
     databaseUrl: database.url,
     // Benchmarks and end-to-end tests drive one API key hard: they measure the service, not its limiter.
     edgeVars: { RETRY_BASE_SECONDS: "1", RATE_LIMIT_KEY_PER_MINUTE: "10000000" },

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../backend/config.js";
 import { createLogger } from "../backend/logger.js";
-import { checkRedis } from "../backend/redis-gateway/check-redis.js";
+import { chooseRedisEngine, redisEngineFromEnv, type RedisEngine, type RedisEngineChoice } from "./redis-engine.js";
 import type { RedisGateway } from "../backend/redis-gateway/gateway.js";
 import { startRedisGatewayInThread } from "../backend/redis-gateway/gateway-in-thread.js";
 import { startVectorServer } from "../backend/vector-server/server.js";
@@ -37,6 +37,12 @@ export interface StackOptions {
   vectorPort: number;
   inspectorPort: number;
   redisUrl: string;
+  /**
+   * `redis`: the Redis at redisUrl, which must answer; `memory`: the gateway's embedded
+   * in-memory engine (backend/redis-gateway/memory-engine.ts); `auto`: Redis if it
+   * answers, else the embedded engine. Default `redis`.
+   */
+  redisEngine?: RedisEngineChoice;
   /** Empty: embedded PGlite under the data folder. */
   databaseUrl: string;
   /** Extra edge variables (e.g. a faster retry base in tests). */
@@ -47,6 +53,8 @@ export interface StackOptions {
 }
 
 export interface LocalStack {
+  /** What the gateway runs on: the Redis at REDIS_URL, or the embedded engine, in words for the banner. */
+  redis: RedisEngine;
   edgeUrl: string;
   backendUrl: string;
   gatewayUrl: string;
@@ -68,14 +76,15 @@ export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): Stack
     vectorPort: Number(env.VECTOR_SERVER_PORT || 8790),
     inspectorPort: Number(env.EDGE_INSPECTOR_PORT || 9229),
     redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
+    // With no REDIS_URL, a laptop without Redis still starts (on the embedded engine).
+    redisEngine: redisEngineFromEnv(env),
     databaseUrl: env.DATABASE_URL || "",
     log: (source, line) => console.log(`${source.padEnd(8)}| ${line}`),
   };
 }
 
 export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
-  const redis = await checkRedis(opts.redisUrl);
-  if (!redis.ok) throw new StackError(redis.message);
+  const redis = await chooseRedisEngine(opts.redisEngine ?? "redis", opts.redisUrl);
   const secrets = localSecrets(opts.dataDir);
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -83,9 +92,17 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
   };
   try {
     // On a thread of its own: the backend's work never sits in front of the edge's reads.
-    const gateway: RedisGateway = await startRedisGatewayInThread({ redisUrl: opts.redisUrl, token: secrets.redisToken, port: opts.gatewayPort });
+    const gateway: RedisGateway = await startRedisGatewayInThread({
+      redisUrl: opts.redisUrl,
+      engine: redis.engine,
+      token: secrets.redisToken,
+      port: opts.gatewayPort,
+    });
     stoppers.push(() => gateway.close());
-    opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${opts.redisUrl}`);
+    opts.log("redis", `Upstash REST gateway ${gateway.url} -> ${redis.description}`);
+    if (redis.engine === "memory") {
+      opts.log("redis", "the embedded engine keeps live features in memory: they start empty on every start (start a Redis server to keep them)");
+    }
     // The stand-in for Upstash Vector (exact search, in memory); item vectors are
     // published to it by training runs.
     // DOT_PRODUCT: retrieval scores are iALS dot products (create the Upstash index so too).
@@ -157,6 +174,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
     stoppers.push(() => edge.stop());
 
     return {
+      redis,
       edgeUrl: edge.url,
       backendUrl: `http://127.0.0.1:${opts.backendPort}`,
       gatewayUrl: gateway.url,

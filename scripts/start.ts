@@ -6,6 +6,7 @@
  */
 import { generateDemoData } from "../backend/demo/generate-demo-data.js";
 import { defaultStackOptions, StackError, startLocalStack, type LocalStack } from "./local-stack.js";
+import { RedisEngineError } from "./redis-engine.js";
 import { loadDemoAndWait, trainFirstModel, waitForKeys } from "./stack-readiness.js";
 
 const USAGE = `usage: npm start [-- --no-demo]
@@ -23,14 +24,16 @@ async function main(argv: string[]): Promise<void> {
     console.error(`unknown option ${unknown[0]}\n\n${USAGE}`);
     process.exit(2);
   }
-  const opts = defaultStackOptions();
-  const log = opts.log;
-  log("stack", `starting; data in ${opts.dataDir}`);
   let stack: LocalStack;
+  let log: (source: string, line: string) => void = () => {};
   try {
+    const opts = defaultStackOptions();
+    log = opts.log;
+    log("stack", `starting; data in ${opts.dataDir}`);
     stack = await startLocalStack(opts);
   } catch (err) {
-    console.error(err instanceof StackError ? err.message : `could not start: ${(err as Error).message}`);
+    const known = err instanceof StackError || err instanceof RedisEngineError;
+    console.error(known ? (err as Error).message : `could not start: ${(err as Error).message}`);
     process.exit(1);
   }
   onShutdown(stack);
@@ -56,7 +59,7 @@ function printBanner(stack: LocalStack, model: string | null): void {
       "Edge recommendations are running.",
       `  edge API      ${stack.edgeUrl}   (docs ${stack.edgeUrl}/docs)`,
       `  backend API   ${stack.backendUrl}   (docs ${stack.backendUrl}/docs, metrics ${stack.backendUrl}/metrics)`,
-      `  Redis REST    ${stack.gatewayUrl}`,
+      `  Redis REST    ${stack.gatewayUrl} -> ${stack.redis.description}`,
       `  Vector REST   ${stack.vectorUrl}   (Upstash Vector stand-in)`,
       "",
       `  client key    ${stack.secrets.clientKey}   (events:write, recs:read)`,

@@ -4,7 +4,6 @@
  * Redis error replies become 400s or per-entry errors; anything that means Redis did not
  * answer becomes RedisUnavailableError, which the server turns into a 503.
  */
-import type { ChainableCommander, Redis } from "ioredis";
 import {
   batchEntry,
   describeTransactionAbort,
@@ -15,16 +14,16 @@ import {
   type HttpReply,
   type RedisCommand,
 } from "./protocol.js";
-import { RedisUnavailableError } from "./redis-connection.js";
+import { RedisUnavailableError, type CommandBatch, type CommandRunner } from "./redis-connection.js";
 
 type BatchResults = [error: Error | null, result: unknown][];
 
-export function executePlan(client: Redis, plan: CommandPlan, base64: boolean): Promise<HttpReply> {
+export function executePlan(client: CommandRunner, plan: CommandPlan, base64: boolean): Promise<HttpReply> {
   if (plan.kind === "single") return executeCommand(client, plan.command, base64);
   return plan.transaction ? executeTransaction(client, plan.commands, base64) : executePipeline(client, plan.commands, base64);
 }
 
-async function executeCommand(client: Redis, command: RedisCommand, base64: boolean): Promise<HttpReply> {
+async function executeCommand(client: CommandRunner, command: RedisCommand, base64: boolean): Promise<HttpReply> {
   try {
     const reply: unknown = await client.callBuffer(redisName(command), ...command.args);
     return { status: 200, body: { result: encodeReply(reply, base64) } };
@@ -34,12 +33,12 @@ async function executeCommand(client: Redis, command: RedisCommand, base64: bool
   }
 }
 
-async function executePipeline(client: Redis, commands: readonly RedisCommand[], base64: boolean): Promise<HttpReply> {
+async function executePipeline(client: CommandRunner, commands: readonly RedisCommand[], base64: boolean): Promise<HttpReply> {
   const results = await runBatch(queue(client.pipeline(), commands));
   return { status: 200, body: toEntries(results, base64) };
 }
 
-async function executeTransaction(client: Redis, commands: readonly RedisCommand[], base64: boolean): Promise<HttpReply> {
+async function executeTransaction(client: CommandRunner, commands: readonly RedisCommand[], base64: boolean): Promise<HttpReply> {
   let results: BatchResults;
   try {
     results = await runBatch(queue(client.multi(), commands));
@@ -52,12 +51,12 @@ async function executeTransaction(client: Redis, commands: readonly RedisCommand
   return { status: 200, body: toEntries(results, base64) };
 }
 
-function queue(batch: ChainableCommander, commands: readonly RedisCommand[]): ChainableCommander {
+function queue(batch: CommandBatch, commands: readonly RedisCommand[]): CommandBatch {
   for (const command of commands) batch.callBuffer(redisName(command), ...command.args);
   return batch;
 }
 
-async function runBatch(batch: ChainableCommander): Promise<BatchResults> {
+async function runBatch(batch: CommandBatch): Promise<BatchResults> {
   let results: BatchResults | null;
   try {
     results = await batch.exec();

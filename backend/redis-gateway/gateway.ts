@@ -19,6 +19,7 @@ import {
   wantsBase64,
   type HttpReply,
 } from "./protocol.js";
+import { openMemoryConnection } from "./memory-engine.js";
 import { openRedisConnection, RedisUnavailableError, type RedisConnection } from "./redis-connection.js";
 import { ClientGoneError, closeServer, listen, readBody, send, TOO_LARGE, urlHost } from "../stand-ins/json-http-server.js";
 
@@ -30,6 +31,8 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface RedisGatewayOptions {
   redisUrl?: string;
+  /** `memory`: the embedded in-memory engine (memory-engine.ts) instead of a Redis server; redisUrl is then unused. */
+  engine?: "redis" | "memory";
   /** When set, every request but /health needs `Authorization: Bearer <token>` or `?_token=`. */
   token?: string;
   host?: string;
@@ -52,7 +55,7 @@ interface GatewayContext {
 export async function startRedisGateway(opts: RedisGatewayOptions = {}): Promise<RedisGateway> {
   const redisUrl = opts.redisUrl || DEFAULT_REDIS_URL;
   const host = opts.host || DEFAULT_GATEWAY_HOST;
-  const redis = openRedisConnection(redisUrl);
+  const redis = opts.engine === "memory" ? openMemoryConnection() : openRedisConnection(redisUrl);
   const context: GatewayContext = { redisUrl, token: opts.token || undefined, redis };
   const server = createServer((req, res) => {
     void handleRequest(req, res, context);

@@ -5,15 +5,28 @@
  * the gateway recovers by itself when Redis comes back.
  */
 import { Redis } from "ioredis";
-import { redactRedisUrl } from "./protocol.js";
+import { redactRedisUrl, type RedisArg } from "./protocol.js";
 
 /** Redis did not answer (down, unreachable, too slow): the gateway's 503, never a 400. */
 export class RedisUnavailableError extends Error {
   override readonly name = "RedisUnavailableError";
 }
 
+/** What the gateway needs of a Redis client: ioredis has it, and so does the embedded engine (memory-engine.ts). */
+export interface CommandRunner {
+  callBuffer(command: string, ...args: RedisArg[]): Promise<unknown>;
+  pipeline(): CommandBatch;
+  multi(): CommandBatch;
+  ping(): Promise<unknown>;
+}
+
+export interface CommandBatch {
+  callBuffer(command: string, ...args: RedisArg[]): unknown;
+  exec(): Promise<Array<[error: Error | null, result: unknown]> | null>;
+}
+
 export interface RedisConnection {
-  readonly client: Redis;
+  readonly client: CommandRunner;
   /** Resolves once commands can be written; rejects quickly with RedisUnavailableError. */
   whenReady(): Promise<void>;
   close(): Promise<void>;
