@@ -18,6 +18,11 @@ export interface BackendConfig {
   dataDir: string;
   redisRestUrl: string;
   redisRestToken: string;
+  /** UPSTASH_VECTOR_REST_URL / _TOKEN: where trained item vectors go for large catalogs; empty: versions retrieve in the isolate only. */
+  vectorRestUrl: string;
+  vectorRestToken: string;
+  /** TRAINING: run the training queue and schedule and mount the training and registry API (default true). */
+  training: boolean;
   edgeUrl: string;
   /** Empty outside production: the key set is then published without credentials. */
   edgeAdminToken: string;
@@ -71,6 +76,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   UPSTASH_REDIS_REST_URL: httpUrl.default("http://127.0.0.1:8079"),
   UPSTASH_REDIS_REST_TOKEN: token.default(""),
+  UPSTASH_VECTOR_REST_URL: httpUrl.optional(),
+  UPSTASH_VECTOR_REST_TOKEN: token.default(""),
   EDGE_URL: httpUrl.default("http://127.0.0.1:8787"),
   EDGE_ADMIN_TOKEN: token.default(""),
   BACKEND_TOKEN: token.default(""),
@@ -92,6 +99,7 @@ const EnvSchema = z.object({
     .max(8760, "must be at most 8760 hours (a year)")
     .default(24),
   TRAIN_ON_START: flag.default(true),
+  TRAINING: flag.default(true),
   ATTRIBUTION_WINDOW_HOURS: z.coerce
     .number({ message: "must be a number of hours, e.g. 24" })
     .gt(0, "must be more than 0 hours")
@@ -143,6 +151,9 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     dataDir: e.DATA_DIR,
     redisRestUrl: e.UPSTASH_REDIS_REST_URL,
     redisRestToken: e.UPSTASH_REDIS_REST_TOKEN,
+    vectorRestUrl: e.UPSTASH_VECTOR_REST_URL ?? "",
+    vectorRestToken: e.UPSTASH_VECTOR_REST_TOKEN,
+    training: e.TRAINING,
     edgeUrl: e.EDGE_URL,
     edgeAdminToken: e.EDGE_ADMIN_TOKEN,
     backendToken: e.BACKEND_TOKEN,

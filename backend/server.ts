@@ -37,6 +37,7 @@ import { createHistoryPublisher } from "./training-jobs/history-publisher.js";
 import { createTrainingScheduler, type TrainingScheduler } from "./training-jobs/training-scheduler.js";
 import type { ModelPublisher, Trainer } from "./training-jobs/types.js";
 import { createWebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import { pipelineTraining } from "./training-jobs/pipeline-training.js";
 
 export interface RunningBackend {
   url: string;
@@ -312,7 +313,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const backend = await startBackend(config);
+  const backend = await startBackend(config, config.training ? { training: pipelineTraining(config) } : {});
   const stop = () => {
     backend.close().then(
       () => process.exit(0),

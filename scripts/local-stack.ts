@@ -12,11 +12,10 @@ import type { RedisGateway } from "../backend/redis-gateway/gateway.js";
 import { startRedisGatewayInThread } from "../backend/redis-gateway/gateway-in-thread.js";
 import { startVectorServer } from "../backend/vector-server/server.js";
 import { startBackend, type StartBackendOptions } from "../backend/server.js";
-import { createEdgeModelPublisher } from "../backend/publish/edge-model-publisher.js";
-import { createPipelineTrainer } from "../backend/training/train-candidate.js";
 import { startEdge, type EdgeProcess } from "./edge-process.js";
 import { startEdgeDirect } from "./edge-direct.js";
 import { localSecrets, type LocalSecrets } from "./local-secrets.js";
+import { pipelineTraining } from "../backend/training-jobs/pipeline-training.js";
 
 export const LOCAL_IDP_ISSUER = "http://127.0.0.1/local-idp";
 export const LOCAL_IDP_AUDIENCE = "edge-recs-local";
@@ -124,20 +123,15 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       BACKEND_TOKEN: secrets.backendToken,
       RECS_LOCAL_ADMIN_KEY: secrets.adminKey,
       RECS_LOCAL_CLIENT_KEY: secrets.clientKey,
+      MODEL_SIGNING_KEY: secrets.modelSigningKey,
+      UPSTASH_VECTOR_REST_URL: vectors.url,
+      UPSTASH_VECTOR_REST_TOKEN: secrets.vectorToken,
       // The stack trains once its data is loaded (start.ts, trainFirstModel), not at boot.
       TRAIN_ON_START: "false",
     });
     const backendOptions: StartBackendOptions = {
       logger: createLogger((_level, line) => opts.log("backend", line)),
-      training: (database) => ({
-        trainer: createPipelineTrainer(database.db),
-        publisher: createEdgeModelPublisher({
-          edgeUrl,
-          edgeAdminToken: secrets.edgeAdminToken,
-          signingKey: { secret: secrets.modelSigningKey },
-          vectorStore: { url: vectors.url, token: secrets.vectorToken },
-        }),
-      }),
+      training: pipelineTraining(backendConfig),
     };
     let backend: Awaited<ReturnType<typeof startBackend>> | null = await startBackend(backendConfig, backendOptions);
     opts.log("backend", `listening on ${backend.url} (${opts.databaseUrl ? "Postgres at DATABASE_URL" : "embedded PGlite"})`);
