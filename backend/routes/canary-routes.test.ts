@@ -11,10 +11,16 @@ import { mulberry32 } from "../../models/prng.js";
 import { createBackendApp } from "../app.js";
 import type { AppEnv } from "../http/app-env.js";
 import { silentLogger } from "../logger.js";
-import { insertCandidate, markPublished, promote, rollbackPlan } from "../registry/model-registry.js";
+import { insertCandidate, promote, rollbackPlan } from "../registry/model-registry.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
 import { recordingExperimentPublisher, type RecordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
-import { metricsRows, recordingPublisher, scriptedTrainer, type RecordingPublisher } from "../test-support/training-stand-ins.js";
+import {
+  metricsRows,
+  recordingPublisher,
+  scriptedTrainer,
+  type RecordingPublisher,
+  publishedVersion as publishVersion,
+} from "../test-support/training-stand-ins.js";
 import { createTrainingRunner } from "../training-jobs/job-runner.js";
 import { createWebhook, listDeliveries } from "../webhooks/webhook-store.js";
 
@@ -57,24 +63,7 @@ const admin = () => bearer(h.keys.admin);
 const post = (path: string, body: unknown = {}) => app.request(path, jsonRequest("POST", body, admin()));
 const get = async (path: string) => json(await app.request(path, { headers: admin() }));
 
-async function publishedVersion(version: string): Promise<void> {
-  await insertCandidate(
-    h.database.db,
-    {
-      version,
-      modelType: "pipeline",
-      params: {},
-      dataWindow: { from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", interactions: 1, users: 1, items: 1 },
-      metrics: metricsRows("ials", 0.3, 0.2),
-      baselineMetrics: metricsRows("popularity", 0.1, 0.1),
-      artifacts: [{ name: "items.json", role: "items", sha256: "a".repeat(64), bytes: 10 }],
-      parentVersion: null,
-      trainingId: null,
-    },
-    "test",
-  );
-  await markPublished(h.database.db, version, "b".repeat(64), "test");
-}
+const publishedVersion = (version: string) => publishVersion(h.database.db, version);
 
 const champion = async (): Promise<string | null> => (await get(MODELS)).champion;
 const model = (version: string) => get(`${MODELS}/${version}`);

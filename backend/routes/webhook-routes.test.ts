@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackendApp } from "../app.js";
 import type { AppEnv } from "../http/app-env.js";
 import { silentLogger } from "../logger.js";
-import { insertCandidate, markPublished } from "../registry/model-registry.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
-import { metricsRows, recordingPublisher, scriptedTrainer } from "../test-support/training-stand-ins.js";
+import { recordingPublisher, scriptedTrainer, publishedVersion as publishVersion } from "../test-support/training-stand-ins.js";
 import { createTrainingRunner } from "../training-jobs/job-runner.js";
 import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks/webhook-dispatcher.js";
 import { verifySignature } from "../webhooks/webhook-signature.js";
@@ -91,24 +90,7 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
   }
 }
 
-async function publishedVersion(version: string): Promise<void> {
-  await insertCandidate(
-    h.database.db,
-    {
-      version,
-      modelType: "pipeline",
-      params: {},
-      dataWindow: { from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", interactions: 1, users: 1, items: 1 },
-      metrics: metricsRows("ials", 0.3, 0.2),
-      baselineMetrics: metricsRows("popularity", 0.1, 0.1),
-      artifacts: [{ name: "items.json", role: "items", sha256: "a".repeat(64), bytes: 10 }],
-      parentVersion: null,
-      trainingId: null,
-    },
-    "test",
-  );
-  await markPublished(h.database.db, version, "b".repeat(64), "test");
-}
+const publishedVersion = (version: string) => publishVersion(h.database.db, version);
 
 async function subscribe(url: string, events: string[]): Promise<{ id: string; secret: string }> {
   const res = await post(HOOKS, { url, events, description: "test receiver" });

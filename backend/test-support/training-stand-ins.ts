@@ -6,6 +6,8 @@
 import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { sha256OfBytes } from "../../models/hash.js";
 import type { Manifest } from "../../models/model-manifest.js";
+import type { Db } from "../db/client.js";
+import { insertCandidate, markPublished } from "../registry/model-registry.js";
 import type { MetricsRowLike, ModelPublisher, TrainedCandidate, Trainer, TrainingRequest } from "../training-jobs/types.js";
 
 export interface CandidatePlan {
@@ -124,4 +126,24 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** A version in the registry as a training job leaves it: a candidate with passing metrics, published to the edge. */
+export async function publishedVersion(db: Db, version: string): Promise<void> {
+  await insertCandidate(
+    db,
+    {
+      version,
+      modelType: "pipeline",
+      params: {},
+      dataWindow: { from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", interactions: 1, users: 1, items: 1 },
+      metrics: metricsRows("ials", 0.3, 0.2),
+      baselineMetrics: metricsRows("popularity", 0.1, 0.1),
+      artifacts: [{ name: "items.json", role: "items", sha256: "a".repeat(64), bytes: 10 }],
+      parentVersion: null,
+      trainingId: null,
+    },
+    "test",
+  );
+  await markPublished(db, version, "b".repeat(64), "test");
 }
