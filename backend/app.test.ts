@@ -236,6 +236,7 @@ describe("documentation", () => {
       "/api/v1/audit",
       "/api/v1/catalog/items",
       "/api/v1/catalog/items/{itemId}",
+      "/api/v1/data-quality",
       "/api/v1/interactions/import",
       "/api/v1/interactions/stats",
       "/api/v1/keys",

@@ -44,6 +44,8 @@ import { opsRoutes } from "./routes/ops-routes.js";
 import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
 import { webhookRoutes } from "./routes/webhook-routes.js";
+import { dataQualityRoutes } from "./routes/data-quality-routes.js";
+import { DEFAULT_THRESHOLDS, type DataQualityThresholds } from "./data-quality/data-quality.js";
 import type { TrainingRunner } from "./training-jobs/job-runner.js";
 import type { ModelPublisher } from "./training-jobs/types.js";
 import { shadowRoutes } from "./routes/shadow-routes.js";
@@ -77,6 +79,8 @@ export interface BackendDeps {
   experiments?: { publisher: ExperimentSetPublisher; attributionWindowHours: number };
   /** The shadow rollout API is mounted with the training API when a shadow publisher is given. */
   shadows?: { publisher: ShadowPublisher };
+  /** Thresholds of GET /api/v1/data-quality; the defaults when absent. */
+  dataQuality?: DataQualityThresholds;
   /** Told after every successful admin write, so what it queued is sent at once rather than at its next poll. */
   webhooks?: { kick(): void };
 }
@@ -108,6 +112,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", internalRoutes({ db, backendToken: deps.config.backendToken, metrics, userIdHashKey }));
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));
   app.route("/", auditRoutes({ db, requireScope }));
+  app.route("/", dataQualityRoutes({ db, requireScope, thresholds: deps.dataQuality ?? DEFAULT_THRESHOLDS }));
   app.route("/", webhookRoutes({ db, requireScope, isProduction: deps.config.isProduction, ...(kick ? { kick } : {}) }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));

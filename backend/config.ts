@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { DEVELOPMENT_SIGNING_SECRET } from "../models/manifest-signature.js";
 import { resolveUserIdHashKey } from "../models/user-hash.js";
+import type { DataQualityThresholds } from "./data-quality/data-quality.js";
 import { resolveDatabaseTarget } from "./db/database-target.js";
 
 export interface BackendConfig {
@@ -53,6 +54,10 @@ export interface BackendConfig {
   attributionWindowHours: number;
   /** CANARY_CHECK_MINUTES: how often running canaries are evaluated (promoted / rolled back); 0 disables the timer. */
   canaryCheckMinutes: number;
+  /** DATA_QUALITY_CHECK_MINUTES: how often the data-quality checks run into /metrics and webhooks; 0 disables the timer. */
+  dataQualityCheckMinutes: number;
+  /** DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE, DATA_QUALITY_MAX_NEW_USER_SHARE (1 disables), DATA_QUALITY_MIN_EVENTS_PER_HOUR (0 disables). */
+  dataQuality: DataQualityThresholds;
   /** WEBHOOK_RETRY_BASE_SECONDS: the wait before a failed webhook delivery's first retry; each further retry doubles it (at most an hour). */
   webhookRetryBaseSeconds: number;
   /** WEBHOOK_MAX_ATTEMPTS: attempts before a delivery is marked failed (it can still be sent again by hand). */
@@ -110,6 +115,26 @@ const EnvSchema = z.object({
     .min(0, "must be a number of minutes (0 disables the canary checks)")
     .max(1440, "must be at most 1440 minutes (a day)")
     .default(10),
+  DATA_QUALITY_CHECK_MINUTES: z.coerce
+    .number({ message: "must be a number of minutes (0 disables the checks' timer)" })
+    .min(0, "must be a number of minutes (0 disables the checks' timer)")
+    .max(1440, "must be at most 1440 minutes (a day)")
+    .default(5),
+  DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE: z.coerce
+    .number({ message: "must be a share between 0 and 1" })
+    .min(0, "must be a share between 0 and 1")
+    .max(1, "must be a share between 0 and 1")
+    .default(0.1),
+  DATA_QUALITY_MAX_NEW_USER_SHARE: z.coerce
+    .number({ message: "must be a share between 0 and 1" })
+    .min(0, "must be a share between 0 and 1")
+    .max(1, "must be a share between 0 and 1")
+    .default(1),
+  DATA_QUALITY_MIN_EVENTS_PER_HOUR: z.coerce
+    .number({ message: "must be a whole number of events (0 disables)" })
+    .int("must be a whole number of events (0 disables)")
+    .min(0, "must be a whole number of events (0 disables)")
+    .default(0),
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce
     .number({ message: "must be a number of seconds, e.g. 30" })
     .gt(0, "must be more than 0 seconds")
@@ -169,6 +194,12 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     trainOnStart: e.TRAIN_ON_START,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     canaryCheckMinutes: e.CANARY_CHECK_MINUTES,
+    dataQualityCheckMinutes: e.DATA_QUALITY_CHECK_MINUTES,
+    dataQuality: {
+      maxUnknownItemShare: e.DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE,
+      maxNewUserShare: e.DATA_QUALITY_MAX_NEW_USER_SHARE,
+      minEvents: e.DATA_QUALITY_MIN_EVENTS_PER_HOUR,
+    },
     webhookRetryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
   };

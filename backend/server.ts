@@ -38,6 +38,7 @@ import { createTrainingScheduler, type TrainingScheduler } from "./training-jobs
 import type { ModelPublisher, Trainer } from "./training-jobs/types.js";
 import { createWebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 import { pipelineTraining } from "./training-jobs/pipeline-training.js";
+import { createDataQualityMonitor } from "./data-quality/data-quality-monitor.js";
 
 export interface RunningBackend {
   url: string;
@@ -131,6 +132,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
     catalogSync,
     keyPublisher,
     webhooks,
+    dataQuality: config.dataQuality,
     ...(training ? { training: { runner: training.runner, publisher: training.publisher } } : {}),
     experiments: { publisher: experimentPublisher, attributionWindowHours: config.attributionWindowHours },
     shadows: { publisher: options.shadowPublisher ?? createEdgeShadowPublisher({ edgeUrl: config.edgeUrl, edgeAdminToken: config.edgeAdminToken }) },
@@ -141,6 +143,14 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
   if (training) await startTraining(training, server);
   const canaries = training ? startCanaryChecks(config, database, experimentPublisher, training.publisher, logger) : null;
   webhooks.start();
+  const dataQuality = createDataQualityMonitor({
+    db: database.db,
+    thresholds: config.dataQuality,
+    metrics,
+    intervalMinutes: config.dataQualityCheckMinutes,
+    logger,
+  });
+  dataQuality.start();
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   logger.info("backend listening", { url, environment: config.environment });
 
@@ -165,6 +175,7 @@ async function serve(config: BackendConfig, options: StartBackendOptions, databa
       keyPublisher.stop();
       catalogSync.stop();
       canaries?.stop();
+      dataQuality.stop();
       await webhooks.stop();
       training?.scheduler.stop();
       await training?.runner.stop();

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventType, ServedList } from "../../models/events.js";
+import type { DataQualityReport } from "../data-quality/data-quality.js";
 
 export interface BackendMetrics {
   readonly registry: Registry;
@@ -15,6 +16,8 @@ export interface BackendMetrics {
   recordFeatureStoreSync(outcome: "synced" | "failed", items: number): void;
   /** Lists the edge served, as their logs arrive (each once: redelivered logs are not passed again). */
   recordServed(lists: readonly ServedList[]): void;
+  /** The latest data-quality check (data-quality/data-quality-monitor.ts). */
+  setDataQuality(report: DataQualityReport): void;
   /** One webhook delivery attempt and what came of it. */
   countWebhookAttempt(event: string, outcome: "delivered" | "retry" | "failed"): void;
   /** Where the catalog-size gauge reads from at scrape time. */
@@ -106,6 +109,24 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     labelNames: ["event", "outcome"] as const,
     registers: [registry],
   });
+  const dqEvents = new Gauge({
+    name: `${PREFIX}data_quality_events`,
+    help: "Events stored with a timestamp in the last hour, by type (as of the latest data-quality check)",
+    labelNames: ["type"] as const,
+    registers: [registry],
+  });
+  const dqShare = new Gauge({
+    name: `${PREFIX}data_quality_share`,
+    help: "Shares of the last hour's events: unknown_items (not in the catalog), new_users (users first seen in the hour)",
+    labelNames: ["measure"] as const,
+    registers: [registry],
+  });
+  const dqAlert = new Gauge({
+    name: `${PREFIX}data_quality_alert`,
+    help: "1 while a data-quality check is past its threshold (unknown_items, new_users, low_volume)",
+    labelNames: ["check"] as const,
+    registers: [registry],
+  });
   let countCatalogItems: (() => Promise<number>) | null = null;
   new Gauge({
     name: `${PREFIX}catalog_items`,
@@ -145,6 +166,14 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
         for (const stage of new Set(l.degraded)) servedDegraded.inc({ stage });
         for (const [source, n] of Object.entries(l.sources ?? {})) servedItems.inc({ source }, n);
       }
+    },
+    setDataQuality(r) {
+      dqEvents.reset();
+      for (const [type, n] of Object.entries(r.by_type)) dqEvents.set({ type }, n);
+      if (r.unknown_item_share !== null) dqShare.set({ measure: "unknown_items" }, r.unknown_item_share);
+      if (r.new_user_share !== null) dqShare.set({ measure: "new_users" }, r.new_user_share);
+      const on = new Set(r.alerts.map((a) => a.check));
+      for (const check of ["unknown_items", "new_users", "low_volume"] as const) dqAlert.set({ check }, on.has(check) ? 1 : 0);
     },
     countWebhookAttempt(event, outcome) {
       webhookAttempts.inc({ event, outcome });

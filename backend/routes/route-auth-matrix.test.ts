@@ -47,6 +47,7 @@ const POLICY: Record<string, Scope> = {
   "POST /api/v1/recs/experiments/{id}/start": "experiments:write",
   "POST /api/v1/recs/experiments/{id}/stop": "experiments:write",
   "GET /api/v1/recs/experiments/{id}/results": "experiments:write",
+  "GET /api/v1/data-quality": "admin",
   "POST /api/v1/webhooks": "admin",
   "GET /api/v1/webhooks": "admin",
   "GET /api/v1/webhooks/{id}": "admin",

@@ -9,7 +9,7 @@ import { arrayContains } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { webhookDeliveries, webhooks } from "../db/schema.js";
 
-export const WEBHOOK_EVENTS = ["model.trained", "model.promoted", "model.rolled_back", "canary.decided", "experiment.stopped"] as const;
+export const WEBHOOK_EVENTS = ["model.trained", "model.promoted", "model.rolled_back", "canary.decided", "experiment.stopped", "data_quality.alert"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 /** Sent only by the ping route, to the one subscription it names. */
 export const PING_EVENT = "webhook.ping";

@@ -1,0 +1,114 @@
+/**
+ * Data-quality checks over the last hours of stored events, the ones an ML platform
+ * runs before trusting its features: event volume by type, the share of events naming
+ * items the catalog does not hold (a client sending wrong ids, or a catalog sync that
+ * stopped), and the share from users first seen in the window (a client that lost its
+ * user ids sends every event as a new user). Thresholds turn the figures into alerts.
+ * The window is by event time, which the interactions' index covers.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { resultRows } from "../db/result-rows.js";
+
+export interface DataQualityThresholds {
+  /** Alert above this share of events for items not in the catalog. */
+  maxUnknownItemShare: number;
+  /** Alert above this share of events from users first seen in the window; 1 disables. */
+  maxNewUserShare: number;
+  /** Alert below this many events in the window; 0 disables. */
+  minEvents: number;
+}
+
+export const DEFAULT_THRESHOLDS: DataQualityThresholds = { maxUnknownItemShare: 0.1, maxNewUserShare: 1, minEvents: 0 };
+/** Shares of fewer events than this say little; their checks wait for more. */
+export const MIN_EVENTS_FOR_SHARES = 20;
+
+export type CheckName = "unknown_items" | "new_users" | "low_volume";
+
+export interface Alert {
+  check: CheckName;
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+export interface WindowStats {
+  from: Date;
+  to: Date;
+  byType: Record<string, number>;
+  events: number;
+  unknownItemEvents: number;
+  newUserEvents: number;
+}
+
+export interface DataQualityReport {
+  from: string;
+  to: string;
+  events: number;
+  by_type: Record<string, number>;
+  unknown_item_share: number | null;
+  new_user_share: number | null;
+  alerts: Alert[];
+}
+
+export async function windowStats(db: Db, hours: number, now = new Date()): Promise<WindowStats> {
+  const from = new Date(now.getTime() - hours * 3_600_000);
+  const rows = resultRows<{ type: string; n: number | string; unknown_items: number | string; new_users: number | string }>(
+    await db.execute(sql`
+      SELECT i.type,
+             count(*) AS n,
+             count(*) FILTER (WHERE it.item_id IS NULL) AS unknown_items,
+             count(*) FILTER (WHERE u.first_seen_at >= ${from.toISOString()}::timestamptz) AS new_users
+      FROM interactions i
+      LEFT JOIN items it ON it.item_id = i.item_id
+      LEFT JOIN users u ON u.user_id = i.user_id
+      WHERE i.ts >= ${from.toISOString()}::timestamptz AND i.ts < ${now.toISOString()}::timestamptz
+      GROUP BY i.type`),
+  );
+  const byType = Object.fromEntries(rows.map((r) => [r.type, Number(r.n)]));
+  const sum = (f: (r: (typeof rows)[number]) => number | string) => rows.reduce((s, r) => s + Number(f(r)), 0);
+  return { from, to: now, byType, events: sum((r) => r.n), unknownItemEvents: sum((r) => r.unknown_items), newUserEvents: sum((r) => r.new_users) };
+}
+
+export function alertsFor(s: WindowStats, t: DataQualityThresholds): Alert[] {
+  const alerts: Alert[] = [];
+  if (t.minEvents > 0 && s.events < t.minEvents) {
+    alerts.push({ check: "low_volume", value: s.events, threshold: t.minEvents, message: `${s.events} events in the window, fewer than ${t.minEvents}` });
+  }
+  if (s.events < MIN_EVENTS_FOR_SHARES) return alerts;
+  const unknown = s.unknownItemEvents / s.events;
+  if (unknown > t.maxUnknownItemShare) {
+    alerts.push({
+      check: "unknown_items",
+      value: unknown,
+      threshold: t.maxUnknownItemShare,
+      message: `${percent(unknown)} of events name items the catalog does not hold (threshold ${percent(t.maxUnknownItemShare)})`,
+    });
+  }
+  const fresh = s.newUserEvents / s.events;
+  if (t.maxNewUserShare < 1 && fresh > t.maxNewUserShare) {
+    alerts.push({
+      check: "new_users",
+      value: fresh,
+      threshold: t.maxNewUserShare,
+      message: `${percent(fresh)} of events come from users first seen in the window (threshold ${percent(t.maxNewUserShare)})`,
+    });
+  }
+  return alerts;
+}
+
+export function report(s: WindowStats, t: DataQualityThresholds): DataQualityReport {
+  return {
+    from: s.from.toISOString(),
+    to: s.to.toISOString(),
+    events: s.events,
+    by_type: s.byType,
+    unknown_item_share: s.events === 0 ? null : s.unknownItemEvents / s.events,
+    new_user_share: s.events === 0 ? null : s.newUserEvents / s.events,
+    alerts: alertsFor(s, t),
+  };
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
