@@ -8,7 +8,7 @@
 import { Worker } from "node:worker_threads";
 import type { RedisGateway, RedisGatewayOptions } from "./gateway.js";
 
-const BOOT = new URL("../training/thread-boot.mjs", import.meta.url);
+const BOOT = new URL("../thread-boot.mjs", import.meta.url);
 const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./gateway-thread.ts" : "./gateway-thread.js", import.meta.url);
 
 type Reply = { kind: "ready"; url: string; port: number } | { kind: "failed"; error: string; code?: string } | { kind: "closed" };

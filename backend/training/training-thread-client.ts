@@ -13,7 +13,7 @@ export type ThreadMessage =
   | { kind: "done"; candidate: TrainedCandidate }
   | { kind: "failed"; error: string };
 
-const BOOT = new URL("./thread-boot.mjs", import.meta.url);
+const BOOT = new URL("../thread-boot.mjs", import.meta.url);
 const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./training-thread.ts" : "./training-thread.js", import.meta.url);
 
 export function buildInThread(job: CandidateJob, progress: (fraction: number, message: string) => void, signal: AbortSignal): Promise<TrainedCandidate> {

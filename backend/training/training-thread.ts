@@ -1,7 +1,7 @@
 /**
  * The training thread: builds one candidate (train-candidate.ts buildCandidate) from the
  * job in workerData and posts progress, then the candidate with its byte buffers
- * transferred, or the error. Started by training-thread-client.ts through thread-boot.mjs.
+ * transferred, or the error. Started by training-thread-client.ts through ../thread-boot.mjs.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { describeError } from "../describe-error.js";
