@@ -100,9 +100,13 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.use("*", requestId(), requestLog(logger, metrics, userIdHashKey), corsAllowList(deps.config.corsOrigins), auditTrail(recorder));
   // The history import streams NDJSON or CSV of any length; every other write is capped JSON.
   app.use("*", except(IMPORT_PATH, limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), requireJsonBody()));
+  // A write may have queued webhook deliveries (ping, redeliver, promotion…): send them now, not at the next poll.
   const hooks = deps.webhooks;
-  const kick = hooks ? () => hooks.kick() : undefined;
-  if (kick) app.use("/api/*", kickAfterWrites(kick));
+  if (hooks)
+    app.use(
+      "/api/*",
+      kickAfterWrites(() => hooks.kick()),
+    );
 
   app.route("/", opsRoutes({ metrics, checks: { postgres: () => deps.database.ping(), redis: () => deps.featureStore.ping() } }));
   app.route("/", catalogRoutes({ db, catalogSync, requireScope }));
@@ -113,7 +117,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));
   app.route("/", auditRoutes({ db, requireScope }));
   app.route("/", dataQualityRoutes({ db, requireScope, thresholds: deps.dataQuality ?? DEFAULT_THRESHOLDS }));
-  app.route("/", webhookRoutes({ db, requireScope, isProduction: deps.config.isProduction, ...(kick ? { kick } : {}) }));
+  app.route("/", webhookRoutes({ db, requireScope, isProduction: deps.config.isProduction }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));
   if (deps.training && deps.shadows) {

@@ -32,8 +32,6 @@ export interface WebhookRouteDeps {
   db: Db;
   requireScope: RequireScope;
   isProduction: boolean;
-  /** Asks the dispatcher to send what was just queued; absent, its next poll does. */
-  kick?: () => void;
 }
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -157,7 +155,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): OpenAPIHono<AppEnv> {
       await existing(id);
       const row = await queuePing(deps.db, id);
       await audit(c, "webhook.ping", id, { delivery_id: row.id });
-      deps.kick?.();
       return c.json(toDeliveryJson(row), 202);
     },
   );
@@ -179,7 +176,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): OpenAPIHono<AppEnv> {
       const row = await redeliver(deps.db, id, delivery);
       if (!row) throw new ApiError(404, "not_found", `no delivery ${delivery} of webhook "${id}"`, "delivery");
       await audit(c, "webhook.redeliver", id, { delivery_id: delivery, event_id: row.eventId });
-      deps.kick?.();
       return c.json(toDeliveryJson(row), 202);
     },
   );

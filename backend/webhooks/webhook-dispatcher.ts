@@ -41,19 +41,18 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
 }
 
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
-  const o = { ...WEBHOOK_DEFAULTS, ...definedOnly(options) };
-  const db = options.db;
-  const logger = options.logger ?? silentLogger;
+  const { db, logger = silentLogger, pollMs = WEBHOOK_DEFAULTS.pollMs, timeoutMs = WEBHOOK_DEFAULTS.timeoutMs } = options;
+  const { retryBaseMs = WEBHOOK_DEFAULTS.retryBaseMs, maxRetryMs = WEBHOOK_DEFAULTS.maxRetryMs, maxAttempts = WEBHOOK_DEFAULTS.maxAttempts } = options;
   let timer: ReturnType<typeof setInterval> | null = null;
   let running: Promise<number> | null = null;
   let again = false;
 
   const attempt = async (d: DueDelivery): Promise<void> => {
-    const outcome = await send(d, o.timeoutMs);
+    const outcome = await send(d, timeoutMs);
     const attemptNo = d.attempts + 1;
     const final: AttemptOutcome = outcome.delivered
       ? outcome
-      : { ...outcome, retryAt: attemptNo >= o.maxAttempts ? null : new Date(Date.now() + retryDelayMs(attemptNo, o.retryBaseMs, o.maxRetryMs)) };
+      : { ...outcome, retryAt: attemptNo >= maxAttempts ? null : new Date(Date.now() + retryDelayMs(attemptNo, retryBaseMs, maxRetryMs)) };
     await recordAttempt(db, d.id, final);
     const label = final.delivered ? "delivered" : final.retryAt ? "retry" : "failed";
     options.onAttempt?.(d.eventType, label);
@@ -66,7 +65,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     let made = 0;
     for (;;) {
       // Leased for longer than one attempt can take, so a slow receiver is not sent to twice.
-      const due = await claimDue(db, CLAIM_BATCH, o.timeoutMs * 3);
+      const due = await claimDue(db, CLAIM_BATCH, timeoutMs * 3);
       await Promise.all(due.map(attempt));
       made += due.length;
       if (due.length < CLAIM_BATCH) return made;
@@ -96,7 +95,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   return {
     start() {
       if (timer !== null) return;
-      timer = setInterval(() => void tick(), o.pollMs);
+      timer = setInterval(() => void tick(), pollMs);
       timer.unref();
     },
     tick,
@@ -138,8 +137,4 @@ async function send(
   } catch (error) {
     return { delivered: false, statusCode: null, error: describeError(error) };
   }
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
