@@ -45,6 +45,7 @@ import { trainingRoutes } from "./routes/training-routes.js";
 import { userRoutes } from "./routes/user-routes.js";
 import { webhookRoutes } from "./routes/webhook-routes.js";
 import { dataQualityRoutes } from "./routes/data-quality-routes.js";
+import { liveRoutes } from "./routes/live-routes.js";
 import { DEFAULT_THRESHOLDS, type DataQualityThresholds } from "./data-quality/data-quality.js";
 import type { TrainingRunner } from "./training-jobs/job-runner.js";
 import type { ModelPublisher } from "./training-jobs/types.js";
@@ -117,6 +118,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
   app.route("/", keyRoutes({ db, requireScope, verifier, publisher: deps.keyPublisher ?? unconfiguredKeyPublisher, environment: keyEnvironment(deps.config) }));
   app.route("/", auditRoutes({ db, requireScope }));
   app.route("/", dataQualityRoutes({ db, requireScope, thresholds: deps.dataQuality ?? DEFAULT_THRESHOLDS }));
+  app.route("/", liveRoutes({ live: metrics.live, requireScope }));
   app.route("/", webhookRoutes({ db, requireScope, isProduction: deps.config.isProduction }));
   // Before the training routes, whose /models/{version} would take /models/canaries.
   if (deps.training && deps.experiments) app.route("/", canaryRoutes({ db, ...canaryDeps(deps.training, deps.experiments), requireScope }));

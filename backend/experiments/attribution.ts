@@ -65,13 +65,23 @@ const CountRow = z.object({
   conversions_x_impressions: z.coerce.number(),
 });
 
-export async function attributedCounts(db: Queryable, experimentId: string, windowHours = DEFAULT_ATTRIBUTION_WINDOW_HOURS): Promise<VariantCounts[]> {
+/**
+ * `servedBefore`: count only the lists served before that instant (with all they earned
+ * so far), for the cumulative timeline; every list when absent.
+ */
+export async function attributedCounts(
+  db: Queryable,
+  experimentId: string,
+  windowHours = DEFAULT_ATTRIBUTION_WINDOW_HOURS,
+  servedBefore?: Date,
+): Promise<VariantCounts[]> {
   if (!(windowHours > 0)) throw new RangeError(`the attribution window must be positive, got ${windowHours} hours`);
+  const cutoff = servedBefore ? sql`and ts < ${servedBefore.toISOString()}::timestamptz` : sql``;
   const result = await db.execute(sql`
     with lists as (
       select request_id, user_id, variant, items, ts
       from served_lists
-      where experiment_id = ${experimentId} and variant is not null
+      where experiment_id = ${experimentId} and variant is not null ${cutoff}
     ),
     outcomes as (
       select f.request_id, f.item_id, f.type as outcome

@@ -300,3 +300,56 @@ describe("attribution", () => {
     await expect(attributedCounts(h.database.db, exp, 0)).rejects.toThrow(/must be positive/);
   });
 });
+
+describe("the results timeline", () => {
+  const timeline = async (id: string, query = "") => h.request(`${BASE}/${id}/timeline${query}`, { headers: bearer(h.keys.admin) });
+
+  it("is empty before the start, and 404 for an unknown experiment", async () => {
+    const id = await createExperiment("Timeline draft");
+    expect(await json(await timeline(id))).toEqual({ experiment_id: id, points: [] });
+    expect((await timeline("no-such-experiment-000000")).status).toBe(404);
+    const bad = await timeline(id, "?points=1");
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.field).toBe("points");
+  });
+
+  it("counts the lists served before each instant, and ends at the readout's rates", async () => {
+    const id = await createExperiment("Timeline");
+    const users = 1000;
+    await plant(id, users, { A: 0.1, B: 0.15 }, 11);
+    // Lists were served from T0 to T0 + 999 s + 1 h; the experiment ran from T0 to just after the last.
+    const start = new Date(T0);
+    const stop = new Date(T0 + (users - 1) * 1000 + HOUR);
+    await h.database.db.update(experiments).set({ status: "stopped", startedAt: start, stoppedAt: stop }).where(eq(experiments.id, id));
+
+    const body = await json(await timeline(id, "?points=4"));
+    expect(body.points).toHaveLength(4);
+    const rows = await h.database.db.select({ ts: servedLists.ts, variant: servedLists.variant }).from(servedLists).where(eq(servedLists.experimentId, id));
+    for (const point of body.points) {
+      const at = Date.parse(point.at);
+      for (const v of point.variants) {
+        const expected = rows.filter((r) => r.variant === v.variant && r.ts.getTime() < at).length;
+        expect(v.lists, `${v.variant} at ${point.at}`).toBe(expected);
+        expect(v.ctr.lower).toBeLessThanOrEqual(v.ctr.rate);
+        expect(v.ctr.upper).toBeGreaterThanOrEqual(v.ctr.rate);
+      }
+    }
+    // The first quarter holds only first lists of early users; the bands narrow as lists accrue.
+    const widthOf = (p: { variants: Array<{ ctr: { lower: number; upper: number } }> }) => p.variants[0]!.ctr.upper - p.variants[0]!.ctr.lower;
+    expect(widthOf(body.points[0])).toBeGreaterThan(widthOf(body.points[3]));
+
+    const r = await results(id);
+    const last = body.points[3];
+    for (const [i, v] of r.variants.entries()) {
+      expect(last.variants[i]).toEqual({
+        variant: v.variant,
+        lists: v.lists,
+        impressions: v.impressions,
+        clicks: v.clicks,
+        conversions: v.conversions,
+        ctr: v.ctr,
+        conversion_rate: v.conversion_rate,
+      });
+    }
+  }, 30_000);
+});

@@ -70,7 +70,7 @@ export async function experimentResults(db: Db, id: string, options: ResultsOpti
   });
 }
 
-function byConfiguredVariant(config: Experiment, counts: readonly VariantCounts[]): { variants: VariantResult[]; unknownVariants: VariantCounts[] } {
+export function byConfiguredVariant(config: Experiment, counts: readonly VariantCounts[]): { variants: VariantResult[]; unknownVariants: VariantCounts[] } {
   const byKey = new Map(counts.map((c) => [c.variant, c]));
   const variants = config.variants.map((v) => ({
     ...(byKey.get(v.key) ?? { variant: v.key, users: 0, lists: 0, impressions: 0, clicks: 0, addToCarts: 0, conversions: 0, moments: NO_MOMENTS }),
@@ -88,7 +88,7 @@ function configuredOnly(config: Experiment, metrics: readonly VariantGuardrailMe
 
 const NO_MOMENTS: VariantCounts["moments"] = { impressionsSq: 0, clicksSq: 0, clicksXImpressions: 0, conversionsSq: 0, conversionsXImpressions: 0 };
 
-function tallyOf(v: VariantResult): VariantTally {
+export function tallyOf(v: VariantResult): VariantTally {
   return {
     variant: v.variant,
     weight: v.weight,

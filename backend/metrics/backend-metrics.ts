@@ -5,9 +5,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventType, ServedList } from "../../models/events.js";
 import type { DataQualityReport } from "../data-quality/data-quality.js";
+import { createLiveRates, type LiveRates } from "./live-rates.js";
 
 export interface BackendMetrics {
   readonly registry: Registry;
+  /** The last minutes of the same figures, per second, for the dashboard's live panel. */
+  readonly live: LiveRates;
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** Only newly stored events count; lag is measured from the event's own timestamp. */
   recordIngested(events: ReadonlyArray<{ type: EventType; ts: number }>, duplicates: number, nowMs: number): void;
@@ -139,8 +142,11 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
     },
   });
 
+  const live = createLiveRates();
+
   return {
     registry,
+    live,
     observeHttp(method, route, status, seconds) {
       httpRequests.inc({ route, method, status: String(status) });
       httpDuration.observe({ route, method }, seconds);
@@ -151,6 +157,7 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
         ingestLag.observe(Math.max(0, (nowMs - e.ts) / 1000));
       }
       if (duplicateCount > 0) duplicates.inc(duplicateCount);
+      if (events.length > 0) live.ingested(events.length, nowMs);
     },
     recordImported(stored, duplicateCount) {
       imported.inc({ outcome: "stored" }, stored);
@@ -165,6 +172,7 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
         if (l.latency_ms !== undefined) servedLatency.observe({ model_version: l.model_version }, l.latency_ms / 1000);
         for (const stage of new Set(l.degraded)) servedDegraded.inc({ stage });
         for (const [source, n] of Object.entries(l.sources ?? {})) servedItems.inc({ source }, n);
+        live.served({ latencyMs: l.latency_ms, degraded: l.degraded });
       }
     },
     setDataQuality(r) {

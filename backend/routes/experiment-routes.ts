@@ -15,6 +15,7 @@ import { createExperiment, ExperimentError, startExperiment, stopExperiment, upd
 import type { ExperimentSetPublisher } from "../experiments/experiment-publisher.js";
 import { getExperiment, listExperimentEvents, listExperiments } from "../experiments/experiment-store.js";
 import { experimentResults } from "../experiments/results.js";
+import { resultsTimeline } from "../experiments/results-timeline.js";
 import { ApiError, errorResponses, type ErrorBody } from "../http/api-error.js";
 import type { AppEnv } from "../http/app-env.js";
 import { BEARER_SECURITY, openApiApp } from "../http/openapi-app.js";
@@ -30,7 +31,9 @@ import {
   ExperimentParamsSchema,
   ExperimentResultsSchema,
   ExperimentStartedSchema,
+  ExperimentTimelineSchema,
   ExperimentUpdateSchema,
+  TimelineQuerySchema,
   toExperimentEventJson,
   toExperimentJson,
   toPlacementJson,
@@ -265,6 +268,25 @@ export function experimentRoutes(deps: ExperimentRouteDeps): OpenAPIHono<AppEnv>
       const results = await experimentResults(deps.db, id, { attributionWindowHours: deps.attributionWindowHours });
       if (!results) throw notFound(id);
       return c.json(toResultsJson(results), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: `${BASE}/{id}/timeline`,
+      summary: "Cumulative CTR and conversion rate per variant over time, with intervals (the dashboard's chart)",
+      tags: TAGS,
+      security: BEARER_SECURITY,
+      middleware: [deps.requireScope("experiments:write")] as const,
+      request: { params: ExperimentParamsSchema, query: TimelineQuerySchema },
+      responses: { 200: { description: "The timeline", content: json(ExperimentTimelineSchema) }, ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const timeline = await resultsTimeline(deps.db, id, { attributionWindowHours: deps.attributionWindowHours, points: c.req.valid("query").points });
+      if (!timeline) throw notFound(id);
+      return c.json({ experiment_id: id, points: timeline.points }, 200);
     },
   );
 

@@ -6,6 +6,7 @@ import type { ExperimentEventRow, ExperimentRow } from "../db/schema.js";
 import type { Placement } from "../experiments/experiment-lifecycle.js";
 import { designEffects, type ExperimentResults } from "../experiments/results.js";
 import { limitParam } from "../http/query-params.js";
+import { wholeNumberParam } from "../../models/whole-number-param.js";
 
 // The shared model's field schemas, so the API accepts exactly what the edge can run.
 // (No .openapi() on them: see catalog-schemas.ts; the objects below carry the docs.)
@@ -206,6 +207,40 @@ export const ExperimentResultsSchema = z
     computed_at: isoTime(),
   })
   .openapi("ExperimentResults");
+
+// ---- timeline ----
+
+export const TimelineQuerySchema = z.object({
+  points: wholeNumberParam(2, 48, "must be a whole number between 2 and 48")
+    .default(12)
+    .openapi({ description: "Evenly spaced instants from the start to now (or the stop)" }),
+});
+
+export const ExperimentTimelineSchema = z
+  .object({
+    experiment_id: z.string(),
+    points: z.array(
+      z.object({
+        at: isoTime(),
+        variants: z.array(
+          z.object({
+            variant: z.string(),
+            lists: z.number().int(),
+            impressions: z.number().int(),
+            clicks: z.number().int(),
+            conversions: z.number().int(),
+            ctr: RateSchema,
+            conversion_rate: RateSchema,
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("ExperimentTimeline", {
+    description:
+      "Cumulative rates: each point covers the lists served before `at`, with what they have earned so far, and 95 % Wilson " +
+      "intervals (design effect included) as in the results. The last point equals the results' rates. Empty before the start.",
+  });
 
 // ---- row → JSON ----
 

@@ -165,7 +165,8 @@ function countsOf(t: VariantTally, metric: Metric): BinomialCounts {
   return { successes: successes / deff, trials: t.impressions / deff };
 }
 
-function summarize(t: VariantTally, confidence: number): VariantSummary {
+/** A variant's rates with their Wilson intervals (after the design effect), as the verdict reports them. */
+export function summarize(t: VariantTally, confidence: number = DEFAULT_CONFIDENCE): VariantSummary {
   return {
     variant: t.variant,
     users: t.users,
