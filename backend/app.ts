@@ -46,6 +46,7 @@ import { userRoutes } from "./routes/user-routes.js";
 import { webhookRoutes } from "./routes/webhook-routes.js";
 import { dataQualityRoutes } from "./routes/data-quality-routes.js";
 import { liveRoutes } from "./routes/live-routes.js";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.js";
 import { DEFAULT_THRESHOLDS, type DataQualityThresholds } from "./data-quality/data-quality.js";
 import type { TrainingRunner } from "./training-jobs/job-runner.js";
 import type { ModelPublisher } from "./training-jobs/types.js";
@@ -139,6 +140,7 @@ export function createBackendApp(deps: BackendDeps): OpenAPIHono<AppEnv> {
     info: { title: "Edge recommendations — backend", version: "1.0.0" },
   });
   mountSwaggerUi(app, { path: "/docs", specUrl: "/openapi.json" });
+  app.route("/", dashboardRoutes());
 
   app.notFound(notFound());
   app.onError(errorHandler(logger));

@@ -59,6 +59,7 @@ function printBanner(stack: LocalStack, model: string | null): void {
       "Edge recommendations are running.",
       `  edge API      ${stack.edgeUrl}   (docs ${stack.edgeUrl}/docs)`,
       `  backend API   ${stack.backendUrl}   (docs ${stack.backendUrl}/docs, metrics ${stack.backendUrl}/metrics)`,
+      `  dashboard     ${stack.backendUrl}/dashboard/   (enter the admin key below)`,
       `  Redis REST    ${stack.gatewayUrl} -> ${stack.redis.description}`,
       `  Vector REST   ${stack.vectorUrl}   (Upstash Vector stand-in)`,
       "",

@@ -26,6 +26,9 @@ describe("live rates", () => {
     expect(later.degraded_share).toBeCloseTo(2 / 50, 10);
     // A list degraded twice in one stage counts once for it.
     expect(later.degraded_by_stage).toEqual({ features: 2 });
+    expect(later.per_second).toHaveLength(10);
+    expect(later.per_second[0]).toEqual({ second: T / 1000, ingested: 100, served: 5 });
+    expect(snap.per_second.map((p) => p.second - T / 1000)).toEqual([4, 5, 6, 7, 8]);
   });
 
   it("forgets slots older than the window, even when the ring wrapped", () => {

@@ -44,6 +44,8 @@ export interface LiveSnapshot {
   /** Share of served lists degraded in any stage; null when none was served. */
   degraded_share: number | null;
   degraded_by_stage: Record<string, number>;
+  /** Each second of the window, oldest first (unix seconds), for a chart. */
+  per_second: Array<{ second: number; ingested: number; served: number }>;
 }
 
 export function createLiveRates(clock: () => number = Date.now): LiveRates {
@@ -76,7 +78,13 @@ export function createLiveRates(clock: () => number = Date.now): LiveRates {
       const window = Math.max(1, Math.min(LIVE_WINDOW_MAX_SECONDS, Math.floor(seconds)));
       const current = Math.floor(nowMs / 1000);
       const inWindow = ring.filter((s) => s.second >= current - window && s.second < current);
-      return summarise(inWindow, window);
+      const bySecond = new Map(inWindow.map((s) => [s.second, s]));
+      const perSecond = Array.from({ length: window }, (_, i) => {
+        const second = current - window + i;
+        const slot = bySecond.get(second);
+        return { second, ingested: slot?.ingested ?? 0, served: slot?.served ?? 0 };
+      });
+      return { ...summarise(inWindow, window), per_second: perSecond };
     },
   };
 }
@@ -94,7 +102,7 @@ export function bucketUpperBound(index: number): number {
   return FIRST_BOUND_MS * GROWTH ** index;
 }
 
-function summarise(slots: readonly Slot[], window: number): LiveSnapshot {
+function summarise(slots: readonly Slot[], window: number): Omit<LiveSnapshot, "per_second"> {
   const latency = new Uint32Array(BUCKETS);
   const byStage: Record<string, number> = {};
   let ingested = 0;

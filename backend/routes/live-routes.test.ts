@@ -49,6 +49,8 @@ describe("GET /api/v1/ops/live", () => {
       degraded_by_stage: { features: 10 },
     });
     expect(body.served_per_second).toBeCloseTo(4, 10);
+    expect(body.per_second).toHaveLength(10);
+    expect(body.per_second.reduce((n: number, p: { served: number }) => n + p.served, 0)).toBe(40);
     expect(body.latency_ms.measured).toBe(40);
     // Half at 4 ms, half at 12 ms: the median is 4 ms (within its 5 % bucket), p95 12 ms.
     expect(body.latency_ms.p50).toBeGreaterThanOrEqual(4);

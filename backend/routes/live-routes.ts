@@ -28,6 +28,9 @@ const LiveSchema = z
     degraded_lists: z.number().int(),
     degraded_share: z.number().nullable(),
     degraded_by_stage: z.record(z.string(), z.number().int()),
+    per_second: z
+      .array(z.object({ second: z.number().int().openapi({ description: "Unix seconds" }), ingested: z.number().int(), served: z.number().int() }))
+      .openapi({ description: "Each second of the window, oldest first" }),
   })
   .openapi("LiveRates");
 
