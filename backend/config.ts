@@ -56,7 +56,7 @@ export interface BackendConfig {
   canaryCheckMinutes: number;
   /** DATA_QUALITY_CHECK_MINUTES: how often the data-quality checks run into /metrics and webhooks; 0 disables the timer. */
   dataQualityCheckMinutes: number;
-  /** DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE, DATA_QUALITY_MAX_NEW_USER_SHARE (1 disables), DATA_QUALITY_MIN_EVENTS_PER_HOUR (0 disables). */
+  /** DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE, DATA_QUALITY_MAX_NEW_USER_SHARE (1 disables), DATA_QUALITY_MIN_EVENTS_PER_HOUR (0 disables), DATA_QUALITY_MAX_PSI and DATA_QUALITY_DRIFT_HOURS (input drift). */
   dataQuality: DataQualityThresholds;
   /** WEBHOOK_RETRY_BASE_SECONDS: the wait before a failed webhook delivery's first retry; each further retry doubles it (at most an hour). */
   webhookRetryBaseSeconds: number;
@@ -135,6 +135,16 @@ const EnvSchema = z.object({
     .int("must be a whole number of events (0 disables)")
     .min(0, "must be a whole number of events (0 disables)")
     .default(0),
+  DATA_QUALITY_MAX_PSI: z.coerce
+    .number({ message: "must be a population stability index, e.g. 0.25" })
+    .gt(0, "must be more than 0 (0.1: moderate shifts, 0.25: major ones)")
+    .default(0.25),
+  DATA_QUALITY_DRIFT_HOURS: z.coerce
+    .number({ message: "must be a whole number of hours between 1 and 168" })
+    .int("must be a whole number of hours between 1 and 168")
+    .min(1, "must be a whole number of hours between 1 and 168")
+    .max(168, "must be a whole number of hours between 1 and 168")
+    .default(24),
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce
     .number({ message: "must be a number of seconds, e.g. 30" })
     .gt(0, "must be more than 0 seconds")
@@ -199,6 +209,8 @@ export function loadConfig(env: Env = process.env): BackendConfig {
       maxUnknownItemShare: e.DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE,
       maxNewUserShare: e.DATA_QUALITY_MAX_NEW_USER_SHARE,
       minEvents: e.DATA_QUALITY_MIN_EVENTS_PER_HOUR,
+      maxPsi: e.DATA_QUALITY_MAX_PSI,
+      driftHours: e.DATA_QUALITY_DRIFT_HOURS,
     },
     webhookRetryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -95,5 +95,5 @@ describe("tsx backend/server.ts", () => {
     const url = await backend({ TRAINING: "false" });
     expect((await fetch(`${url}/api/v1/recs/models`, admin())).status).toBe(404);
     expect((await fetch(`${url}/api/v1/webhooks`, admin())).status).toBe(200);
-  });
+  }, 60_000);
 });

@@ -7,7 +7,6 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 
 export interface DashboardAssets {
   script: string;
@@ -27,6 +26,8 @@ export function dashboardAssets(): Promise<DashboardAssets> {
 }
 
 async function bundle(): Promise<DashboardAssets> {
+  // Loaded on the first request, so a backend nobody opens the dashboard on never starts esbuild.
+  const { build } = await import("esbuild");
   const result = await build({
     entryPoints: [`${UI}main.ts`],
     bundle: true,

@@ -314,9 +314,22 @@ describe("the dashboard", () => {
     await shot("live");
   });
 
-  it("shows the data-quality checks and their alerts", async () => {
+  it("shows the data-quality checks, the drift against the training window and their alerts", async () => {
     const now = Date.now();
-    const events: StoredEvent[] = Array.from({ length: 40 }, (_, i) => ({
+    // The champion's training window is January 2026 (the scripted trainer's): its events favour items 0 and 1.
+    const january = Date.UTC(2026, 0, 10);
+    const reference: StoredEvent[] = Array.from({ length: 400 }, (_, i) => ({
+      event_id: `${h.prefix}-ref-${i}`,
+      user_id: `${h.prefix}-dq-u${i % 8}`,
+      session_id: null,
+      item_id: `not-in-catalog-${i % 3 === 0 ? 4 : i % 2}`,
+      type: i % 4 === 0 ? "click" : "view",
+      value: null,
+      ts: january + i * 60_000,
+      context: null,
+    }));
+    expect((await call("/internal/v1/ingest", jsonRequest("POST", { events: reference }, bearer(BACKEND_TOKEN)))).status).toBe(200);
+    const events: StoredEvent[] = Array.from({ length: 240 }, (_, i) => ({
       event_id: `${h.prefix}-dq-${i}`,
       user_id: `${h.prefix}-dq-u${i % 8}`,
       session_id: null,
@@ -331,10 +344,16 @@ describe("the dashboard", () => {
     const r = await api("/api/v1/data-quality?hours=1");
     expect(await figure("events")).toBe(count(r.events));
     expect(await figure("unknown-item-share")).toBe(percent(r.unknown_item_share));
-    expect(await figure("alerts")).toBe(count(r.alerts.length));
-    expect(r.alerts.map((a: { check: string }) => a.check)).toContain("unknown_items");
-    expect(await page.locator('[data-list="alerts"] li').allInnerTexts()).toEqual(
-      r.alerts.map((a: { check: string; message: string }) => `${a.check}: ${a.message}`),
+    const drift = await api("/api/v1/data-quality/drift");
+    const alerts = [...r.alerts, ...drift.alerts];
+    expect(await figure("alerts")).toBe(count(alerts.length));
+    expect(alerts.map((a: { check: string }) => a.check)).toEqual(expect.arrayContaining(["unknown_items", "drift"]));
+    expect(await page.locator('[data-list="alerts"] li').allTextContents()).toEqual(
+      alerts.map((a: { check: string; message: string }) => `${a.check}: ${a.message}`),
+    );
+    expect(drift.reference).toMatchObject({ version: (await api("/api/v1/recs/models")).champion, events: 400 });
+    expect((await rows("drift")).map((row) => row.slice(0, 2))).toEqual(
+      drift.features.map((f: { feature: string; psi: number }) => [f.feature, fixed(f.psi, 3)]),
     );
     expect(await rows("by-type")).toEqual(Object.entries(r.by_type).map(([type, n]) => [type, count(n as number)]));
     await shot("data-quality");

@@ -92,7 +92,7 @@ describe("the thresholds", () => {
   });
 
   it("alert past each threshold, not at it, and judge shares only on enough events", () => {
-    const t = { maxUnknownItemShare: 0.1, maxNewUserShare: 0.5, minEvents: 50 };
+    const t = { ...DEFAULT_THRESHOLDS, maxUnknownItemShare: 0.1, maxNewUserShare: 0.5, minEvents: 50 };
     expect(alertsFor(stats(100, 10, 50), t)).toEqual([]);
     expect(alertsFor(stats(100, 11, 51), t).map((a) => a.check)).toEqual(["unknown_items", "new_users"]);
     expect(alertsFor(stats(10, 10, 10), t)).toEqual([{ check: "low_volume", value: 10, threshold: 50, message: "10 events in the window, fewer than 50" }]);

@@ -17,16 +17,22 @@ export interface DataQualityThresholds {
   maxNewUserShare: number;
   /** Alert below this many events in the window; 0 disables. */
   minEvents: number;
+  /** Alert when a monitored input's PSI against the champion's training window exceeds this (drift.ts). */
+  maxPsi: number;
+  /** The window of recent events the drift check compares. */
+  driftHours: number;
 }
 
-export const DEFAULT_THRESHOLDS: DataQualityThresholds = { maxUnknownItemShare: 0.1, maxNewUserShare: 1, minEvents: 0 };
+export const DEFAULT_THRESHOLDS: DataQualityThresholds = { maxUnknownItemShare: 0.1, maxNewUserShare: 1, minEvents: 0, maxPsi: 0.25, driftHours: 24 };
 /** Shares of fewer events than this say little; their checks wait for more. */
 export const MIN_EVENTS_FOR_SHARES = 20;
 
-export type CheckName = "unknown_items" | "new_users" | "low_volume";
+export type CheckName = "unknown_items" | "new_users" | "low_volume" | "drift";
 
 export interface Alert {
   check: CheckName;
+  /** For drift: the input that moved. */
+  feature?: string;
   value: number;
   threshold: number;
   message: string;
@@ -109,6 +115,6 @@ export function report(s: WindowStats, t: DataQualityThresholds): DataQualityRep
   };
 }
 
-function percent(x: number): string {
+export function percent(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventType, ServedList } from "../../models/events.js";
 import type { DataQualityReport } from "../data-quality/data-quality.js";
+import type { DriftReadout } from "../data-quality/drift.js";
 import { createLiveRates, type LiveRates } from "./live-rates.js";
 
 export interface BackendMetrics {
@@ -21,6 +22,8 @@ export interface BackendMetrics {
   recordServed(lists: readonly ServedList[]): void;
   /** The latest data-quality check (data-quality/data-quality-monitor.ts). */
   setDataQuality(report: DataQualityReport): void;
+  /** The latest drift check: PSI per monitored input, and the drift alert. */
+  setDrift(drift: DriftReadout): void;
   /** One webhook delivery attempt and what came of it. */
   countWebhookAttempt(event: string, outcome: "delivered" | "retry" | "failed"): void;
   /** Where the catalog-size gauge reads from at scrape time. */
@@ -126,8 +129,14 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
   });
   const dqAlert = new Gauge({
     name: `${PREFIX}data_quality_alert`,
-    help: "1 while a data-quality check is past its threshold (unknown_items, new_users, low_volume)",
+    help: "1 while a data-quality check is past its threshold (unknown_items, new_users, low_volume, drift)",
     labelNames: ["check"] as const,
+    registers: [registry],
+  });
+  const dqDrift = new Gauge({
+    name: `${PREFIX}data_quality_drift_psi`,
+    help: "Population stability index of each monitored input (event_type, item_popularity, item_category, item_price) between the champion's training window and the recent events",
+    labelNames: ["feature"] as const,
     registers: [registry],
   });
   let countCatalogItems: (() => Promise<number>) | null = null;
@@ -182,6 +191,11 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
       if (r.new_user_share !== null) dqShare.set({ measure: "new_users" }, r.new_user_share);
       const on = new Set(r.alerts.map((a) => a.check));
       for (const check of ["unknown_items", "new_users", "low_volume"] as const) dqAlert.set({ check }, on.has(check) ? 1 : 0);
+    },
+    setDrift(d) {
+      dqDrift.reset();
+      for (const f of d.features) dqDrift.set({ feature: f.feature }, f.psi);
+      dqAlert.set({ check: "drift" }, d.alerts.length > 0 ? 1 : 0);
     },
     countWebhookAttempt(event, outcome) {
       webhookAttempts.inc({ event, outcome });

@@ -49,6 +49,7 @@ const POLICY: Record<string, Scope> = {
   "GET /api/v1/recs/experiments/{id}/results": "experiments:write",
   "GET /api/v1/recs/experiments/{id}/timeline": "experiments:write",
   "GET /api/v1/data-quality": "admin",
+  "GET /api/v1/data-quality/drift": "admin",
   "GET /api/v1/ops/live": "admin",
   "POST /api/v1/webhooks": "admin",
   "GET /api/v1/webhooks": "admin",

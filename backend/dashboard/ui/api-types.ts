@@ -125,3 +125,10 @@ export interface DataQualityReport {
   new_user_share: number | null;
   alerts: Array<{ check: string; value: number; threshold: number; message: string }>;
 }
+
+export interface DriftReport {
+  reference: { version: string; from: string; to: string; events: number } | null;
+  current: { from: string; to: string; events: number };
+  features: Array<{ feature: string; psi: number; bins: Array<{ bin: string; reference: number; current: number }> }>;
+  alerts: Array<{ check: string; feature?: string; value: number; threshold: number; message: string }>;
+}

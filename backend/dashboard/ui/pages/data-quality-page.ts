@@ -1,12 +1,16 @@
-/** The data-quality checks over the last hour: volume by type, unknown items, new users, and the alerts raised. */
+/**
+ * The data-quality checks over the last hour (volume by type, unknown items, new users)
+ * and input drift against the champion's training window, with every alert raised.
+ */
 import { get } from "../api.js";
-import type { DataQualityReport } from "../api-types.js";
+import type { DataQualityReport, DriftReport } from "../api-types.js";
 import { figure, h, notice, section, table } from "../dom.js";
-import { count, percent, time } from "../format.js";
+import { count, fixed, percent, time } from "../format.js";
 import type { Page } from "../page.js";
 
 export const dataQualityPage: Page = async (root) => {
-  const r = await get<DataQualityReport>("/api/v1/data-quality?hours=1");
+  const [r, drift] = await Promise.all([get<DataQualityReport>("/api/v1/data-quality?hours=1"), get<DriftReport>("/api/v1/data-quality/drift")]);
+  const alerts = [...r.alerts, ...drift.alerts];
   root.replaceChildren(
     h("p", {}, `Events with a timestamp from ${time(r.from)} to ${time(r.to)} (UTC).`),
     h(
@@ -15,14 +19,15 @@ export const dataQualityPage: Page = async (root) => {
       figure("events", "events", count(r.events)),
       figure("unknown-item-share", "for unknown items", percent(r.unknown_item_share)),
       figure("new-user-share", "from new users", percent(r.new_user_share)),
-      figure("alerts", "alerts", count(r.alerts.length)),
+      figure("alerts", "alerts", count(alerts.length)),
     ),
     section(
       "Alerts",
-      r.alerts.length === 0
+      alerts.length === 0
         ? notice("No check is past its threshold.")
-        : h("ul", { "data-list": "alerts" }, ...r.alerts.map((a) => h("li", { class: "alert" }, h("strong", {}, a.check), `: ${a.message}`))),
+        : h("ul", { "data-list": "alerts" }, ...alerts.map((a) => h("li", { class: "alert" }, h("strong", {}, a.check), `: ${a.message}`))),
     ),
+    section("Drift against the training window (population stability index)", driftView(drift)),
     section(
       "Events by type",
       table(
@@ -34,3 +39,30 @@ export const dataQualityPage: Page = async (root) => {
   );
   return undefined;
 };
+
+function driftView(d: DriftReport): HTMLElement {
+  if (!d.reference) return notice("No champion yet: nothing to compare the recent events with.");
+  const caption = h(
+    "p",
+    { "data-figure": "drift-windows" },
+    `${d.reference.version}'s training window ${time(d.reference.from)} – ${time(d.reference.to)} (${count(d.reference.events)} events) against ${time(d.current.from)} – ${time(d.current.to)} (${count(d.current.events)} events).`,
+  );
+  if (d.features.length === 0) return h("div", {}, caption, notice("Too few recent events (or none in the training window) to compare yet."));
+  const flagged = new Set(d.alerts.map((a) => a.feature));
+  return h(
+    "div",
+    {},
+    caption,
+    table(
+      ["input", "PSI", "status", "largest move"],
+      d.features.map((f) => [f.feature, fixed(f.psi, 3), flagged.has(f.feature) ? "drifted" : f.psi > 0.1 ? "moderate" : "stable", largestMove(f.bins)]),
+      { "data-table": "drift" },
+    ),
+  );
+}
+
+/** The bin whose share changed most, e.g. "watches 24.8% → 81.2%". */
+function largestMove(bins: DriftReport["features"][number]["bins"]): string {
+  const top = [...bins].sort((a, b) => Math.abs(b.current - b.reference) - Math.abs(a.current - a.reference))[0];
+  return top ? `${top.bin} ${percent(top.reference, 1)} → ${percent(top.current, 1)}` : "–";
+}

@@ -1,0 +1,218 @@
+/**
+ * Input drift: has what users interact with moved away from what the serving model was
+ * trained on? The reference is the champion's training window (its `data_window`), the
+ * current population the events of the last `hours` (24 by default). For each monitored
+ * feature of an event the two are binned alike and compared by PSI (psi.ts):
+ *
+ * - `event_type`: the mix of views, clicks, carts and purchases;
+ * - `item_popularity`: where the event's item ranked in the reference, in deciles of
+ *   reference events (bin 0 the head, 9 the tail), plus a bin for items the reference
+ *   never saw: a shift to new or long-tail items shows here;
+ * - `item_category`: the reference's 20 largest categories, "other" and "none";
+ * - `item_price`: deciles of the reference's event-weighted prices, plus "no price".
+ *
+ * These are the inputs the ranking features are built from (popularity, category
+ * affinity, price); the features themselves and the served scores are computed at the
+ * edge and not logged, so they are not compared here.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { resultRows } from "../db/result-rows.js";
+import { currentChampion } from "../registry/model-registry.js";
+import type { Alert } from "./data-quality.js";
+import { binOf, psi, quantileEdges, shares } from "./psi.js";
+
+export const DRIFT_FEATURES = ["event_type", "item_popularity", "item_category", "item_price"] as const;
+export type DriftFeature = (typeof DRIFT_FEATURES)[number];
+
+/** A current window with fewer events says little; drift waits for more. */
+export const MIN_EVENTS_FOR_DRIFT = 200;
+const TOP_CATEGORIES = 20;
+const DECILES = 10;
+
+export interface DriftBin {
+  bin: string;
+  reference: number;
+  current: number;
+}
+
+export interface FeatureDrift {
+  feature: DriftFeature;
+  psi: number;
+  bins: DriftBin[];
+}
+
+export interface DriftReport {
+  /** The champion whose training window is the reference; null without one (nothing compared). */
+  reference: { version: string; from: string; to: string; events: number } | null;
+  current: { from: string; to: string; events: number };
+  /** Empty without a champion or with fewer than MIN_EVENTS_FOR_DRIFT current events. */
+  features: FeatureDrift[];
+}
+
+/** Events per (item, type) in a window, with the item's catalog facts (null: not in the catalog). */
+interface ItemTally {
+  itemId: string;
+  type: string;
+  n: number;
+  category: string | null;
+  price: number | null;
+}
+
+async function tallies(db: Db, from: Date, to: Date): Promise<ItemTally[]> {
+  const rows = resultRows<{ item_id: string; type: string; n: number | string; category: string | null; price: number | string | null }>(
+    await db.execute(sql`
+      SELECT i.item_id, i.type, count(*) AS n, it.category, it.price
+      FROM interactions i
+      LEFT JOIN items it ON it.item_id = i.item_id
+      WHERE i.ts >= ${from.toISOString()}::timestamptz AND i.ts < ${to.toISOString()}::timestamptz
+      GROUP BY i.item_id, i.type, it.category, it.price`),
+  );
+  return rows.map((r) => ({ itemId: r.item_id, type: r.type, n: Number(r.n), category: r.category, price: r.price === null ? null : Number(r.price) }));
+}
+
+/**
+ * The reference tallies of the champion last compared: its training window does not
+ * change while it is the champion, and scanning it every few minutes would cost a
+ * table scan of the whole window each time.
+ */
+export interface ReferenceCache {
+  version: string | null;
+  tallies: ItemTally[];
+}
+
+export function referenceCache(): ReferenceCache {
+  return { version: null, tallies: [] };
+}
+
+export async function driftReport(db: Db, hours: number, now = new Date(), cache: ReferenceCache = referenceCache()): Promise<DriftReport> {
+  const from = new Date(now.getTime() - hours * 3_600_000);
+  const current = await tallies(db, from, now);
+  const currentEvents = total(current);
+  const base = { current: { from: from.toISOString(), to: now.toISOString(), events: currentEvents } };
+  const champion = await currentChampion(db);
+  if (!champion) return { ...base, reference: null, features: [] };
+  const refFrom = new Date(champion.dataWindow.from);
+  const refTo = new Date(champion.dataWindow.to);
+  if (cache.version !== champion.version) {
+    cache.tallies = await tallies(db, refFrom, refTo);
+    cache.version = champion.version;
+  }
+  const reference = cache.tallies;
+  const ref = { version: champion.version, from: refFrom.toISOString(), to: refTo.toISOString(), events: total(reference) };
+  if (currentEvents < MIN_EVENTS_FOR_DRIFT || ref.events === 0) return { ...base, reference: ref, features: [] };
+  return { ...base, reference: ref, features: compareTallies(reference, current) };
+}
+
+export interface DriftReadout extends DriftReport {
+  alerts: Alert[];
+}
+
+/** One alert per monitored input whose PSI is past the threshold. */
+export function withDriftAlerts(r: DriftReport, maxPsi: number, hours: number): DriftReadout {
+  const alerts = r.features
+    .filter((f) => f.psi > maxPsi)
+    .map(
+      (f): Alert => ({
+        check: "drift",
+        feature: f.feature,
+        value: f.psi,
+        threshold: maxPsi,
+        message: `PSI ${f.psi.toFixed(3)} of ${f.feature} between the training window of ${r.reference?.version} and the last ${hours} h (threshold ${maxPsi})`,
+      }),
+    );
+  return { ...r, alerts };
+}
+
+/** Every monitored feature binned on the reference and compared. Pure, for tests without a database. */
+export function compareTallies(reference: readonly ItemTally[], current: readonly ItemTally[]): FeatureDrift[] {
+  return [
+    compare(
+      "event_type",
+      categoricalBinner(reference, (t) => t.type, Number.POSITIVE_INFINITY),
+      reference,
+      current,
+    ),
+    compare("item_popularity", popularityBinner(reference), reference, current),
+    compare(
+      "item_category",
+      categoricalBinner(reference, (t) => t.category ?? "none", TOP_CATEGORIES),
+      reference,
+      current,
+    ),
+    compare("item_price", priceBinner(reference), reference, current),
+  ];
+}
+
+interface Binner {
+  labels: string[];
+  binOf(t: ItemTally): number;
+}
+
+function compare(feature: DriftFeature, binner: Binner, reference: readonly ItemTally[], current: readonly ItemTally[]): FeatureDrift {
+  const count = (tallies: readonly ItemTally[]) => {
+    const out = new Array<number>(binner.labels.length).fill(0);
+    for (const t of tallies) out[binner.binOf(t)] = (out[binner.binOf(t)] as number) + t.n;
+    return out;
+  };
+  const r = count(reference);
+  const c = count(current);
+  const [rs, cs] = [shares(r), shares(c)];
+  return {
+    feature,
+    psi: psi(r, c),
+    bins: binner.labels.map((bin, i) => ({ bin, reference: rs[i] as number, current: cs[i] as number })),
+  };
+}
+
+/** The `limit` most frequent values of the reference each get a bin; the rest share "other". */
+function categoricalBinner(reference: readonly ItemTally[], valueOf: (t: ItemTally) => string, limit: number): Binner {
+  const counts = new Map<string, number>();
+  for (const t of reference) counts.set(valueOf(t), (counts.get(valueOf(t)) ?? 0) + t.n);
+  const kept = [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([v]) => v);
+  const index = new Map(kept.map((v, i) => [v, i]));
+  return { labels: [...kept, "other"], binOf: (t) => index.get(valueOf(t)) ?? kept.length };
+}
+
+/** Items ranked by reference events, cut where each decile of reference events ends; unseen items last. */
+function popularityBinner(reference: readonly ItemTally[]): Binner {
+  const perItem = new Map<string, number>();
+  for (const t of reference) perItem.set(t.itemId, (perItem.get(t.itemId) ?? 0) + t.n);
+  const ranked = [...perItem].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const all = total(reference);
+  const decileOf = new Map<string, number>();
+  let seen = 0;
+  for (const [item, n] of ranked) {
+    decileOf.set(item, Math.min(DECILES - 1, Math.floor((seen / all) * DECILES)));
+    seen += n;
+  }
+  const labels = [...Array.from({ length: DECILES }, (_, i) => `decile ${i + 1}`), "unseen"];
+  return { labels, binOf: (t) => decileOf.get(t.itemId) ?? DECILES };
+}
+
+function priceBinner(reference: readonly ItemTally[]): Binner {
+  const priced = reference.filter((t) => t.price !== null);
+  const edges = quantileEdges(
+    priced.map((t) => t.price as number),
+    priced.map((t) => t.n),
+    DECILES,
+  );
+  const labels = [...Array.from({ length: edges.length + 1 }, (_, i) => priceLabel(edges, i)), "no price"];
+  return { labels, binOf: (t) => (t.price === null ? edges.length + 1 : binOf(t.price, edges)) };
+}
+
+function priceLabel(edges: readonly number[], i: number): string {
+  if (edges.length === 0) return "any";
+  if (i === 0) return `≤ ${edges[0]}`;
+  if (i === edges.length) return `> ${edges[i - 1]}`;
+  return `${edges[i - 1]} – ${edges[i]}`;
+}
+
+function total(tallies: readonly ItemTally[]): number {
+  return tallies.reduce((s, t) => s + t.n, 0);
+}
+
+export type { ItemTally };
