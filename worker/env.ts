@@ -9,6 +9,8 @@ export interface Env {
   CONFIG: KVNamespace;
   ARTIFACTS: R2Bucket;
   EVENTS_QUEUE: Queue<unknown>;
+  /** Workers Analytics Engine: one data point per recommendations call (worker/http/serving-analytics.ts); absent, nothing is written. */
+  SERVING_ANALYTICS?: AnalyticsEngineDataset;
   ENVIRONMENT: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN?: string;

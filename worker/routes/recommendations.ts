@@ -2,6 +2,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ServedList } from "../../models/events.js";
+import { writeServing, type ServingPoint } from "../http/serving-analytics.js";
 import { edgeConfig } from "../config.js";
 import type { AppEnv } from "../http/app-types.js";
 import { costPerBodyItem, requireAccess } from "../http/auth.js";
@@ -81,6 +82,18 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const started = performance.now();
     const result = await serve(c, request);
     logServed(c, servedLists([{ requestId, request, result, started }]));
+    writeServing(c.env.SERVING_ANALYTICS, {
+      endpoint: "recs",
+      modelVersion: result.model_version,
+      context: request.context,
+      experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
+      degraded: result.degraded,
+      personalised: result.personalised,
+      latencyMs: performance.now() - started,
+      items: result.items.length,
+      lists: 1,
+      degradedLists: result.degraded.length > 0 ? 1 : 0,
+    });
     // After the answer, off its path: even the shadow's KV read costs the caller nothing.
     const background = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
     if (result.personalised) {
@@ -106,6 +119,7 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid("json");
     const requestId = c.get("requestId");
     const userIds = [...new Set(body.user_ids)];
+    const bulkStarted = performance.now();
     const listChunk = async (chunkIds: string[], k: number) => {
       const started = performance.now();
       const requests = chunkIds.map(
@@ -123,6 +137,7 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     // Two chunks in flight: one computes its lists while the other waits on its reads.
     const results = (await inFlight(chunk(userIds, BULK_CHUNK), BULK_CHUNKS_IN_FLIGHT, listChunk)).flat();
     logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
+    writeServing(c.env.SERVING_ANALYTICS, bulkPoint(results, body.context ?? null, bulkStarted));
     return c.json(
       {
         request_id: requestId,
@@ -167,6 +182,23 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
     experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
     latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
     sources: sourceCounts(result.items),
+  };
+}
+
+/** A bulk call is one data point: Analytics Engine takes at most 250 per invocation, a call serves up to 1,000 lists. */
+function bulkPoint(results: ReadonlyArray<{ result: RecsResult }>, context: string | null, started: number): ServingPoint {
+  const degraded = new Set(results.flatMap((r) => r.result.degraded));
+  return {
+    endpoint: "bulk",
+    modelVersion: results[0]?.result.model_version ?? HEURISTIC_MODEL_VERSION,
+    context,
+    experiment: null,
+    degraded: [...degraded],
+    personalised: results.some((r) => r.result.personalised),
+    latencyMs: performance.now() - started,
+    items: results.reduce((n, r) => n + r.result.items.length, 0),
+    lists: results.length,
+    degradedLists: results.filter((r) => r.result.degraded.length > 0).length,
   };
 }
 
