@@ -56,7 +56,7 @@ export interface BackendConfig {
   canaryCheckMinutes: number;
   /** DATA_QUALITY_CHECK_MINUTES: how often the data-quality checks run into /metrics and webhooks; 0 disables the timer. */
   dataQualityCheckMinutes: number;
-  /** DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE, DATA_QUALITY_MAX_NEW_USER_SHARE (1 disables), DATA_QUALITY_MIN_EVENTS_PER_HOUR (0 disables), DATA_QUALITY_MAX_PSI and DATA_QUALITY_DRIFT_HOURS (input drift). */
+  /** DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE, DATA_QUALITY_MAX_NEW_USER_SHARE (1 disables), DATA_QUALITY_MAX_INVALID_EVENT_SHARE, DATA_QUALITY_MIN_EVENTS_PER_HOUR (0 disables), DATA_QUALITY_MAX_PSI and DATA_QUALITY_DRIFT_HOURS (input drift). */
   dataQuality: DataQualityThresholds;
   /** WEBHOOK_RETRY_BASE_SECONDS: the wait before a failed webhook delivery's first retry; each further retry doubles it (at most an hour). */
   webhookRetryBaseSeconds: number;
@@ -130,6 +130,11 @@ const EnvSchema = z.object({
     .min(0, "must be a share between 0 and 1")
     .max(1, "must be a share between 0 and 1")
     .default(1),
+  DATA_QUALITY_MAX_INVALID_EVENT_SHARE: z.coerce
+    .number({ message: "must be a share between 0 and 1" })
+    .min(0, "must be a share between 0 and 1")
+    .max(1, "must be a share between 0 and 1")
+    .default(0.05),
   DATA_QUALITY_MIN_EVENTS_PER_HOUR: z.coerce
     .number({ message: "must be a whole number of events (0 disables)" })
     .int("must be a whole number of events (0 disables)")
@@ -208,6 +213,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     dataQuality: {
       maxUnknownItemShare: e.DATA_QUALITY_MAX_UNKNOWN_ITEM_SHARE,
       maxNewUserShare: e.DATA_QUALITY_MAX_NEW_USER_SHARE,
+      maxInvalidEventShare: e.DATA_QUALITY_MAX_INVALID_EVENT_SHARE,
       minEvents: e.DATA_QUALITY_MIN_EVENTS_PER_HOUR,
       maxPsi: e.DATA_QUALITY_MAX_PSI,
       driftHours: e.DATA_QUALITY_DRIFT_HOURS,

@@ -20,6 +20,8 @@ describe("withoutErased", () => {
     feedback: [{ feedback_id: "f", request_id: "r", user_id: "gone", item_id: "i", type: "click", ts: 50, received_at: 200 }],
     served: [{ request_id: "r", user_id: "gone", model_version: "v", context: null, items: [], degraded: [], ts: 250 }],
     shadow: [{ request_id: "r", user_id: "gone", model_version: "s", items: [], latency_ms: 3, ts: 190 }],
+    // Tallies name no user: nothing to erase.
+    rejected: [{ tally_id: "t", ts: 100, count: 2, fields: { ts: 2 } }],
   };
 
   it("drops a tombstoned user's rows accepted at or before the erasure, keeps later ones and other users'", () => {
@@ -28,6 +30,7 @@ describe("withoutErased", () => {
     expect(out.feedback).toEqual([]);
     expect(out.served).toHaveLength(1);
     expect(out.shadow).toEqual([]);
+    expect(out.rejected).toEqual(batch.rejected);
     expect(dropped).toEqual({ events: 2, feedback: 1, served: 0, shadow: 1 });
   });
 

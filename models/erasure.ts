@@ -41,7 +41,7 @@ export function withoutErased(batch: IngestBatch, tombstones: ReadonlyMap<string
   const served = batch.served.filter(keep);
   const shadow = batch.shadow.filter(keep);
   return {
-    batch: { events, feedback, served, shadow },
+    batch: { events, feedback, served, shadow, rejected: batch.rejected },
     dropped: {
       events: batch.events.length - events.length,
       feedback: batch.feedback.length - feedback.length,

@@ -146,12 +146,26 @@ export type ShadowList = z.infer<typeof ShadowListSchema>;
 /** Most rows of each kind one ingest call takes; the edge splits a bigger queue batch. */
 export const INGEST_MAX_ROWS = 1000;
 
+/**
+ * Events the edge refused in one intake call, counted for the data-quality checks (the
+ * events themselves are not kept: they are invalid). `fields`: how many were refused for
+ * each field named by the error. The id is the intake request's, so a redelivery counts once.
+ */
+export const RejectedTallySchema = z.strictObject({
+  tally_id: IdSchema,
+  ts: z.number().int().nonnegative(),
+  count: z.number().int().min(1).max(100_000),
+  fields: z.record(z.string().max(64), z.number().int().min(1)).refine((f) => Object.keys(f).length <= 32, { message: "must name at most 32 fields" }),
+});
+export type RejectedTally = z.infer<typeof RejectedTallySchema>;
+
 /** What the edge forwards to the backend's internal ingest endpoint, one batch at a time. */
 export const IngestBatchSchema = z.strictObject({
   events: z.array(StoredEventSchema).max(INGEST_MAX_ROWS).default([]),
   feedback: z.array(StoredFeedbackSchema).max(INGEST_MAX_ROWS).default([]),
   served: z.array(ServedListSchema).max(INGEST_MAX_ROWS).default([]),
   shadow: z.array(ShadowListSchema).max(INGEST_MAX_ROWS).default([]),
+  rejected: z.array(RejectedTallySchema).max(INGEST_MAX_ROWS).default([]),
 });
 export type IngestBatch = z.infer<typeof IngestBatchSchema>;
 

@@ -344,6 +344,7 @@ describe("the dashboard", () => {
     const r = await api("/api/v1/data-quality?hours=1");
     expect(await figure("events")).toBe(count(r.events));
     expect(await figure("unknown-item-share")).toBe(percent(r.unknown_item_share));
+    expect(await figure("invalid-event-share")).toBe(percent(r.invalid_event_share));
     const drift = await api("/api/v1/data-quality/drift");
     const alerts = [...r.alerts, ...drift.alerts];
     expect(await figure("alerts")).toBe(count(alerts.length));

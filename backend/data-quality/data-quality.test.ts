@@ -81,14 +81,35 @@ describe("data quality", () => {
   });
 });
 
+describe("refused events", () => {
+  it("counts the edge's tallies once each, as a share of everything received, with the fields they named", async () => {
+    const before = await report();
+    const tally = { tally_id: "intake-req-1", ts: NOW - 120_000, count: 30, fields: { ts: 20, item_id: 10 } };
+    for (let i = 0; i < 2; i++) {
+      // A redelivered tally (same id) is stored once.
+      const res = await h.app.request("/internal/v1/ingest", jsonRequest("POST", { rejected: [tally] }, bearer(BACKEND_TOKEN)));
+      expect(res.status).toBe(200);
+    }
+    const r = await report();
+    expect(r.invalid_by_field).toEqual({ ts: 20, item_id: 10 });
+    expect(r.invalid_event_share).toBeCloseTo(30 / (before.events + 30), 12);
+    const alert = r.alerts.find((a: { check: string }) => a.check === "invalid_events");
+    expect(alert.message).toMatch(/of received events were refused as invalid \(threshold 5\.0%\): mostly ts \(20\), item_id \(10\)$/);
+    const bad = await h.app.request("/internal/v1/ingest", jsonRequest("POST", { rejected: [{ ...tally, count: 0 }] }, bearer(BACKEND_TOKEN)));
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("the thresholds", () => {
-  const stats = (events: number, unknown: number, fresh: number): WindowStats => ({
+  const stats = (events: number, unknown: number, fresh: number, invalid = 0): WindowStats => ({
     from: new Date(0),
     to: new Date(1),
     byType: {},
     events,
     unknownItemEvents: unknown,
     newUserEvents: fresh,
+    invalidEvents: invalid,
+    invalidByField: invalid > 0 ? { ts: invalid - 1, item_id: 1 } : {},
   });
 
   it("alert past each threshold, not at it, and judge shares only on enough events", () => {
@@ -97,5 +118,21 @@ describe("the thresholds", () => {
     expect(alertsFor(stats(100, 11, 51), t).map((a) => a.check)).toEqual(["unknown_items", "new_users"]);
     expect(alertsFor(stats(10, 10, 10), t)).toEqual([{ check: "low_volume", value: 10, threshold: 50, message: "10 events in the window, fewer than 50" }]);
     expect(alertsFor(stats(100, 0, 100), { ...t, maxNewUserShare: 1 })).toEqual([]);
+    // Invalid share of everything received: 5 refused of 100 (95 stored + 5) is at the 5 % threshold, 6 of 101 past it.
+    expect(alertsFor(stats(95, 0, 0, 5), t)).toEqual([]);
+    expect(alertsFor(stats(95, 0, 0, 6), t)).toEqual([
+      {
+        check: "invalid_events",
+        value: 6 / 101,
+        threshold: 0.05,
+        message: "5.9% of received events were refused as invalid (threshold 5.0%): mostly ts (5), item_id (1)",
+      },
+    ]);
+    // Every event refused: nothing stored, and still the alert.
+    expect(alertsFor(stats(0, 0, 0, 25), t).map((a) => [a.check, a.value])).toEqual([
+      ["low_volume", 0],
+      ["invalid_events", 1],
+    ]);
+    expect(alertsFor(stats(0, 0, 0, 19), { ...t, minEvents: 0 })).toEqual([]);
   });
 });

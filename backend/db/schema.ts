@@ -91,6 +91,24 @@ export const feedback = pgTable(
   (t) => [index("feedback_request_id_idx").on(t.requestId), index("feedback_user_id_idx").on(t.userId)],
 );
 
+/**
+ * Events the edge refused (invalid), counted per intake call: the data-quality checks'
+ * invalid-event share. The events themselves are not kept. The id is the intake
+ * request's, so a redelivered tally counts once.
+ */
+export const rejectedEvents = pgTable(
+  "rejected_events",
+  {
+    tallyId: text("tally_id").primaryKey(),
+    ts: timestamptz("ts").notNull(),
+    count: integer("count").notNull(),
+    /** Refused events per field named by the error. */
+    fields: jsonb("fields").$type<Record<string, number>>().notNull(),
+    ingestedAt: timestamptz("ingested_at").notNull().defaultNow(),
+  },
+  (t) => [index("rejected_events_ts_idx").on(t.ts)],
+);
+
 export const servedLists = pgTable(
   "served_lists",
   {

@@ -46,10 +46,14 @@ describe.each([
     const database = await createDatabase({ url: await urlOf() });
     try {
       await migrateDatabase(database);
-      const first = await ingestBatch(database.db, { events, feedback: [], served: [], shadow: [] }, "k");
+      const first = await ingestBatch(database.db, { events, feedback: [], served: [], shadow: [], rejected: [] }, "k");
       expect(first.events).toEqual({ inserted: 3, duplicates: 0 });
       expect(first.insertedEvents.map((e) => e.ts).sort()).toEqual(events.map((e) => e.ts).sort());
-      const again = await ingestBatch(database.db, { events: [...events, { ...events[0]!, event_id: "e-d" }], feedback: [], served: [], shadow: [] }, "k");
+      const again = await ingestBatch(
+        database.db,
+        { events: [...events, { ...events[0]!, event_id: "e-d" }], feedback: [], served: [], shadow: [], rejected: [] },
+        "k",
+      );
       expect(again.events).toEqual({ inserted: 1, duplicates: 3 });
       const rows = await database.db.select().from(interactions).orderBy(interactions.eventId);
       expect(

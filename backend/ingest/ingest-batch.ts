@@ -14,7 +14,7 @@ import type { IngestBatch, ServedList, StoredEvent } from "../../models/events.j
 import { hashUserId } from "../../models/user-hash.js";
 import type { Db } from "../db/client.js";
 import { resultRows } from "../db/result-rows.js";
-import { feedback, servedLists, shadowLists, users } from "../db/schema.js";
+import { feedback, rejectedEvents, servedLists, shadowLists, users } from "../db/schema.js";
 import { lockUsersShared } from "../users/erasure-lock.js";
 import { tombstonesOf } from "../users/erased-users.js";
 
@@ -38,7 +38,7 @@ export interface IngestResult {
 
 export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: string): Promise<IngestResult> {
   const none = { events: 0, feedback: 0, served: 0, shadow: 0 };
-  if (received.events.length + received.feedback.length + received.served.length + received.shadow.length === 0) {
+  if (received.events.length + received.feedback.length + received.served.length + received.shadow.length + received.rejected.length === 0) {
     return { events: counts(0, 0), feedback: counts(0, 0), served: counts(0, 0), shadow: counts(0, 0), insertedEvents: [], insertedServed: [], dropped: none };
   }
   const userIds = usersIn(received);
@@ -58,6 +58,7 @@ export async function ingestBatch(db: Db, received: IngestBatch, userIdHashKey: 
     const servedInserted = await insertServed(tx, batch.served);
     const newServed = new Set(servedInserted);
     const shadowInserted = await insertShadow(tx, batch.shadow);
+    await insertRejected(tx, batch.rejected);
     return {
       events: counts(batch.events.length, insertedEvents.length),
       feedback: counts(batch.feedback.length, feedbackInserted),
@@ -189,6 +190,14 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<string
     .onConflictDoNothing({ target: servedLists.requestId })
     .returning({ id: servedLists.requestId });
   return inserted.map((r) => r.id);
+}
+
+async function insertRejected(tx: Tx, rows: IngestBatch["rejected"]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .insert(rejectedEvents)
+    .values(rows.map((r) => ({ tallyId: r.tally_id, ts: new Date(r.ts), count: r.count, fields: r.fields })))
+    .onConflictDoNothing({ target: rejectedEvents.tallyId });
 }
 
 async function insertShadow(tx: Tx, rows: IngestBatch["shadow"]): Promise<number> {

@@ -123,13 +123,13 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
   });
   const dqShare = new Gauge({
     name: `${PREFIX}data_quality_share`,
-    help: "Shares of the last hour's events: unknown_items (not in the catalog), new_users (users first seen in the hour)",
+    help: "Shares of the last hour's events: unknown_items (not in the catalog), new_users (users first seen in the hour), invalid_events (refused by the edge, of all received)",
     labelNames: ["measure"] as const,
     registers: [registry],
   });
   const dqAlert = new Gauge({
     name: `${PREFIX}data_quality_alert`,
-    help: "1 while a data-quality check is past its threshold (unknown_items, new_users, low_volume, drift)",
+    help: "1 while a data-quality check is past its threshold (unknown_items, new_users, invalid_events, low_volume, drift)",
     labelNames: ["check"] as const,
     registers: [registry],
   });
@@ -189,8 +189,9 @@ export function createBackendMetrics(options: MetricsOptions = {}): BackendMetri
       for (const [type, n] of Object.entries(r.by_type)) dqEvents.set({ type }, n);
       if (r.unknown_item_share !== null) dqShare.set({ measure: "unknown_items" }, r.unknown_item_share);
       if (r.new_user_share !== null) dqShare.set({ measure: "new_users" }, r.new_user_share);
+      if (r.invalid_event_share !== null) dqShare.set({ measure: "invalid_events" }, r.invalid_event_share);
       const on = new Set(r.alerts.map((a) => a.check));
-      for (const check of ["unknown_items", "new_users", "low_volume"] as const) dqAlert.set({ check }, on.has(check) ? 1 : 0);
+      for (const check of ["unknown_items", "new_users", "invalid_events", "low_volume"] as const) dqAlert.set({ check }, on.has(check) ? 1 : 0);
     },
     setDrift(d) {
       dqDrift.reset();

@@ -16,7 +16,7 @@ const QuerySchema = z.object({
 });
 
 const AlertSchema = z.object({
-  check: z.enum(["unknown_items", "new_users", "low_volume", "drift"]),
+  check: z.enum(["unknown_items", "new_users", "invalid_events", "low_volume", "drift"]),
   feature: z.string().optional().openapi({ description: "For drift: the input that moved" }),
   value: z.number(),
   threshold: z.number(),
@@ -31,6 +31,10 @@ const ReportSchema = z
     by_type: z.record(z.string(), z.number().int()),
     unknown_item_share: z.number().nullable().openapi({ description: "Share of events for items not in the catalog; null without events" }),
     new_user_share: z.number().nullable().openapi({ description: "Share of events from users first seen in the window" }),
+    invalid_event_share: z.number().nullable().openapi({
+      description: "Share of the events received at the edge that it refused as invalid (refused ÷ (stored + refused)); null when nothing arrived",
+    }),
+    invalid_by_field: z.record(z.string(), z.number().int()).openapi({ description: "Refused events per field their errors named" }),
     alerts: z.array(AlertSchema),
   })
   .openapi("DataQualityReport");

@@ -26,7 +26,7 @@ let stored: StoredEvent[];
 
 async function store(events: readonly StoredEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += 1000) {
-    await ingestBatch(database.db, { events: events.slice(i, i + 1000), feedback: [], served: [], shadow: [] }, DEV_USER_ID_HASH_KEY);
+    await ingestBatch(database.db, { events: events.slice(i, i + 1000), feedback: [], served: [], shadow: [], rejected: [] }, DEV_USER_ID_HASH_KEY);
   }
 }
 

@@ -28,10 +28,16 @@ describe("erasure on PGlite", () => {
     try {
       await migrateDatabase(database);
       const t = Date.now();
-      expect((await ingestBatch(database.db, { events: [event(1, t)], feedback: [], served: [], shadow: [] }, DEV_USER_ID_HASH_KEY)).events.inserted).toBe(1);
+      expect(
+        (await ingestBatch(database.db, { events: [event(1, t)], feedback: [], served: [], shadow: [], rejected: [] }, DEV_USER_ID_HASH_KEY)).events.inserted,
+      ).toBe(1);
       const erasure = await eraseUser(database.db, "pg-lite-user", await hashUserId("pg-lite-user", DEV_USER_ID_HASH_KEY), new Date(t + 1));
       expect(erasure.deleted.interactions).toBe(1);
-      const replay = await ingestBatch(database.db, { events: [event(1, t), event(2, t + 2)], feedback: [], served: [], shadow: [] }, DEV_USER_ID_HASH_KEY);
+      const replay = await ingestBatch(
+        database.db,
+        { events: [event(1, t), event(2, t + 2)], feedback: [], served: [], shadow: [], rejected: [] },
+        DEV_USER_ID_HASH_KEY,
+      );
       expect(replay.dropped.events).toBe(1);
       expect(replay.events.inserted).toBe(1);
     } finally {

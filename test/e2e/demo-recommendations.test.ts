@@ -85,6 +85,28 @@ describe("demo data end to end", () => {
     expect((await metric(itemsSeries)) - items0).toBe(sourced);
   });
 
+  it("counts the events the edge refused in the data-quality report, through the queue", async () => {
+    const events = [
+      { user_id: "dq-client", item_id: "baking-01", type: "view" },
+      { user_id: "dq-client", item_id: "baking-02", type: "teleport" },
+      { user_id: "dq-client", item_id: "baking-03", type: "view", ts: Date.now() + 3_600_000 },
+      { user_id: "", item_id: "baking-04", type: "view" },
+    ];
+    const post = await fetch(`${stack.edgeUrl}/v1/events`, authed(stack.secrets.clientKey, { events }));
+    expect(post.status).toBe(202);
+    expect(((await post.json()) as { rejected: unknown[] }).rejected).toHaveLength(3);
+    const report = async () =>
+      (await (await fetch(`${stack.backendUrl}/api/v1/data-quality`, { headers: { authorization: `Bearer ${stack.secrets.adminKey}` } })).json()) as {
+        invalid_by_field: Record<string, number>;
+        invalid_event_share: number;
+      };
+    const deadline = Date.now() + 30_000;
+    while (Object.keys((await report()).invalid_by_field).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const r = await report();
+    expect(r.invalid_by_field).toEqual({ type: 1, ts: 1, user_id: 1 });
+    expect(r.invalid_event_share).toBeGreaterThan(0);
+  });
+
   it("after the demo, a new database on the same Redis serves none of the demo's items", async () => {
     await stack.teardown();
     // The same Redis database, not emptied: the demo's counts, records and marks are still there.

@@ -10,7 +10,7 @@
  * reached the events are kept (personalisation is on by default, and a store failure
  * degrades, it does not drop data).
  */
-import { EventInputSchema, type StoredEvent } from "../../models/events.js";
+import { EventInputSchema, type RejectedTally, type StoredEvent } from "../../models/events.js";
 import type { SessionEvent } from "../../durable-objects/user-session.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
@@ -30,13 +30,14 @@ export interface IntakeResult {
 
 const SESSION_CONCURRENCY = 32;
 
-export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly unknown[], now: number): Promise<IntakeResult> {
+/** `requestId` names the tally of refused events sent on for the data-quality checks. */
+export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly unknown[], now: number, requestId: string): Promise<IntakeResult> {
   const { valid, rejected } = await validate(raw, now);
   const stamped = valid.map((v) => ({ ...v, event: { ...v.event, received_at: now } }));
   const sessions = await updateSessions(env, config, dedupe(stamped.map((v) => v.event)).unique, now);
   const ignored = stamped.filter((v) => sessions.withoutConsent.has(v.event.user_id)).map((v) => ({ index: v.index, reason: "consent" as const }));
   const kept = dedupe(stamped.filter((v) => !sessions.withoutConsent.has(v.event.user_id)).map((v) => v.event));
-  await enqueue(env, kept.unique);
+  await enqueue(env, kept.unique, rejectedTally(requestId, rejected, now));
   return {
     accepted: kept.unique.length - sessions.duplicates,
     duplicates: kept.repeatedInBatch + sessions.duplicates,
@@ -46,13 +47,24 @@ export async function acceptEvents(env: Env, config: EdgeConfig, raw: readonly u
   };
 }
 
+/** How many events were refused, by the field each error names ("ts: must be …" → ts). */
+export function rejectedTally(requestId: string, rejected: IntakeResult["rejected"], now: number): RejectedTally | null {
+  if (rejected.length === 0) return null;
+  const fields: Record<string, number> = {};
+  for (const r of rejected) {
+    const field = (r.error.split(":")[0] ?? "body").slice(0, 64);
+    if (fields[field] !== undefined || Object.keys(fields).length < 32) fields[field] = (fields[field] ?? 0) + 1;
+  }
+  return { tally_id: requestId, ts: now, count: rejected.length, fields };
+}
+
 /** The queue is what makes an event accepted; if it is unavailable the client must retry. */
-async function enqueue(env: Env, events: StoredEvent[]): Promise<void> {
+async function enqueue(env: Env, events: StoredEvent[], tally: RejectedTally | null): Promise<void> {
   try {
-    await sendAll(
-      env.EVENTS_QUEUE,
-      chunk(events, EVENTS_PER_MESSAGE).map((c) => ({ kind: "events" as const, events: c })),
-    );
+    await sendAll(env.EVENTS_QUEUE, [
+      ...chunk(events, EVENTS_PER_MESSAGE).map((c) => ({ kind: "events" as const, events: c })),
+      ...(tally ? [{ kind: "rejected" as const, rejected: tally }] : []),
+    ]);
   } catch (err) {
     console.error(JSON.stringify({ level: "error", msg: "events queue send failed", error: String(err) }));
     throw new ApiError(503, "queue_unavailable", "events could not be queued; retry the batch (event ids make retries safe)", undefined, {

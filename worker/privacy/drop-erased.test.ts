@@ -23,7 +23,7 @@ const event = (user: string, receivedAt: number) => ({
 describe("dropErased", () => {
   it("removes the history an erasure missed while the batch was being written", async () => {
     const user = uniq("raced");
-    const checked = await dropErased(redis(), { events: [event(user, Date.now())], feedback: [], served: [], shadow: [] }, DEV_USER_ID_HASH_KEY);
+    const checked = await dropErased(redis(), { events: [event(user, Date.now())], feedback: [], served: [], shadow: [], rejected: [] }, DEV_USER_ID_HASH_KEY);
     expect(checked.batch.events).toHaveLength(1);
     // The erasure lands now: tombstone written, history deleted — then the batch writes history.
     await writeRedisTombstone(redis(), await hashUserId(user, DEV_USER_ID_HASH_KEY), Date.now());
@@ -36,7 +36,11 @@ describe("dropErased", () => {
     const user = uniq("reborn");
     const erasedAt = Date.now() - 10_000;
     await writeRedisTombstone(redis(), await hashUserId(user, DEV_USER_ID_HASH_KEY), erasedAt);
-    const checked = await dropErased(redis(), { events: [event(user, erasedAt + 1)], feedback: [], served: [], shadow: [] }, DEV_USER_ID_HASH_KEY);
+    const checked = await dropErased(
+      redis(),
+      { events: [event(user, erasedAt + 1)], feedback: [], served: [], shadow: [], rejected: [] },
+      DEV_USER_ID_HASH_KEY,
+    );
     expect(checked.dropped.events).toBe(0);
     await redis().lpush(keys.userRecent(user), "i");
     expect(await checked.sweepRaced()).toBe(0);

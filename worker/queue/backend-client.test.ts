@@ -17,7 +17,7 @@ function events(n: number): StoredEvent[] {
 
 describe("ingestParts", () => {
   it("splits a 100-message batch into calls the backend accepts, keeping every row once and in order", () => {
-    const batch: IngestBatch = { events: events(2 * INGEST_MAX_ROWS + 345), feedback: [], served: [], shadow: [] };
+    const batch: IngestBatch = { events: events(2 * INGEST_MAX_ROWS + 345), feedback: [], served: [], shadow: [], rejected: [] };
     const parts = ingestParts(batch);
     expect(parts.map((p) => p.events.length)).toEqual([INGEST_MAX_ROWS, INGEST_MAX_ROWS, 345]);
     for (const p of parts) expect(IngestBatchSchema.safeParse(p).success).toBe(true);
@@ -27,8 +27,8 @@ describe("ingestParts", () => {
   });
 
   it("sends a small batch as it is, and an empty one as one empty call", () => {
-    const small: IngestBatch = { events: events(3), feedback: [], served: [], shadow: [] };
+    const small: IngestBatch = { events: events(3), feedback: [], served: [], shadow: [], rejected: [] };
     expect(ingestParts(small)).toEqual([small]);
-    expect(ingestParts({ events: [], feedback: [], served: [], shadow: [] })).toHaveLength(1);
+    expect(ingestParts({ events: [], feedback: [], served: [], shadow: [], rejected: [] })).toHaveLength(1);
   });
 });

@@ -10,13 +10,14 @@ const INGEST_TIMEOUT_MS = 10_000;
  * part is idempotent, so when one fails the whole batch is retried safely.
  */
 export function ingestParts(batch: IngestBatch, maxRows = INGEST_MAX_ROWS): IngestBatch[] {
-  const kinds = ["events", "feedback", "served", "shadow"] as const;
+  const kinds = ["events", "feedback", "served", "shadow", "rejected"] as const;
   const parts = Math.max(1, ...kinds.map((k) => Math.ceil(batch[k].length / maxRows)));
   return Array.from({ length: parts }, (_, i) => ({
     events: batch.events.slice(i * maxRows, (i + 1) * maxRows),
     feedback: batch.feedback.slice(i * maxRows, (i + 1) * maxRows),
     served: batch.served.slice(i * maxRows, (i + 1) * maxRows),
     shadow: batch.shadow.slice(i * maxRows, (i + 1) * maxRows),
+    rejected: batch.rejected.slice(i * maxRows, (i + 1) * maxRows),
   }));
 }
 

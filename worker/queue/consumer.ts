@@ -80,12 +80,13 @@ function parseMessages(messages: readonly Message<unknown>[]) {
 }
 
 export function toIngestBatch(messages: readonly QueueMessage[]): IngestBatch {
-  const batch: IngestBatch = { events: [], feedback: [], served: [], shadow: [] };
+  const batch: IngestBatch = { events: [], feedback: [], served: [], shadow: [], rejected: [] };
   for (const m of messages) {
     if (m.kind === "events") batch.events.push(...(m.events as StoredEvent[]));
     else if (m.kind === "feedback") batch.feedback.push(m.feedback);
     else if (m.kind === "served") batch.served.push(...m.served);
-    else batch.shadow.push(...m.shadow);
+    else if (m.kind === "shadow") batch.shadow.push(...m.shadow);
+    else batch.rejected.push(m.rejected);
   }
   return batch;
 }

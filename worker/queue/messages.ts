@@ -5,7 +5,7 @@
  * the 128 KB message limit.
  */
 import { z } from "zod";
-import { ServedListSchema, ShadowListSchema, StoredEventSchema, StoredFeedbackSchema } from "../../models/events.js";
+import { RejectedTallySchema, ServedListSchema, ShadowListSchema, StoredEventSchema, StoredFeedbackSchema } from "../../models/events.js";
 
 export const EVENTS_PER_MESSAGE = 50;
 export const SERVED_PER_MESSAGE = 20;
@@ -15,6 +15,7 @@ export const QueueMessageSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("feedback"), feedback: StoredFeedbackSchema }),
   z.object({ kind: z.literal("served"), served: z.array(ServedListSchema).min(1).max(SERVED_PER_MESSAGE) }),
   z.object({ kind: z.literal("shadow"), shadow: z.array(ShadowListSchema).min(1).max(SERVED_PER_MESSAGE) }),
+  z.object({ kind: z.literal("rejected"), rejected: RejectedTallySchema }),
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 

@@ -54,7 +54,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     const extra = Object.keys(body).filter((k) => k !== "events");
     if (extra.length > 0) throw new ApiError(400, "invalid_request", `${extra[0]}: unknown field`, extra[0]);
-    const result = await c.get("timing").measure("intake", () => acceptEvents(c.env, edgeConfig(c.env), events, Date.now()));
+    const result = await c.get("timing").measure("intake", () => acceptEvents(c.env, edgeConfig(c.env), events, Date.now(), c.get("requestId")));
     const { degraded, ignored, ...rest } = result;
     // Both only when non-empty, so answers of clients that never meet them stay as they were.
     return c.json({ ...rest, ...(ignored.length > 0 ? { ignored } : {}), ...(degraded.length > 0 ? { degraded } : {}) }, 202);

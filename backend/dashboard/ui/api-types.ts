@@ -123,6 +123,8 @@ export interface DataQualityReport {
   by_type: Record<string, number>;
   unknown_item_share: number | null;
   new_user_share: number | null;
+  invalid_event_share: number | null;
+  invalid_by_field: Record<string, number>;
   alerts: Array<{ check: string; value: number; threshold: number; message: string }>;
 }
 

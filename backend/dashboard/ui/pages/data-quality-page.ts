@@ -1,5 +1,5 @@
 /**
- * The data-quality checks over the last hour (volume by type, unknown items, new users)
+ * The data-quality checks over the last hour (volume by type, unknown items, new users, refused events)
  * and input drift against the champion's training window, with every alert raised.
  */
 import { get } from "../api.js";
@@ -19,6 +19,7 @@ export const dataQualityPage: Page = async (root) => {
       figure("events", "events", count(r.events)),
       figure("unknown-item-share", "for unknown items", percent(r.unknown_item_share)),
       figure("new-user-share", "from new users", percent(r.new_user_share)),
+      figure("invalid-event-share", "refused as invalid", percent(r.invalid_event_share)),
       figure("alerts", "alerts", count(alerts.length)),
     ),
     section(
