@@ -152,7 +152,10 @@ interface Binner {
 function compare(feature: DriftFeature, binner: Binner, reference: readonly ItemTally[], current: readonly ItemTally[]): FeatureDrift {
   const count = (tallies: readonly ItemTally[]) => {
     const out = new Array<number>(binner.labels.length).fill(0);
-    for (const t of tallies) out[binner.binOf(t)] = (out[binner.binOf(t)] as number) + t.n;
+    for (const t of tallies) {
+      const bin = binner.binOf(t);
+      out[bin] = (out[bin] as number) + t.n;
+    }
     return out;
   };
   const r = count(reference);
@@ -166,15 +169,15 @@ function compare(feature: DriftFeature, binner: Binner, reference: readonly Item
 }
 
 /** The `limit` most frequent values of the reference each get a bin; the rest share "other". */
-function categoricalBinner(reference: readonly ItemTally[], valueOf: (t: ItemTally) => string, limit: number): Binner {
+function categoricalBinner(reference: readonly ItemTally[], keyOf: (t: ItemTally) => string, limit: number): Binner {
   const counts = new Map<string, number>();
-  for (const t of reference) counts.set(valueOf(t), (counts.get(valueOf(t)) ?? 0) + t.n);
+  for (const t of reference) counts.set(keyOf(t), (counts.get(keyOf(t)) ?? 0) + t.n);
   const kept = [...counts]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, limit)
     .map(([v]) => v);
   const index = new Map(kept.map((v, i) => [v, i]));
-  return { labels: [...kept, "other"], binOf: (t) => index.get(valueOf(t)) ?? kept.length };
+  return { labels: [...kept, "other"], binOf: (t) => index.get(keyOf(t)) ?? kept.length };
 }
 
 /** Items ranked by reference events, cut where each decile of reference events ends; unseen items last. */
