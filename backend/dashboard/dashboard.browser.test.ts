@@ -13,16 +13,14 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServedList, StoredEvent, StoredFeedback } from "../../models/events.js";
 import { mulberry32 } from "../../models/prng.js";
-import { createBackendApp } from "../app.js";
 import { experiments } from "../db/schema.js";
-import { silentLogger } from "../logger.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
-import { recordingExperimentPublisher } from "../test-support/experiment-stand-ins.js";
+import { fullBackendApp } from "../test-support/full-app.js";
 import { freePort } from "../test-support/free-port.js";
-import { makeCandidate, recordingPublisher, scriptedTrainer, type ScriptedTrainer } from "../test-support/training-stand-ins.js";
-import { createTrainingRunner, type TrainingRunner } from "../training-jobs/job-runner.js";
+import { makeCandidate, scriptedTrainer, type ScriptedTrainer } from "../test-support/training-stand-ins.js";
+import type { TrainingRunner } from "../training-jobs/job-runner.js";
 import { eq } from "drizzle-orm";
-import type { ModelVersion } from "./ui/api-types.js";
+import type { Canary, ExperimentResults, ModelVersion } from "./ui/api-types.js";
 import { count, fixed, gated, ms, percent, perSecond, time } from "./ui/format.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -36,23 +34,13 @@ let server: ServerType;
 let base: string;
 let browser: Browser;
 let page: Page;
-let app: ReturnType<typeof createBackendApp>;
+let app: ReturnType<typeof fullBackendApp>["app"];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`the dashboard test needs Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   h = await startHarness({ redis: "unreachable" });
   trainer = scriptedTrainer();
-  const publisher = recordingPublisher();
-  runner = createTrainingRunner({ db: h.database.db, trainer: trainer.trainer, publisher, progressIntervalMs: 0 });
-  app = createBackendApp({
-    database: h.database,
-    featureStore: h.featureStore,
-    logger: silentLogger,
-    config: { backendToken: BACKEND_TOKEN, corsOrigins: [], isProduction: false },
-    training: { runner, publisher },
-    experiments: { publisher: recordingExperimentPublisher(), attributionWindowHours: 24 },
-    shadows: { publisher: { set: async () => undefined } },
-  });
+  ({ app, runner } = fullBackendApp(h, {}, { trainer: trainer.trainer, progressIntervalMs: 0 }));
   await runner.start();
   const port = await freePort();
   server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
@@ -223,7 +211,7 @@ describe("the dashboard", () => {
     expect(await figure("srm-p")).toBe(fixed(r.srm.p_value));
     expect(await figure("guardrails-note")).toBe(r.guardrails_note);
     expect(await rows("variants")).toEqual(
-      r.variants.map((v: ResultVariant) => [
+      r.variants.map((v: ExperimentResults["variants"][number]) => [
         v.variant === "A" ? "A (control)" : v.variant,
         `${v.weight}%`,
         count(v.users),
@@ -258,15 +246,7 @@ describe("the dashboard", () => {
     await open("rollouts");
     const { canaries } = await api("/api/v1/recs/models/canaries?limit=50");
     expect(await rows("canaries")).toEqual(
-      canaries.map((c: CanaryJson) => [
-        c.version,
-        c.champion_version,
-        `${c.traffic_percent}%`,
-        c.status,
-        c.reason ?? "–",
-        time(c.created_at),
-        time(c.decided_at),
-      ]),
+      canaries.map((c: Canary) => [c.version, c.champion_version, `${c.traffic_percent}%`, c.status, c.reason ?? "–", time(c.created_at), time(c.decided_at)]),
     );
     const s = await api(`/api/v1/recs/models/${others[1]}/shadow`);
     expect(await rows("shadows")).toEqual([
@@ -360,28 +340,6 @@ describe("the dashboard", () => {
     await shot("data-quality");
   });
 });
-
-interface ResultVariant {
-  variant: string;
-  weight: number;
-  users: number;
-  lists: number;
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  ctr: { rate: number; lower: number; upper: number };
-  conversion_rate: { rate: number };
-}
-
-interface CanaryJson {
-  version: string;
-  champion_version: string;
-  traffic_percent: number;
-  status: string;
-  reason: string | null;
-  created_at: string;
-  decided_at: string | null;
-}
 
 /** Users split 50/50; two lists of five items each over the ten hours; B's items are clicked more often. */
 async function plantExperiment(id: string, start: number, users: number): Promise<void> {

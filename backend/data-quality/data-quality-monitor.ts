@@ -9,7 +9,8 @@ import { describeError } from "../describe-error.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { BackendMetrics } from "../metrics/backend-metrics.js";
 import { emitWebhookEvent } from "../webhooks/webhook-events.js";
-import { report, windowStats, type Alert, type DataQualityReport, type DataQualityThresholds } from "./data-quality.js";
+import { report, type Alert, type DataQualityReport, type DataQualityThresholds } from "./data-quality.js";
+import { windowStats } from "./window-stats.js";
 import { driftReport, referenceCache, withDriftAlerts, type DriftReadout } from "./drift.js";
 
 export interface DataQualityMonitorOptions {

@@ -7,14 +7,19 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createBackendApp, type BackendDeps } from "../app.js";
 import type { AppEnv } from "../http/app-env.js";
 import { silentLogger } from "../logger.js";
-import { createTrainingRunner, type TrainingRunner } from "../training-jobs/job-runner.js";
+import { createTrainingRunner, type TrainingRunner, type TrainingRunnerOptions } from "../training-jobs/job-runner.js";
 import { BACKEND_TOKEN, type Harness } from "./backend-harness.js";
 import { recordingExperimentPublisher } from "./experiment-stand-ins.js";
 import { recordingPublisher, scriptedTrainer } from "./training-stand-ins.js";
 
-export function fullBackendApp(h: Harness, extra: Partial<BackendDeps> = {}): { app: OpenAPIHono<AppEnv>; runner: TrainingRunner } {
+/** `runnerOptions`: the trainer (a scripted one that trains nothing by default) and the runner's settings. */
+export function fullBackendApp(
+  h: Harness,
+  extra: Partial<BackendDeps> = {},
+  runnerOptions: Partial<Omit<TrainingRunnerOptions, "db" | "publisher">> = {},
+): { app: OpenAPIHono<AppEnv>; runner: TrainingRunner } {
   const publisher = recordingPublisher();
-  const runner = createTrainingRunner({ db: h.database.db, trainer: scriptedTrainer().trainer, publisher });
+  const runner = createTrainingRunner({ db: h.database.db, trainer: scriptedTrainer().trainer, publisher, ...runnerOptions });
   const app = createBackendApp({
     database: h.database,
     featureStore: h.featureStore,

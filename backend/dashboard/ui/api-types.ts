@@ -103,30 +103,10 @@ export interface ShadowReadout {
   };
 }
 
-export interface LiveRates {
-  window_seconds: number;
-  ingested_events: number;
-  ingested_per_second: number;
-  served_lists: number;
-  served_per_second: number;
-  latency_ms: { p50: number | null; p95: number | null; p99: number | null; measured: number };
-  degraded_lists: number;
-  degraded_share: number | null;
-  degraded_by_stage: Record<string, number>;
-  per_second: Array<{ second: number; ingested: number; served: number }>;
-}
+// The backend's own types where their modules import nothing at run time.
+export type { LiveSnapshot as LiveRates } from "../../metrics/live-rates.js";
 
-export interface DataQualityReport {
-  from: string;
-  to: string;
-  events: number;
-  by_type: Record<string, number>;
-  unknown_item_share: number | null;
-  new_user_share: number | null;
-  invalid_event_share: number | null;
-  invalid_by_field: Record<string, number>;
-  alerts: Array<{ check: string; value: number; threshold: number; message: string }>;
-}
+export type { DataQualityReport } from "../../data-quality/data-quality.js";
 
 export interface DriftReport {
   reference: { version: string; from: string; to: string; events: number } | null;
