@@ -24,6 +24,7 @@ export function lineChart(target: HTMLElement, title: string, times: readonly nu
     height: 260,
     series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colour(i), width: 2, points: { show: true } }))],
     axes: [{}, { size: 60 }],
+    ...singlePointScale(times),
   };
   return new uPlot(opts, [times as number[], ...series.map((s) => s.values as (number | null)[])], target);
 }
@@ -52,6 +53,13 @@ export function bandChart(target: HTMLElement, title: string, times: readonly nu
     axes: [{}, { size: 70, values: (_u, splits) => splits.map(format) }],
   };
   return new uPlot(opts, [times as number[], ...ys], target);
+}
+
+/** One point in time (a registry with one version) would otherwise stretch the time axis over years: an hour either side. */
+function singlePointScale(times: readonly number[]): Pick<uPlot.Options, "scales"> {
+  const first = times[0];
+  if (first === undefined || times.some((t) => t !== first)) return {};
+  return { scales: { x: { time: true, auto: false, range: [first - 3600, first + 3600] } } };
 }
 
 function colour(i: number, alpha = 1): string {

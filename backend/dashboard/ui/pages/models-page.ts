@@ -35,7 +35,8 @@ export const modelsPage: Page = async (root, _params, ctx) => {
     section("Offline metrics by version", chart),
     section(
       "Versions",
-      list.champion
+      // A first champion replaced nothing: there is nothing to roll back to.
+      list.champion && list.models.length > 1
         ? h("p", {}, act("Roll back the champion", `Roll back ${list.champion} to the version it replaced?`, "/api/v1/recs/models/rollback"))
         : null,
       table(
