@@ -86,7 +86,7 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
       endpoint: "recs",
       modelVersion: result.model_version,
       context: request.context,
-      experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
+      experiment: creditedExperiment(result),
       degraded: result.degraded,
       personalised: result.personalised,
       latencyMs: performance.now() - started,
@@ -178,11 +178,15 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
     items: result.items.map((i) => i.item_id),
     degraded: result.degraded,
     ts: Date.now(),
-    // QA overrides are served but never credited to a variant.
-    experiment: result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null,
+    experiment: creditedExperiment(result),
     latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
     sources: sourceCounts(result.items),
   };
+}
+
+/** The experiment a list counts for; QA overrides are served but never credited to a variant. */
+function creditedExperiment(result: RecsResult): { id: string; variant: string } | null {
+  return result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
 }
 
 /** A bulk call is one data point: Analytics Engine takes at most 250 per invocation, a call serves up to 1,000 lists. */
