@@ -24,6 +24,10 @@ export const EPOCH_HALF_LIVES = 64;
 const P = "recs";
 export const keys = {
   item: (itemId: string) => `${P}:item:${itemId}`,
+  /** Sorted set: item id → epoch ms its record last changed (models/catalog-changes.ts). */
+  catalogChanged: () => `${P}:catalog:changed`,
+  /** Epoch ms from which catalogChanged holds every change; absent: not known to be complete. */
+  catalogCompleteSince: () => `${P}:catalog:since`,
   popularity: (window: PopularityWindow, epoch: number, category?: string | null) =>
     category ? `${P}:pop:${window}:${epoch}:c:${category}` : `${P}:pop:${window}:${epoch}`,
   coView: (itemId: string) => `${P}:cv:${itemId}`,

@@ -24,7 +24,7 @@ export const ArtifactNameSchema = z.string().regex(ARTIFACT_NAME_PATTERN, "must 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits (sha256)");
 
 /** What each file is for; the edge looks files up by role, not by name. */
-export const ARTIFACT_ROLES = ["retrieval", "fold_in", "ranker", "items", "neighbours", "item_weights"] as const;
+export const ARTIFACT_ROLES = ["retrieval", "fold_in", "ranker", "items", "neighbours", "item_weights", "catalog"] as const;
 export type ArtifactRole = (typeof ARTIFACT_ROLES)[number];
 
 export const ArtifactSchema = z.strictObject({
@@ -170,3 +170,15 @@ export const NeighboursFileSchema = z.strictObject({
   bought_together: z.record(z.string(), z.array(z.tuple([z.string(), z.number()]))),
 });
 export type NeighboursFile = z.infer<typeof NeighboursFileSchema>;
+
+/**
+ * catalog.json: the catalog's edge records as the trainer read them, so the edge reads
+ * live only the records that changed after `taken_at` (models/catalog-changes.ts).
+ * Each entry: [item id, title, category, price, available].
+ */
+export const CatalogFileSchema = z.strictObject({
+  /** Epoch ms; every record change stamped after it is in the feature store's change set. */
+  taken_at: z.number().int().nonnegative(),
+  items: z.array(z.tuple([z.string(), z.string(), z.string().nullable(), z.number().nullable(), z.boolean()])),
+});
+export type CatalogFile = z.infer<typeof CatalogFileSchema>;

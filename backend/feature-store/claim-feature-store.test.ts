@@ -1,5 +1,6 @@
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CATALOG_CHANGE_RETENTION_MS } from "../../models/catalog-changes.js";
 import { keys } from "../../models/feature-keys.js";
 import { databaseId } from "../db/database-identity.js";
 import type { Database } from "../db/client.js";
@@ -60,5 +61,35 @@ describe("claiming the feature store for a database", () => {
     expect(await claimFeatureStore(b, store)).toEqual({ kind: "claimed", previous: await databaseId(a), deleted: 2 });
     expect(await redis.exists(keys.item("mug-01"))).toBe(0);
     expect(await redis.get(keys.owner())).toBe(await databaseId(b));
+  });
+});
+
+describe("writing item records", () => {
+  it("stamps a record in the change set only when it changed, and keeps the set complete from the retention horizon", async () => {
+    await redis.del(keys.catalogChanged(), keys.catalogCompleteSince(), keys.item("tent-01"), keys.item("lamp-01"));
+    let now = Date.UTC(2026, 11, 1);
+    const clocked = createFeatureStore({ url: gateway.url, token: "", now: () => now });
+    const tent = { item_id: "tent-01", title: "Tent", category: "camping", price: 120, available: true };
+    const lamp = { item_id: "lamp-01", title: "Lamp" };
+    await clocked.writeItemRecords([tent, lamp]);
+    expect(JSON.parse((await redis.get(keys.item("tent-01")))!)).toEqual({ title: "Tent", category: "camping", available: true, price: 120 });
+    expect(await redis.zrange(keys.catalogChanged(), 0, -1, "WITHSCORES")).toEqual(["lamp-01", String(now), "tent-01", String(now)]);
+    expect(Number(await redis.get(keys.catalogCompleteSince()))).toBe(now - CATALOG_CHANGE_RETENTION_MS);
+
+    // A re-send of the same records (the sync's full pass after a restart) is no change.
+    const first = now;
+    now += 60_000;
+    await clocked.writeItemRecords([tent, { ...lamp, available: false }]);
+    expect(await redis.zscore(keys.catalogChanged(), "tent-01")).toBe(String(first));
+    expect(await redis.zscore(keys.catalogChanged(), "lamp-01")).toBe(String(now));
+
+    // Past the retention, old stamps go and the set is complete only from the new horizon.
+    now = first + CATALOG_CHANGE_RETENTION_MS + 1;
+    await clocked.writeItemRecords([{ ...tent, price: 99 }]);
+    expect(await redis.zrange(keys.catalogChanged(), 0, -1)).toEqual(["lamp-01", "tent-01"]);
+    now = first + 60_000 + CATALOG_CHANGE_RETENTION_MS + 1;
+    await clocked.writeItemRecords([{ ...tent, price: 98 }]);
+    expect(await redis.zrange(keys.catalogChanged(), 0, -1)).toEqual(["tent-01"]);
+    expect(Number(await redis.get(keys.catalogCompleteSince()))).toBe(now - CATALOG_CHANGE_RETENTION_MS);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * The backend's writes to the real-time feature store (Upstash Redis over REST): the
- * compact item records the edge reads per candidate, and each user's trained history. Requests fail fast — no client
+ * compact item records the edge reads per candidate (with the change set of
+ * models/catalog-changes.ts), and each user's trained history. Requests fail fast — no client
  * retries, a short timeout — because the caller has its own recovery (catalog-sync.ts).
  */
 import { Redis } from "@upstash/redis";
 import { toEdgeItemRecord, type CatalogItem } from "../../models/catalog.js";
+import { RECORD_WRITE_SCRIPT, recordWrite } from "../../models/catalog-changes.js";
 import { keys } from "../../models/feature-keys.js";
 
 export type ItemRecordSource = Pick<CatalogItem, "item_id" | "title" | "category" | "price" | "available">;
@@ -26,10 +28,13 @@ export interface FeatureStoreOptions {
   url: string;
   token: string;
   timeoutMs?: number;
+  /** The clock that stamps record changes; tests pin it. */
+  now?: () => number;
 }
 
 export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   const timeoutMs = options.timeoutMs ?? 3000;
+  const now = options.now ?? Date.now;
   const redis = new Redis({
     url: options.url,
     // The client warns on every request without a token; a local gateway started without
@@ -42,9 +47,12 @@ export function createFeatureStore(options: FeatureStoreOptions): FeatureStore {
   return {
     async writeItemRecords(items) {
       if (items.length === 0) return;
-      const pipeline = redis.pipeline();
-      for (const item of items) pipeline.set(keys.item(item.item_id), JSON.stringify(toEdgeItemRecord(item)));
-      await pipeline.exec();
+      // One script call: records and the change set the edge's snapshot overlay reads move together.
+      const write = recordWrite(
+        items.map((item) => [item.item_id, JSON.stringify(toEdgeItemRecord(item))] as const),
+        now(),
+      );
+      await redis.eval(RECORD_WRITE_SCRIPT, write.keys, write.args);
     },
     async writeTrainedHistories(entries) {
       if (entries.length === 0) return;

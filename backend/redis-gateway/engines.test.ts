@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RECORD_WRITE_SCRIPT } from "../../models/catalog-changes.js";
 import { checkRedis } from "./check-redis.js";
 import { startRedisGateway, type RedisGateway } from "./gateway.js";
 
@@ -89,6 +90,13 @@ async function script(redis: Redis, tag: string): Promise<unknown[]> {
     cursor = next;
   } while (String(cursor) !== "0");
   out.push(found.map((f) => f.slice(key("").length)).sort());
+  // The catalog's record writes (models/catalog-changes.ts) and the edge's change poll.
+  const changed = [key("cat:changed"), key("cat:since")];
+  await note(redis.eval(RECORD_WRITE_SCRIPT, [...changed, key("rec:a"), key("rec:b")], ["1000", "10", "a", "A1", "b", "B1"]));
+  await note(redis.eval(RECORD_WRITE_SCRIPT, [...changed, key("rec:a"), key("rec:b")], ["2000", "20", "a", "A1", "b", "B2"]));
+  await note(redis.eval(RECORD_WRITE_SCRIPT, [...changed, key("rec:a")], ["3000", "1500", "a", "A3"]));
+  await note(redis.zrange(changed[0]!, 1000, "+inf", { byScore: true, withScores: true, offset: 0, count: 10 }));
+  await note(redis.get(changed[1]!));
   await note(redis.del(key("item:a"), key("seen:e1"), key("missing")));
   await note(redis.ping());
   return out;
@@ -108,6 +116,8 @@ describe("the embedded engine", () => {
       expect(fromRedis.slice(0, 3)).toEqual(["OK", "OK", null]);
       expect(fromRedis[13]).toEqual(["c\t3", "b\t2"]);
       expect(fromRedis[21]).toEqual(["a", "3.5", "b", "2"]);
+      // Unchanged records are not changes; the trim drops what is older than the horizon and raises "since".
+      expect(fromRedis.slice(-7, -2)).toEqual([2, 1, 1, ["b", "2000", "a", "3000"], "1500"]);
     });
   }
 

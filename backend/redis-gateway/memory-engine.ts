@@ -14,7 +14,6 @@
  * upper-cased where each command takes them, never its keys or values.
  * engines.test.ts runs every command shape the product sends on both engines.
  */
-import type { ChainableCommander } from "ioredis";
 import RedisMock from "ioredis-mock";
 import type { RedisArg } from "./protocol.js";
 import type { CommandBatch, CommandRunner, RedisConnection } from "./redis-connection.js";
@@ -55,58 +54,60 @@ export function normaliseOptions(name: string, args: readonly RedisArg[]): Redis
 
 const unknownCommand = (name: string) => replyError(`ERR unknown command '${name}'`);
 
+/** Lua's false is Redis's nil reply; ioredis-mock hands it back as false. */
+function luaReply(reply: unknown): unknown {
+  if (reply === false) return null;
+  return Array.isArray(reply) ? reply.map(luaReply) : reply;
+}
+
+const SCRIPT_COMMANDS = new Set(["EVAL", "EVALSHA"]);
+
+async function run(engine: object, name: string, args: readonly RedisArg[]): Promise<unknown> {
+  const m = methodOf(engine, name);
+  if (!m) throw unknownCommand(name);
+  try {
+    const reply = await m(...normaliseOptions(name, args));
+    return SCRIPT_COMMANDS.has(name.toUpperCase()) ? luaReply(reply) : reply;
+  } catch (error) {
+    throw replyError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * A pipeline or transaction, run on the engine itself: ioredis-mock's own pipeline lacks
+ * some commands (EVAL). Its commands run synchronously when called, so calling them all
+ * before awaiting any keeps a batch whole, as MULTI would, without other clients' commands
+ * in between.
+ */
 class MemoryBatch implements CommandBatch {
-  /** Positions of commands the engine does not have, answered as errors in place. */
-  private readonly unknown = new Map<number, string>();
-  private count = 0;
+  private readonly queued: Array<{ name: string; args: RedisArg[] }> = [];
 
   constructor(
-    private readonly inner: ChainableCommander,
+    private readonly engine: object,
     private readonly transaction: boolean,
   ) {}
 
   callBuffer(name: string, ...args: RedisArg[]): this {
-    const m = methodOf(this.inner, name);
-    if (m) m(...normaliseOptions(name, args));
-    else this.unknown.set(this.count, name);
-    this.count++;
+    this.queued.push({ name, args });
     return this;
   }
 
   async exec(): Promise<BatchResults | null> {
-    if (this.transaction && this.unknown.size > 0) {
-      const [name] = this.unknown.values();
-      throw Object.assign(replyError("EXECABORT Transaction discarded because of previous errors."), { previousErrors: [unknownCommand(name!)] });
+    const missing = this.queued.find((q) => !methodOf(this.engine, q.name));
+    if (this.transaction && missing) {
+      throw Object.assign(replyError("EXECABORT Transaction discarded because of previous errors."), { previousErrors: [unknownCommand(missing.name)] });
     }
-    const ran = ((await this.inner.exec()) ?? []) as BatchResults;
-    const out: BatchResults = [];
-    let next = 0;
-    for (let i = 0; i < this.count; i++) {
-      const missing = this.unknown.get(i);
-      if (missing !== undefined) out.push([unknownCommand(missing), null]);
-      else {
-        const [error, reply] = ran[next++]!;
-        out.push([error ? replyError(error.message) : null, reply]);
-      }
-    }
-    return out;
+    const settled = await Promise.allSettled(this.queued.map((q) => run(this.engine, q.name, q.args)));
+    return settled.map((s): [Error | null, unknown] => (s.status === "fulfilled" ? [null, s.value] : [s.reason as Error, null]));
   }
 }
 
 export function openMemoryConnection(): RedisConnection {
   const engine = new RedisMock();
   const client: CommandRunner = {
-    async callBuffer(name, ...args) {
-      const m = methodOf(engine, name);
-      if (!m) throw unknownCommand(name);
-      try {
-        return await m(...normaliseOptions(name, args));
-      } catch (error) {
-        throw replyError(error instanceof Error ? error.message : String(error));
-      }
-    },
-    pipeline: () => new MemoryBatch(engine.pipeline(), false),
-    multi: () => new MemoryBatch(engine.multi(), true),
+    callBuffer: (name, ...args) => run(engine, name, args),
+    pipeline: () => new MemoryBatch(engine, false),
+    multi: () => new MemoryBatch(engine, true),
     ping: () => engine.ping(),
   };
   return {

@@ -21,6 +21,8 @@ export interface TrainingData {
   interactions: Interaction[];
   /** Every catalog item, available or not, in item-id order. */
   catalog: CatalogItem[];
+  /** Epoch ms when the catalog read began: changes after it may be missing from `catalog`. */
+  catalogReadAt: number;
   /** Rows of an event type the weights do not know, left out. */
   skipped: number;
 }
@@ -36,8 +38,9 @@ export interface LoadTrainingDataOptions {
 export async function loadTrainingData(db: Db, window: TrainingWindow, options: LoadTrainingDataOptions = {}): Promise<TrainingData> {
   const batchSize = options.batchSize ?? 10_000;
   const { records, skipped } = await readInteractions(db, window, batchSize, options);
+  const catalogReadAt = Date.now();
   const catalog = await readCatalog(db, batchSize, options.signal);
-  return { interactions: records, catalog, skipped };
+  return { interactions: records, catalog, catalogReadAt, skipped };
 }
 
 async function readInteractions(db: Db, window: TrainingWindow, batchSize: number, options: LoadTrainingDataOptions) {

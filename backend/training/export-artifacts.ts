@@ -1,17 +1,19 @@
 /**
  * Turns a fitted pipeline into the files of a model version and their manifest
- * (models/model-manifest.ts): ONNX graphs for retrieval and ranking, the item table and
- * the neighbour lists. Pure apart from hashing, so the trainer, the tests and the CLI
+ * (models/model-manifest.ts): ONNX graphs for retrieval and ranking, the item table, the
+ * neighbour lists and the catalog snapshot. Pure apart from hashing, so the trainer, the tests and the CLI
  * produce byte-identical artifacts for the same model.
  *
  * Retrieval path: the in-process graph embeds every item vector (items × factors × 4
  * bytes). Above `inProcessMaxBytes` the version is exported for the vector store instead
  * (fold-in graph only; the publisher upserts the item vectors to Upstash Vector).
  */
+import { CATALOG_CLOCK_SKEW_MS } from "../../models/catalog-changes.js";
 import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { featureSpecHash, FEATURE_NAMES } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
-import { ManifestSchema, type ArtifactRole, type Manifest, type NeighboursFile, type RetrievalPath } from "../../models/model-manifest.js";
+import { toEdgeItemRecord, type CatalogItem } from "../../models/catalog.js";
+import { ManifestSchema, type ArtifactRole, type CatalogFile, type Manifest, type NeighboursFile, type RetrievalPath } from "../../models/model-manifest.js";
 import { encodeItemWeights } from "../../models/item-weights.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import { buildFoldInGraph, buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
@@ -47,6 +49,27 @@ export interface ExportOptions {
   createdAt?: Date;
   inProcessMaxBytes?: number;
   eventWeights?: Readonly<Record<string, number>>;
+  /** The catalog as training read it, and when that read began (epoch ms): shipped as catalog.json. */
+  catalog?: { items: readonly CatalogItem[]; readAt: number };
+}
+
+/**
+ * Above this many items no catalog.json ships and the edge reads every record live: the
+ * parsed records cost the isolate about 200 bytes each, next to a retrieval graph of at
+ * most 16 MiB.
+ */
+export const CATALOG_SNAPSHOT_MAX_ITEMS = 65_536;
+
+/** The snapshot's entries in item-id order; `taken_at` allows for a writer's clock running behind (CATALOG_CLOCK_SKEW_MS). */
+export function catalogFile(items: readonly CatalogItem[], readAt: number): CatalogFile {
+  const sorted = [...items].sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0));
+  return {
+    taken_at: Math.max(0, readAt - CATALOG_CLOCK_SKEW_MS),
+    items: sorted.map((item) => {
+      const r = toEdgeItemRecord(item);
+      return [item.item_id, r.title, r.category, r.price, r.available];
+    }),
+  };
 }
 
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -94,6 +117,10 @@ export async function exportVersion(model: PipelineModel, options: ExportOptions
       } satisfies NeighboursFile),
     },
   ];
+  const catalog = options.catalog;
+  if (catalog && catalog.items.length <= CATALOG_SNAPSHOT_MAX_ITEMS) {
+    raw.push({ name: "catalog.json", role: "catalog", bytes: json(catalogFile(catalog.items, catalog.readAt)) });
+  }
   if (model.ranker) raw.push({ name: "ranker.onnx", role: "ranker", bytes: buildRankerGraph(model.ranker) });
   if (model.scorer === "ease" && model.ease) {
     // Both tables index items.json's rows; they are built from the same positives, sorted.

@@ -9,7 +9,8 @@ import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { DEFAULT_CANDIDATE_LIMITS } from "../../models/candidates.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
 import type { Interaction } from "../evaluation/interactions.js";
-import { exportVersion } from "./export-artifacts.js";
+import { CATALOG_CLOCK_SKEW_MS } from "../../models/catalog-changes.js";
+import { CATALOG_SNAPSHOT_MAX_ITEMS, exportVersion } from "./export-artifacts.js";
 import { DEFAULT_PIPELINE, fitPipeline, rankForUser, recipeOf, type PipelineModel } from "./pipeline.js";
 import { popularityAt } from "./popularity-snapshot.js";
 import { evaluateModelType } from "./train-candidate.js";
@@ -209,6 +210,30 @@ describe("exportVersion + validateVersion", () => {
       expect(file.bytes.byteLength).toBe(12 + 8 * exported.manifest.catalog_size * ease.ease!.table.keep);
       await expect(validateVersion(ease, exported)).resolves.toBeDefined();
     }
+  });
+
+  it("ships the catalog as read, sorted, with its time set back by the clock allowance, and validates it", async () => {
+    const readAt = Date.UTC(2026, 10, 2);
+    const items = [
+      { item_id: "z-1", title: "Zed", category: "tools", price: 4.5, available: false },
+      { item_id: "a-1", title: "Awl" },
+    ];
+    const exported = await exportVersion(model, { version: "test-catalog", catalog: { items, readAt } });
+    const file = exported.files.find((f) => f.role === "catalog")!;
+    expect(file.name).toBe("catalog.json");
+    expect(exported.manifest.files.find((f) => f.role === "catalog")?.sha256).toBe(file.sha256);
+    expect(JSON.parse(new TextDecoder().decode(file.bytes))).toEqual({
+      taken_at: readAt - CATALOG_CLOCK_SKEW_MS,
+      items: [
+        ["a-1", "Awl", null, null, true],
+        ["z-1", "Zed", "tools", 4.5, false],
+      ],
+    });
+    await expect(validateVersion(model, exported)).resolves.toBeDefined();
+    // Above the limit the edge reads every record live: no file.
+    const many = Array.from({ length: CATALOG_SNAPSHOT_MAX_ITEMS + 1 }, (_, i) => ({ item_id: `i${i}`, title: "t" }));
+    const big = await exportVersion(model, { version: "test-catalog-big", catalog: { items: many, readAt } });
+    expect(big.files.some((f) => f.role === "catalog")).toBe(false);
   });
 
   it("chooses the vector-store path above the in-process memory budget", async () => {

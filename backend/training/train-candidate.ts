@@ -31,6 +31,8 @@ export const EVALUATION_K = [10, 20] as const;
 export interface BuildOptions {
   params?: PipelineParams;
   inProcessMaxBytes?: number;
+  /** When the catalog read began (epoch ms): the version then ships the catalog as catalog.json. */
+  catalogReadAt?: number;
 }
 
 export interface TrainOptions extends BuildOptions {
@@ -118,7 +120,11 @@ export async function trainVersion(
   const model = fitPipeline(log, catalog, params, within(0.5, 0.4, ""));
   checkAborted(signal);
   progress(0.9, "exporting and validating artifacts with onnxruntime-node");
-  const exported = await exportVersion(model, { version, ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}) });
+  const exported = await exportVersion(model, {
+    version,
+    ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}),
+    ...(options.catalogReadAt !== undefined ? { catalog: { items: catalog, readAt: options.catalogReadAt } } : {}),
+  });
   const validation = await validateVersion(model, exported);
   return { model, exported, validation, report };
 }
@@ -198,6 +204,7 @@ export function createPipelineTrainer(db: Db, options: TrainOptions = {}): Train
       options: {
         ...(options.params ? { params: options.params } : {}),
         ...(options.inProcessMaxBytes ? { inProcessMaxBytes: options.inProcessMaxBytes } : {}),
+        catalogReadAt: data.catalogReadAt,
       },
       ...(req.champion ? { champion: req.champion } : {}),
     };

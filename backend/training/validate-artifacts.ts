@@ -9,7 +9,7 @@ import * as ort from "onnxruntime-node";
 import { decodeItemWeights, type ItemWeights } from "../../models/item-weights.js";
 import { FEATURE_NAMES } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
-import { ItemsFileSchema, NeighboursFileSchema } from "../../models/model-manifest.js";
+import { CatalogFileSchema, ItemsFileSchema, NeighboursFileSchema } from "../../models/model-manifest.js";
 import { RANKER_INPUT, RANKER_OUTPUT } from "../../models/onnx/ranker-graph.js";
 import { ALL_SCORES, HISTORY_ITEMS, HISTORY_STRENGTH, RETRIEVAL_INDICES } from "../../models/onnx/retrieval-graph.js";
 import type { ExportedVersion } from "./export-artifacts.js";
@@ -131,6 +131,8 @@ export async function validateVersion(model: PipelineModel, exported: ExportedVe
   const items = ItemsFileSchema.parse(JSON.parse(new TextDecoder().decode(file("items")!.bytes)));
   if (items.items.length !== exported.manifest.catalog_size) fail("items.json: length differs from the manifest's catalog_size");
   NeighboursFileSchema.parse(JSON.parse(new TextDecoder().decode(file("neighbours")!.bytes)));
+  const catalog = file("catalog");
+  if (catalog) CatalogFileSchema.parse(JSON.parse(new TextDecoder().decode(catalog.bytes)));
   const weights = file("item_weights");
   if (weights) checkItemWeights(model, weights.bytes, items.items.length);
   const retrieval = file("retrieval");

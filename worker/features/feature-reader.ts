@@ -1,12 +1,14 @@
 /**
  * Reads of the real-time features for serving, each one round trip: neighbours of the
- * user's recent items, trending and popular lists and the user's trained history in one
- * pipeline, then the catalog records of the candidates.
+ * user's recent items, trending and popular lists, the user's trained history and, when
+ * due, the catalog's recent changes in one pipeline; then the catalog records of the
+ * candidates that neither the version's snapshot nor the isolate's cache holds.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import { keys, type PopularityWindow } from "../../models/feature-keys.js";
 import { liveEpochs, mergeEpochLists } from "./forward-decay.js";
+import { catalogPollDue, changedSince, overlay, queuePoll, resetCatalogOverlay, snapshotUsable, type CatalogSnapshot } from "./catalog-overlay.js";
 import { IsolateCache } from "./isolate-cache.js";
 import { parseItemRecord } from "./item-records.js";
 import { decodeTrainedHistory, type TrainedItem } from "../../models/trained-history.js";
@@ -38,6 +40,7 @@ const recordCache = new IsolateCache<EdgeItemRecord | null>(RECORD_TTL_MS, 50_00
 export function resetFeatureCaches(): void {
   popularCache.clear();
   recordCache.clear();
+  resetCatalogOverlay();
 }
 
 export interface RequestFeatures {
@@ -77,7 +80,8 @@ export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[],
   const coView = new Map<string, Scored>();
   const coPurchase = new Map<string, Scored>();
   const trained = new Map<string, TrainedItem[]>();
-  if (anchors.length > 0 || missing.length > 0 || histories.length > 0) {
+  const pollDue = catalogPollDue(now);
+  if (anchors.length > 0 || missing.length > 0 || histories.length > 0 || pollDue) {
     const p = redis.pipeline();
     for (const a of anchors) {
       p.zrange(keys.coView(a), 0, NEIGHBOURS_READ - 1, { rev: true, withScores: true });
@@ -85,6 +89,7 @@ export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[],
     }
     for (const m of missing) queuePopular(p, m.window, now, m.category, POPULAR_READ);
     for (const user of histories) p.get(keys.trainedHistory(user));
+    const poll = pollDue ? queuePoll(p, now) : null;
     const res = await p.exec<unknown[]>();
     anchors.forEach((a, i) => {
       coView.set(a, pairsFromFlat(res[2 * i]));
@@ -98,6 +103,8 @@ export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[],
     });
     const historyBase = anchors.length * 2 + missing.length * 2;
     histories.forEach((user, k) => trained.set(user, decodeTrainedHistory(res[historyBase + k] as string | null)));
+    // A record that changed may sit in the cache from before: the next read takes it live.
+    if (poll) for (const id of poll.apply(res.slice(historyBase + histories.length))) recordCache.delete(id);
   }
   return asks.map((a) => ({
     signals: {
@@ -124,10 +131,27 @@ export async function readNeighbours(redis: Redis, key: string, limit: number): 
   return pairsFromFlat(await redis.zrange(key, 0, limit - 1, { rev: true, withScores: true }));
 }
 
-export async function readItemRecords(redis: Redis, ids: readonly string[], now = Date.now()): Promise<Map<string, EdgeItemRecord>> {
+/**
+ * The records of `ids`: from the version's catalog snapshot where the overlay says the
+ * record has not changed since (catalog-overlay.ts), else from the isolate's cache, else
+ * in one MGET.
+ */
+export async function readItemRecords(
+  redis: Redis,
+  ids: readonly string[],
+  now = Date.now(),
+  snapshot: CatalogSnapshot | null = null,
+): Promise<Map<string, EdgeItemRecord>> {
   const out = new Map<string, EdgeItemRecord>();
   const missing: string[] = [];
+  const o = overlay();
+  const fromSnapshot = snapshot !== null && snapshotUsable(o, snapshot) ? snapshot : null;
   for (const id of ids) {
+    if (fromSnapshot && !changedSince(o, id, fromSnapshot.takenAt)) {
+      const rec = fromSnapshot.records.get(id);
+      if (rec) out.set(id, rec);
+      continue;
+    }
     const hit = recordCache.get(id, now);
     if (hit === undefined) missing.push(id);
     else if (hit) out.set(id, hit);

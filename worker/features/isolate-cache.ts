@@ -33,6 +33,10 @@ export class IsolateCache<V> {
     this.entries.set(key, { at: now, value });
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

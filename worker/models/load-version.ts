@@ -1,14 +1,16 @@
 /**
  * Loads one published model version from R2 into this isolate: manifest (checked against
- * the pointer's hash), every file (size + sha256), item table and neighbour lists parsed
- * into maps, one ONNX session per graph, and one warm-up run of each. Either all of that
+ * the pointer's hash), every file (size + sha256), item table, neighbour lists and catalog
+ * snapshot parsed into maps, one ONNX session per graph, and one warm-up run of each. Either all of that
  * succeeds and the caller gets a model ready to serve, or it throws a ModelLoadError with
  * the reason and releases the sessions it created.
  */
 import type { ZodType } from "zod";
+import type { EdgeItemRecord } from "../../models/catalog.js";
 import { FEATURE_NAMES, featureSpecHash } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
 import {
+  CatalogFileSchema,
   ItemsFileSchema,
   MANIFEST_FILE,
   ManifestSchema,
@@ -16,9 +18,11 @@ import {
   artifactKey,
   type Artifact,
   type ArtifactRole,
+  type CatalogFile,
   type Manifest,
 } from "../../models/model-manifest.js";
 import { decodeItemWeights, type ItemWeights } from "../../models/item-weights.js";
+import type { CatalogSnapshot } from "../features/catalog-overlay.js";
 import { describeZodError } from "../http/errors.js";
 import { dropSession, getSession, type InferenceSession } from "../onnx/ort-runtime.js";
 import { ArtifactError, readBytes, readVerified } from "./artifact-store.js";
@@ -50,6 +54,8 @@ export interface LoadedModel extends ModelSessions {
   ranker: InferenceSession | null;
   /** Role "item_weights": the EASE table, when the manifest's scorer is ease. */
   itemWeights: ItemWeights | null;
+  /** Role "catalog": the catalog's records as training read them; null for versions without it. */
+  catalog: CatalogSnapshot | null;
   /** Rough bytes this version holds: artifact bytes (copied into WASM by the sessions) + parsed maps. */
   memoryBytes: number;
   /** Epoch ms when the load finished. */
@@ -185,6 +191,12 @@ export interface LoadOptions {
   now?: () => number;
 }
 
+function catalogSnapshot(file: CatalogFile): CatalogSnapshot {
+  const records = new Map<string, EdgeItemRecord>();
+  for (const [id, title, category, price, available] of file.items) records.set(id, { title, category, price, available });
+  return { takenAt: file.taken_at, records };
+}
+
 export async function loadModelVersion(bucket: R2Bucket, version: string, opts: LoadOptions): Promise<LoadedModel> {
   const { manifest, sha256: manifestSha256 } = await readManifest(bucket, version, opts.signingEnv, opts.expectedManifestSha256);
   const bytesByRole = new Map<ArtifactRole, Uint8Array>();
@@ -218,6 +230,9 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
     }
   }
 
+  const catalogBytes = bytesByRole.get("catalog");
+  const catalog = catalogBytes ? catalogSnapshot(parseJson(catalogBytes, fileOf("catalog"), CatalogFileSchema)) : null;
+
   const created: string[] = [];
   const session = async (role: SessionRole): Promise<InferenceSession | null> => {
     const bytes = bytesByRole.get(role);
@@ -247,7 +262,8 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
       foldIn,
       ranker,
       itemWeights,
-      memoryBytes: estimateMemory(manifest.files, items, firstSeen, similar, boughtTogether),
+      catalog,
+      memoryBytes: estimateMemory(manifest.files, items, firstSeen, similar, boughtTogether) + (catalog ? catalog.records.size * 200 : 0),
       loadedAt: 0,
     };
     try {

@@ -13,6 +13,7 @@
 import type { EdgeItemRecord } from "../../models/catalog.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
+import { coverSnapshot } from "../features/catalog-overlay.js";
 import { readFeaturesFor, readItemRecords, type RequestFeatures, type ServingSignals } from "../features/feature-reader.js";
 import type { TrainedItem } from "../../models/trained-history.js";
 import { countRequests, redisClient } from "../features/redis-client.js";
@@ -219,6 +220,7 @@ async function readFeatures(
   now: number,
   timing: Timing,
 ): Promise<Array<RequestFeatures | null>> {
+  for (const p of plans) if (p.model?.catalog) coverSnapshot(p.model.catalog.takenAt);
   try {
     const asks = plans.map((p) => ({ anchors: p.anchors.map((a) => a.item_id), category: p.req.category, trainedHistoryOf: p.trainedHistoryOf }));
     return await timing.measure("features", () => readFeaturesFor(redis, asks, now));
@@ -249,7 +251,9 @@ async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsR
     timing: l.timing,
     degraded: l.degraded,
     records: (ids) =>
-      l.signals ? l.timing.measure("catalog", () => readItemRecords(l.redis, ids)) : Promise.resolve(new Map(Object.entries(l.snapshot?.records ?? {}))),
+      l.signals
+        ? l.timing.measure("catalog", () => readItemRecords(l.redis, ids, l.now, model.catalog))
+        : Promise.resolve(new Map(Object.entries(l.snapshot?.records ?? {}))),
   });
   const records = learned.records ?? new Map<string, EdgeItemRecord>();
   const final = applyRules(learned.candidates.filter(l.fromAllowedSource), {
