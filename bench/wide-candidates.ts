@@ -30,7 +30,8 @@ export async function publishWideVersion(stack: IsolatedStack, candidates: numbe
   const model = fitPipeline(data.interactions, data.catalog, { ...DEFAULT_PIPELINE, selection: null, candidates: limits });
   if (!model.ranker) throw new Error("the pipeline trained no ranker on the bench's data");
   const version = `bench-wide-${candidates}-${Date.now()}`;
-  const exported = await exportVersion(model, { version });
+  // With its catalog snapshot, as the trainer ships a version.
+  const exported = await exportVersion(model, { version, catalog: { items: data.catalog, readAt: data.catalogReadAt } });
   const publisher = createEdgeModelPublisher({
     edgeUrl: stack.edgeUrl,
     edgeAdminToken: stack.secrets.edgeAdminToken,
