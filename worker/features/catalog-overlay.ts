@@ -114,15 +114,14 @@ interface PollPipe {
 }
 
 /**
- * Queues a poll as the last two commands on `p` when one is due, and returns what to do
- * with their replies; the caller runs the pipeline.
+ * Queues a poll as the last two commands on `p` (the caller checked catalogPollDue) and
+ * returns what to do with their replies once the caller has run the pipeline.
  */
-export function queuePoll(p: PollPipe, now: number): { commands: number; apply: (replies: readonly unknown[]) => string[] } | null {
+export function queuePoll(p: PollPipe, now: number): (replies: readonly unknown[]) => string[] {
   const s = state;
-  if (!catalogPollDue(now)) return null;
   s.polledAt = now;
   p.zrange(keys.catalogChanged(), s.cursor, "+inf", { byScore: true, withScores: true, offset: 0, count: CHANGES_PAGE });
   p.get(keys.catalogCompleteSince());
   // A reset (a new, older snapshot) while the pipeline ran leaves the new state alone.
-  return { commands: 2, apply: (replies) => (state === s ? applyPoll(s, replies[0], replies[1]) : []) };
+  return (replies) => (state === s ? applyPoll(s, replies[0], replies[1]) : []);
 }

@@ -89,7 +89,7 @@ export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[],
     }
     for (const m of missing) queuePopular(p, m.window, now, m.category, POPULAR_READ);
     for (const user of histories) p.get(keys.trainedHistory(user));
-    const poll = pollDue ? queuePoll(p, now) : null;
+    const applyPoll = pollDue ? queuePoll(p, now) : null;
     const res = await p.exec<unknown[]>();
     anchors.forEach((a, i) => {
       coView.set(a, pairsFromFlat(res[2 * i]));
@@ -104,7 +104,7 @@ export async function readFeaturesFor(redis: Redis, asks: readonly FeatureAsk[],
     const historyBase = anchors.length * 2 + missing.length * 2;
     histories.forEach((user, k) => trained.set(user, decodeTrainedHistory(res[historyBase + k] as string | null)));
     // A record that changed may sit in the cache from before: the next read takes it live.
-    if (poll) for (const id of poll.apply(res.slice(historyBase + histories.length))) recordCache.delete(id);
+    if (applyPoll) for (const id of applyPoll(res.slice(historyBase + histories.length))) recordCache.delete(id);
   }
   return asks.map((a) => ({
     signals: {

@@ -166,12 +166,15 @@ function estimateMemory(
   firstSeen: Map<string, number>,
   similar: Neighbours,
   boughtTogether: Neighbours,
+  catalog: CatalogSnapshot | null,
 ): number {
   // V8: ~2 bytes per character (+ header) for a string, ~50 bytes per Map entry or small array.
   const str = (s: string) => 16 + 2 * s.length;
   let bytes = files.reduce((sum, f) => sum + f.bytes, 0);
   for (const id of items) bytes += 2 * str(id) + 50;
   bytes += firstSeen.size * 50;
+  // A catalog record: its Map entry and a four-field object.
+  for (const [id, r] of catalog?.records ?? []) bytes += str(id) + str(r.title) + (r.category ? str(r.category) : 0) + 80;
   for (const lists of [similar, boughtTogether]) {
     for (const [id, list] of lists) {
       bytes += str(id) + 50;
@@ -263,7 +266,7 @@ export async function loadModelVersion(bucket: R2Bucket, version: string, opts: 
       ranker,
       itemWeights,
       catalog,
-      memoryBytes: estimateMemory(manifest.files, items, firstSeen, similar, boughtTogether) + (catalog ? catalog.records.size * 200 : 0),
+      memoryBytes: estimateMemory(manifest.files, items, firstSeen, similar, boughtTogether, catalog),
       loadedAt: 0,
     };
     try {
