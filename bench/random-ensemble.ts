@@ -71,7 +71,8 @@ export function benchHistory(items: number, length: number, seed: number): { ite
 export const ONNX_BENCH = {
   // The largest ranker the trainer ships (DEFAULT_PIPELINE: 60 trees of 15 leaves).
   ranker: { trees: 60, leaves: 15, features: 13, candidates: 1000, seed: 7 },
-  retrieval: { factors: 64, sd: 0.1, k: 100, regularization: 5, alpha: 1, history: 5, seed: 11 },
+  // scored: the other sources' candidates whose retrieval scores a request asks for (their caps' sum).
+  retrieval: { factors: 64, sd: 0.1, k: 100, regularization: 5, alpha: 1, history: 5, scored: 150, seed: 11 },
 } as const;
 
 /** Ranker graph bytes and one request's candidate features. */
@@ -81,10 +82,10 @@ export function benchRanker(): { bytes: Uint8Array; features: Float32Array; dims
   return { bytes, features: randomFeatures(r.candidates, r.features, r.seed + 1), dims: [r.candidates, r.features] };
 }
 
-/** Fold-in retrieval graph bytes over `items` random items, and the history to fold in. */
-export function benchRetrieval(items: number): { bytes: Uint8Array; history: { items: BigInt64Array; strength: Float32Array } } {
+/** Fold-in retrieval graph bytes over `items` random items, the history to fold in and the rows to score. */
+export function benchRetrieval(items: number): { bytes: Uint8Array; history: { items: BigInt64Array; strength: Float32Array }; scored: BigInt64Array } {
   const r = ONNX_BENCH.retrieval;
   const factors = randomFactors(items, r.factors, r.sd, r.seed + items);
   const bytes = buildFoldInRetrievalGraph(factors, { factors: r.factors, alpha: r.alpha, regularization: r.regularization, k: r.k });
-  return { bytes, history: benchHistory(items, r.history, r.seed) };
+  return { bytes, history: benchHistory(items, r.history, r.seed), scored: benchHistory(items, r.scored, r.seed + 1).items };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores } from "./candidates.js";
+import { fallbackScores, generateCandidates, neighbourCandidates, otherCandidates, retrievalOrderScores } from "./candidates.js";
 
 describe("neighbourCandidates", () => {
   it("sums similarities over anchors and remembers the strongest anchor", () => {
@@ -59,6 +59,31 @@ describe("generateCandidates", () => {
   it("caps each source, counting only items it admits", () => {
     const got = generateCandidates(input, new Set(["seen"]), { retrieval: 1, similar: 1, realtime: 0, trending: 1, popular: 0 });
     expect(got.map((c) => c.item_id).sort()).toEqual(["r1", "t1"]);
+  });
+
+  it("knows the other sources' candidates before retrieval: the same whatever retrieval found", () => {
+    const others = otherCandidates(input, new Set(["seen"]));
+    // Neighbours strongest first, then live partners, trending and popular; r1 and r2 are
+    // named although retrieval found them too, so their scores are asked for either way.
+    expect(others).toEqual([
+      ["r1", "similar"],
+      ["n1", "similar"],
+      ["v1", "co_view"],
+      ["t1", "trending"],
+      ["r2", "trending"],
+      ["p1", "popular"],
+    ]);
+    const withRetrieval = generateCandidates(input, new Set(["seen"]));
+    const without = generateCandidates({ ...input, retrieval: [] }, new Set(["seen"]));
+    const beyond = (cands: typeof without) =>
+      cands
+        .filter((c) => c.sources.some((s) => s !== "cf"))
+        .map((c) => c.item_id)
+        .sort();
+    expect(beyond(withRetrieval)).toEqual(beyond(without));
+    expect(beyond(without)).toEqual(others.map(([id]) => id).sort());
+    // Precomputed, they give the same candidates.
+    expect(generateCandidates(input, new Set(["seen"]), undefined, others)).toEqual(withRetrieval);
   });
 });
 

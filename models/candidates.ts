@@ -19,7 +19,7 @@ export type CandidateSource = "cf" | "similar" | "co_view" | "co_purchase" | "tr
 export interface CandidateInputs {
   /** Retrieval top list, best first; empty without a user vector. */
   readonly retrieval: ReadonlyArray<readonly [string, number]>;
-  /** The retrieval score of any item (e.g. from the graph's all_scores); null without a vector. */
+  /** The retrieval score of any item (for candidates of other sources, the graph's item_scores); null without a vector. */
   readonly retrievalScoreOf: (id: string) => number | null;
   /** Neighbour score per item with the anchor that contributed most. */
   readonly neighbours: ReadonlyMap<string, { score: number; anchor: string }>;
@@ -69,33 +69,60 @@ export function neighbourCandidates(
   return new Map([...out].map(([id, v]) => [id, { score: v.score, anchor: v.anchor }]));
 }
 
+/** What the sources other than retrieval bring: everything but the retrieval score. */
+export type OtherSources = Omit<CandidateInputs, "retrieval" | "retrievalScoreOf">;
+
+/**
+ * The candidates the sources other than retrieval contribute, in merge order. Their picks
+ * never depend on retrieval's (an item both found still counts against each cap), so they
+ * can be known before retrieval runs, and retrieval asked for just their scores.
+ */
+export function otherCandidates(
+  input: OtherSources,
+  exclude: ReadonlySet<string>,
+  limits: Readonly<CandidateLimits> = DEFAULT_CANDIDATE_LIMITS,
+): Array<[string, CandidateSource]> {
+  const out: Array<[string, CandidateSource]> = [];
+  const take = (list: ReadonlyArray<readonly [string, unknown, CandidateSource?]>, source: CandidateSource, limit: number) => {
+    let n = 0;
+    for (let i = 0; i < list.length && n < limit; i++) {
+      const [id, , own] = list[i]!;
+      if (exclude.has(id)) continue;
+      out.push([id, own ?? source]);
+      n++;
+    }
+  };
+  take(
+    [...input.neighbours].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1)),
+    "similar",
+    limits.similar,
+  );
+  take(input.realtime ?? [], "co_view", limits.realtime);
+  take(input.trending, "trending", limits.trending);
+  take(input.popular, "popular", limits.popular);
+  return out;
+}
+
 export function generateCandidates(
   input: CandidateInputs,
   exclude: ReadonlySet<string>,
   limits: Readonly<CandidateLimits> = DEFAULT_CANDIDATE_LIMITS,
+  others: ReadonlyArray<readonly [string, CandidateSource]> = otherCandidates(input, exclude, limits),
 ): GeneratedCandidate[] {
   const found = new Map<string, CandidateSource[]>();
   const add = (id: string, source: CandidateSource) => {
-    if (exclude.has(id)) return false;
     const s = found.get(id);
     if (!s) found.set(id, [source]);
     else if (!s.includes(source)) s.push(source);
-    return true;
   };
-  const take = (list: ReadonlyArray<readonly [string, unknown]>, source: CandidateSource, limit: number) => {
-    let n = 0;
-    for (let i = 0; i < list.length && n < limit; i++) if (add(list[i]![0], source)) n++;
-  };
-  take(input.retrieval, "cf", limits.retrieval);
-  const byNeighbour = [...input.neighbours].sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1));
-  take(byNeighbour, "similar", limits.similar);
-  let realtime = 0;
-  for (const [id, , source] of input.realtime ?? []) {
-    if (realtime >= limits.realtime) break;
-    if (add(id, source)) realtime++;
+  let taken = 0;
+  for (let i = 0; i < input.retrieval.length && taken < limits.retrieval; i++) {
+    const id = input.retrieval[i]![0];
+    if (exclude.has(id)) continue;
+    add(id, "cf");
+    taken++;
   }
-  take(input.trending, "trending", limits.trending);
-  take(input.popular, "popular", limits.popular);
+  for (const [id, source] of others) add(id, source);
 
   const trending = scoreMap(input.trending);
   const popular = scoreMap(input.popular);

@@ -11,7 +11,7 @@ import { FEATURE_NAMES } from "../../models/feature-spec.js";
 import { historyStrengths } from "../../models/interaction-strength.js";
 import { CatalogFileSchema, ItemsFileSchema, NeighboursFileSchema } from "../../models/model-manifest.js";
 import { RANKER_INPUT, RANKER_OUTPUT } from "../../models/onnx/ranker-graph.js";
-import { ALL_SCORES, HISTORY_ITEMS, HISTORY_STRENGTH, RETRIEVAL_INDICES } from "../../models/onnx/retrieval-graph.js";
+import { HISTORY_ITEMS, HISTORY_STRENGTH, ITEM_SCORES, RETRIEVAL_INDICES, SCORE_ITEMS } from "../../models/onnx/retrieval-graph.js";
 import type { ExportedVersion } from "./export-artifacts.js";
 import { predictCompiled } from "./lambdamart.js";
 import type { PipelineModel } from "./pipeline.js";
@@ -55,6 +55,12 @@ async function withSession<T>(bytes: Uint8Array, what: string, use: (s: ort.Infe
 async function checkRetrieval(model: PipelineModel, bytes: Uint8Array, rng: Rng, probes: number): Promise<number> {
   const r = model.retrieval;
   const n = r.itemIds.length;
+  // Every row, in order: the gathered scores are then all of them, checked item by item.
+  const everyRow = new ort.Tensor(
+    "int64",
+    BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+    [n],
+  );
   return withSession(bytes, "retrieval.onnx", async (session) => {
     let worst = 0;
     for (let p = 0; p < probes; p++) {
@@ -71,10 +77,11 @@ async function checkRetrieval(model: PipelineModel, bytes: Uint8Array, rng: Rng,
           Float32Array.from(entries, (e) => e.strength),
           [entries.length],
         ),
+        [SCORE_ITEMS]: everyRow,
       });
-      const got = out[ALL_SCORES]!.data as Float32Array;
+      const got = out[ITEM_SCORES]!.data as Float32Array;
       const indices = out[RETRIEVAL_INDICES]!.data as BigInt64Array;
-      if (got.length !== n) fail(`retrieval.onnx: all_scores has ${got.length} values for ${n} items`);
+      if (got.length !== n) fail(`retrieval.onnx: item_scores has ${got.length} values for ${n} items`);
       if (!indices.every((i) => i >= 0n && i < BigInt(n))) fail("retrieval.onnx: an index is outside the item table");
       const expected = allScores(r, foldIn(r, history)!);
       const scale = Math.max(1e-9, ...expected.map(Math.abs));

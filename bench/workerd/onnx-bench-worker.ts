@@ -18,7 +18,15 @@
  * driver then times one request per run). Every run builds its input tensors and reads
  * every output, as worker/models/inference.ts does per request.
  */
-import { ALL_SCORES, HISTORY_ITEMS, HISTORY_STRENGTH, RETRIEVAL_INDICES, RETRIEVAL_SCORES, USER_VECTOR } from "../../models/onnx/retrieval-graph.js";
+import {
+  HISTORY_ITEMS,
+  HISTORY_STRENGTH,
+  ITEM_SCORES,
+  RETRIEVAL_INDICES,
+  RETRIEVAL_SCORES,
+  SCORE_ITEMS,
+  USER_VECTOR,
+} from "../../models/onnx/retrieval-graph.js";
 import { RANKER_INPUT, RANKER_OUTPUT } from "../../models/onnx/ranker-graph.js";
 import { ensureOrtRuntime, getSession, Tensor, type InferenceSession } from "../../worker/onnx/ort-runtime.js";
 import { benchRanker, benchRetrieval } from "../random-ensemble.js";
@@ -107,18 +115,19 @@ function rankerRun(session: InferenceSession, features: Float32Array, dims: read
   };
 }
 
-function retrievalRun(session: InferenceSession, items: number, h: { items: BigInt64Array; strength: Float32Array }): () => Promise<number[]> {
+function retrievalRun(session: InferenceSession, h: { items: BigInt64Array; strength: Float32Array }, scored: BigInt64Array): () => Promise<number[]> {
   return async () => {
     const out = await session.run({
       [HISTORY_ITEMS]: new Tensor("int64", h.items, [h.items.length]),
       [HISTORY_STRENGTH]: new Tensor("float32", h.strength, [h.strength.length]),
+      [SCORE_ITEMS]: new Tensor("int64", scored, [scored.length]),
     });
     // Read every output as worker/models/inference.ts `retrieve` does.
     const indices = Array.from(out[RETRIEVAL_INDICES]!.data as BigInt64Array, Number);
     Array.from(out[RETRIEVAL_SCORES]!.data as Float32Array);
-    const all = out[ALL_SCORES]!.data as Float32Array;
+    const gathered = out[ITEM_SCORES]!.data as Float32Array;
     const user = out[USER_VECTOR]!.data as Float32Array;
-    if (all.length !== items || user.length === 0) throw new Error("unexpected output sizes");
+    if (gathered.length !== scored.length || user.length === 0) throw new Error("unexpected output sizes");
     return indices.slice(0, 10);
   };
 }
@@ -131,9 +140,9 @@ async function build(key: string): Promise<Loaded> {
     return { ...made, run: rankerRun(made.session, features, dims) };
   }
   const items = Number(key.slice("retrieval/".length));
-  const { bytes, history } = benchRetrieval(items);
+  const { bytes, history, scored } = benchRetrieval(items);
   const made = await create(key, bytes);
-  return { ...made, run: retrievalRun(made.session, items, history) };
+  return { ...made, run: retrievalRun(made.session, history, scored) };
 }
 
 async function load(key: string): Promise<Loaded> {

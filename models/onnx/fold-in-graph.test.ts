@@ -9,14 +9,15 @@ import { clusteredLog, mulberry32 } from "../../backend/evaluation/synthetic.js"
 import { matrixFromInteractions } from "../../backend/evaluation/ials-recommender.js";
 import { fitIals, foldInUser, scoreItems } from "../../backend/training/ials.js";
 import {
-  ALL_SCORES,
   buildFoldInGraph,
   buildFoldInRetrievalGraph,
   HISTORY_FACTORS,
   HISTORY_ITEMS,
   HISTORY_STRENGTH,
+  ITEM_SCORES,
   RETRIEVAL_INDICES,
   RETRIEVAL_SCORES,
+  SCORE_ITEMS,
   USER_VECTOR,
 } from "./retrieval-graph.js";
 
@@ -32,8 +33,10 @@ async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promis
   }
 }
 
-function historyFeeds(h: History): Record<string, ort.Tensor> {
+/** `scored`: the rows whose scores item_scores returns (row 0 by default). */
+function historyFeeds(h: History, scored: number[] = [0]): Record<string, ort.Tensor> {
   return {
+    [SCORE_ITEMS]: new ort.Tensor("int64", BigInt64Array.from(scored.map(BigInt)), [scored.length]),
     [HISTORY_ITEMS]: new ort.Tensor("int64", BigInt64Array.from(h.map((e) => BigInt(e.itemIndex))), [h.length]),
     [HISTORY_STRENGTH]: new ort.Tensor("float32", Float32Array.from(h.map((e) => e.weight)), [h.length]),
   };
@@ -45,11 +48,22 @@ describe("buildFoldInRetrievalGraph", () => {
     // A = YᵀY + λ + α·r·y₁² = (1 + 4) + 1 + 4 = 10;  b = (1 + α·r)·y₁ = 2·2 = 4;  x = 0.4.
     // Scores x·y = [0.4, 0.8] → top-1 is item 1.
     const model = buildFoldInRetrievalGraph(Float32Array.of(1, 2), { factors: 1, alpha: 1, regularization: 1, k: 1 });
-    const out = await run(model, historyFeeds([{ itemIndex: 1, weight: 1 }]));
+    const out = await run(model, historyFeeds([{ itemIndex: 1, weight: 1 }], [1, 0, 1]));
     expect(out[USER_VECTOR]![0]).toBeCloseTo(0.4, 6);
-    expect(out[ALL_SCORES]![0]).toBeCloseTo(0.4, 6);
-    expect(out[ALL_SCORES]![1]).toBeCloseTo(0.8, 6);
+    expect(out[ITEM_SCORES]).toHaveLength(3);
+    expect(out[ITEM_SCORES]![0]).toBeCloseTo(0.8, 6);
+    expect(out[ITEM_SCORES]![1]).toBeCloseTo(0.4, 6);
+    expect(out[ITEM_SCORES]![2]).toBeCloseTo(0.8, 6);
     expect(out[RETRIEVAL_INDICES]).toEqual([1]);
+    // Every item's score stays inside the runtime: copying n floats out per request is what item_scores avoids.
+    expect(Object.keys(out).sort()).toEqual([ITEM_SCORES, RETRIEVAL_INDICES, RETRIEVAL_SCORES, USER_VECTOR].sort());
+  });
+
+  it("keeps the older layout on request: all_scores out, no score_items in", async () => {
+    const model = buildFoldInRetrievalGraph(Float32Array.of(1, 2), { factors: 1, alpha: 1, regularization: 1, k: 1, allScoresOutput: true });
+    const { [SCORE_ITEMS]: _, ...feeds } = historyFeeds([{ itemIndex: 1, weight: 1 }]);
+    const out = await run(model, feeds);
+    expect(out.all_scores!.map((x) => Math.round(x * 1e6) / 1e6)).toEqual([0.4, 0.8]);
   });
 
   it("rejects bad parameters with the reason", () => {
@@ -83,15 +97,21 @@ describe("buildFoldInRetrievalGraph", () => {
       for (const length of [1, 5, 50, 200]) {
         const history = randomHistory(rand, length);
         const exact = foldInUser(itemFactors, history, params);
-        const out = await run(model, historyFeeds(history));
+        const out = await run(
+          model,
+          historyFeeds(
+            history,
+            Array.from({ length: items }, (_, i) => i),
+          ),
+        );
         const norm = Math.hypot(...exact);
         const err = Math.hypot(...out[USER_VECTOR]!.map((v, i) => v - exact[i]!));
         expect(err / norm).toBeLessThan(1e-4);
         const expected = scoreItems(exact, itemFactors);
         const maxScore = Math.max(...expected.map(Math.abs));
-        out[ALL_SCORES]!.forEach((s, i) => expect(Math.abs(s - expected[i]!)).toBeLessThan(1e-4 * maxScore));
+        out[ITEM_SCORES]!.forEach((s, i) => expect(Math.abs(s - expected[i]!)).toBeLessThan(1e-4 * maxScore));
         // TopK agrees with the scores it was given.
-        out[RETRIEVAL_INDICES]!.forEach((item, r) => expect(out[RETRIEVAL_SCORES]![r]).toBe(out[ALL_SCORES]![item]));
+        out[RETRIEVAL_INDICES]!.forEach((item, r) => expect(out[RETRIEVAL_SCORES]![r]).toBe(out[ITEM_SCORES]![item]));
       }
     });
 

@@ -93,6 +93,10 @@ export const HISTORY_STRENGTH = "history_strength";
 export const HISTORY_FACTORS = "history_factors";
 export const ALL_SCORES = "all_scores";
 export const USER_VECTOR = "user_vector";
+/** Rows of items.json whose retrieval scores the caller wants (the other sources' candidates). */
+export const SCORE_ITEMS = "score_items";
+/** The scores of SCORE_ITEMS, in their order: [1, m]. */
+export const ITEM_SCORES = "item_scores";
 
 export interface FoldInParams {
   factors: number;
@@ -292,11 +296,19 @@ function model(name: string, doc: string, g: GraphBuilder, initializers: Tensor[
  * In-process retrieval for one request (catalog in the isolate):
  *   history_items [h] int64 (rows of items.json), history_strength [h] float (r per item)
  *     → Gather columns of Yᵀ → fold-in (PCG) → user_vector [1, f]
- *     → MatMul with Yᵀ → all_scores [1, n] → TopK → scores [1, k], indices [1, k].
- * all_scores lets the ranker read the retrieval score of candidates from other sources.
- * h must be ≥ 1: a user with no history has no vector, and the edge does not call this.
+ *     → MatMul with Yᵀ → all_scores [1, n] → TopK → scores [1, k], indices [1, k]
+ *   score_items [m] int64 → Gather of all_scores → item_scores [1, m].
+ * item_scores gives the ranker the retrieval score of candidates from other sources.
+ * all_scores stays inside the runtime: every output is copied out of WASM into a new
+ * array, and n floats per request would be garbage in proportion to the catalog.
+ * h and m must be ≥ 1: a user with no history has no vector, and the edge does not call
+ * this without history.
+ *
+ * `allScoresOutput` builds the layout of versions trained before item_scores existed (no
+ * score_items input, all_scores an output); the edge still serves those, and its tests
+ * need one.
  */
-export function buildFoldInRetrievalGraph(itemFactors: Float32Array, p: FoldInParams & { k: number }): Uint8Array {
+export function buildFoldInRetrievalGraph(itemFactors: Float32Array, p: FoldInParams & { k: number; allScoresOutput?: boolean }): Uint8Array {
   const steps = checkFoldIn(itemFactors, p);
   const f = p.factors;
   const n = itemFactors.length / f;
@@ -316,6 +328,8 @@ export function buildFoldInRetrievalGraph(itemFactors: Float32Array, p: FoldInPa
     outputs: [RETRIEVAL_SCORES, RETRIEVAL_INDICES],
     attributes: { axis: { kind: "int", value: -1 }, largest: { kind: "int", value: 1 }, sorted: { kind: "int", value: 1 } },
   });
+  if (!p.allScoresOutput)
+    g.nodes.push({ opType: "Gather", inputs: [ALL_SCORES, SCORE_ITEMS], outputs: [ITEM_SCORES], attributes: { axis: { kind: "int", value: 1 } } });
   return model(
     "fold_in_retrieval",
     `iALS fold-in (PCG, ${steps} steps) + exact retrieval over ${n} items`,
@@ -328,11 +342,14 @@ export function buildFoldInRetrievalGraph(itemFactors: Float32Array, p: FoldInPa
     [
       { name: HISTORY_ITEMS, elemType: TensorDataType.INT64, shape: ["history"] },
       { name: HISTORY_STRENGTH, elemType: TensorDataType.FLOAT, shape: ["history"] },
+      ...(p.allScoresOutput ? [] : [{ name: SCORE_ITEMS, elemType: TensorDataType.INT64, shape: ["scored"] }]),
     ],
     [
       { name: RETRIEVAL_SCORES, elemType: TensorDataType.FLOAT, shape: [1, p.k] },
       { name: RETRIEVAL_INDICES, elemType: TensorDataType.INT64, shape: [1, p.k] },
-      { name: ALL_SCORES, elemType: TensorDataType.FLOAT, shape: [1, n] },
+      p.allScoresOutput
+        ? { name: ALL_SCORES, elemType: TensorDataType.FLOAT, shape: [1, n] }
+        : { name: ITEM_SCORES, elemType: TensorDataType.FLOAT, shape: [1, "scored"] },
       { name: USER_VECTOR, elemType: TensorDataType.FLOAT, shape: [1, f] },
     ],
   );

@@ -25,12 +25,13 @@ export class Timing {
     }
   }
 
-  measureSync<T>(name: string, fn: () => T): T {
+  /** `sinceMs` counts time spent on the stage before fn (a stage split around an await). */
+  measureSync<T>(name: string, fn: () => T, sinceMs = 0): T {
     const start = performance.now();
     try {
       return fn();
     } finally {
-      this.entries.push({ name, ms: performance.now() - start });
+      this.entries.push({ name, ms: performance.now() - start + sinceMs });
     }
   }
 

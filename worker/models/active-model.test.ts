@@ -86,7 +86,7 @@ describe("getActiveModel", () => {
     expect(m.boughtTogether.get("b")).toEqual([["c", 0.75]]);
     expect(m.foldIn).toBeNull();
     await expectV1(m);
-    const r = await retrieve(m, [{ index: 1, strength: 1 }]);
+    const r = await retrieve(m, [{ index: 1, strength: 1 }], []);
     expect(r.userVector[0]).toBeCloseTo(4 / 11, 6);
 
     const scores = await rankScores(m, Float32Array.from(RANKER_CASES.flatMap((c) => c.row)), RANKER_CASES.length);
@@ -99,11 +99,19 @@ describe("getActiveModel", () => {
     expect(Date.parse(info.loaded_at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  it("serves a version trained before item_scores (its graph outputs every score) with the same numbers", async () => {
+    await publish(await buildTestVersion(uniq("legacy"), V1_FACTORS, { allScoresOutput: true }));
+    const m = (await getActiveModel(env))!;
+    expect(m.retrieval!.inputNames).not.toContain("score_items");
+    await expectV1(m);
+  });
+
   it("refuses serving inputs the graphs would misread", async () => {
     const m = await serveV1(Date.now());
-    await expect(retrieve(m, [{ index: 3, strength: 1 }])).rejects.toThrow(/outside the item table/);
-    await expect(retrieve(m, [])).rejects.toThrow(/at least one/);
-    await expect(retrieve(m, [{ index: 0, strength: Number.NaN }])).rejects.toThrow(/not finite/);
+    await expect(retrieve(m, [{ index: 3, strength: 1 }], [])).rejects.toThrow(/outside the item table/);
+    await expect(retrieve(m, [], [])).rejects.toThrow(/at least one/);
+    await expect(retrieve(m, [{ index: 0, strength: Number.NaN }], [])).rejects.toThrow(/not finite/);
+    await expect(retrieve(m, [{ index: 0, strength: 1 }], [3])).rejects.toThrow(/scored row 3 is outside the item table/);
     await expect(rankScores(m, new Float32Array(3), 2)).rejects.toThrow(/expected rows \(2\) × features \(\d+\)/);
   });
 
@@ -141,7 +149,7 @@ describe("getActiveModel", () => {
     // …after it, v1's sessions are released.
     expect((await activeAt(t1 + RETIRE_GRACE_MS + 3)).model).toBe(m2);
     await new Promise((r) => setTimeout(r, 10));
-    await expect(retrieve(m1, [{ index: 1, strength: 1 }])).rejects.toThrow();
+    await expect(retrieve(m1, [{ index: 1, strength: 1 }], [])).rejects.toThrow();
     await expectV2(m2);
   });
 
@@ -230,6 +238,6 @@ describe("getActiveModel", () => {
     // History: item b (y = 2) at strength 1, its vector as the store would return it.
     const x = await foldIn(m, Float32Array.of(2), [1]);
     expect(x[0]).toBeCloseTo(4 / 11, 6);
-    await expect(retrieve(m, [{ index: 1, strength: 1 }])).rejects.toThrow(/no in-process retrieval graph/);
+    await expect(retrieve(m, [{ index: 1, strength: 1 }], [])).rejects.toThrow(/no in-process retrieval graph/);
   });
 });

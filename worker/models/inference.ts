@@ -11,8 +11,10 @@ import {
   HISTORY_FACTORS,
   HISTORY_ITEMS,
   HISTORY_STRENGTH,
+  ITEM_SCORES,
   RETRIEVAL_INDICES,
   RETRIEVAL_SCORES,
+  SCORE_ITEMS,
   USER_VECTOR,
 } from "../../models/onnx/retrieval-graph.js";
 import type { Manifest } from "../../models/model-manifest.js";
@@ -40,8 +42,8 @@ export interface Retrieval {
   /** Rows in items.json, best first (the graph's TopK, manifest.retrieval.top_k). */
   indices: number[];
   scores: number[];
-  /** Score of every item, in items.json order. */
-  allScores: Float32Array;
+  /** The scores of the rows asked for (`scored`), in their order. */
+  itemScores: Float32Array;
   userVector: Float32Array;
 }
 
@@ -62,30 +64,52 @@ function strengths(values: readonly number[]): Float32Array {
   return Float32Array.from(values);
 }
 
-/** In-process retrieval (manifest.retrieval.path "in_process"): fold the history in and score every item. */
-export async function retrieve(model: ModelSessions, history: ReadonlyArray<HistoryEntry>): Promise<Retrieval> {
+/**
+ * In-process retrieval (manifest.retrieval.path "in_process"): fold the history in, score
+ * every item inside the runtime, and return the top list plus the scores of the `scored`
+ * rows (the candidates other sources found, which the ranker reads retrieval scores of).
+ */
+export async function retrieve(model: ModelSessions, history: ReadonlyArray<HistoryEntry>, scored: readonly number[]): Promise<Retrieval> {
   if (!model.retrieval) throw new Error(`model ${model.version} has no in-process retrieval graph (path ${model.manifest.retrieval.path})`);
   const n = model.items.length;
-  for (const h of history) {
-    if (!Number.isInteger(h.index) || h.index < 0 || h.index >= n) throw new RangeError(`history index ${h.index} is outside the item table (0..${n - 1})`);
-  }
+  for (const h of history) checkRow("history index", h.index, n);
+  for (const i of scored) checkRow("scored row", i, n);
   const strength = strengths(history.map((h) => h.strength));
-  const out = await model.retrieval.run({
-    [HISTORY_ITEMS]: new Tensor(
-      "int64",
-      BigInt64Array.from(history, (h) => BigInt(h.index)),
-      [history.length],
-    ),
+  const feeds: Record<string, Tensor> = {
+    [HISTORY_ITEMS]: rowsTensor(history.map((h) => h.index)),
     [HISTORY_STRENGTH]: new Tensor("float32", strength, [history.length]),
-  });
+  };
+  // Versions trained before score_items existed output every item's score instead.
+  const gathers = model.retrieval.inputNames.includes(SCORE_ITEMS);
+  // The graph's Gather takes at least one row; row 0 stands in for none and is dropped.
+  if (gathers) feeds[SCORE_ITEMS] = rowsTensor(scored.length > 0 ? scored : [0]);
+  const out = await model.retrieval.run(feeds);
   const indices = output(out, RETRIEVAL_INDICES, model.version);
   if (indices.type !== "int64") throw new Error(`output ${RETRIEVAL_INDICES} is ${indices.type}, expected int64`);
+  const itemScores = gathers ? floats(output(out, ITEM_SCORES, model.version), ITEM_SCORES).subarray(0, scored.length) : pick(out, model.version, scored);
   return {
     indices: Array.from(indices.data as BigInt64Array, Number),
     scores: Array.from(floats(output(out, RETRIEVAL_SCORES, model.version), RETRIEVAL_SCORES)),
-    allScores: floats(output(out, ALL_SCORES, model.version), ALL_SCORES),
+    itemScores,
     userVector: floats(output(out, USER_VECTOR, model.version), USER_VECTOR),
   };
+}
+
+function pick(out: InferenceSession.OnnxValueMapType, version: string, rows: readonly number[]): Float32Array {
+  const all = floats(output(out, ALL_SCORES, version), ALL_SCORES);
+  return Float32Array.from(rows, (i) => all[i]!);
+}
+
+function checkRow(what: string, i: number, n: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} is outside the item table (0..${n - 1})`);
+}
+
+function rowsTensor(rows: readonly number[]): Tensor {
+  return new Tensor(
+    "int64",
+    BigInt64Array.from(rows, (i) => BigInt(i)),
+    [rows.length],
+  );
 }
 
 /**
@@ -132,8 +156,8 @@ export async function warmUp(model: ModelSessions): Promise<void> {
   };
   if (model.retrieval) {
     if (n === 0) throw new Error("warm-up: the item table is empty");
-    const r = await retrieve(model, [{ index: 0, strength: 1 }]);
-    expectLength(ALL_SCORES, r.allScores.length, n);
+    const r = await retrieve(model, [{ index: 0, strength: 1 }], [n - 1]);
+    expectLength(ITEM_SCORES, r.itemScores.length, 1);
     expectLength(USER_VECTOR, r.userVector.length, factors);
     expectLength(RETRIEVAL_INDICES, r.indices.length, Math.min(top_k, n));
     if (r.indices.some((i) => i < 0 || i >= n)) throw new Error("warm-up: retrieval returned an index outside the item table");

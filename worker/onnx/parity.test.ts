@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import expected from "../../models/onnx/parity/expected.json";
 import { maxDifference, parityCase, PARITY_TOLERANCE, type ParityOutputs } from "../../models/onnx/parity/parity-case.js";
 import { RANKER_INPUT, RANKER_OUTPUT } from "../../models/onnx/ranker-graph.js";
-import { ALL_SCORES, HISTORY_ITEMS, HISTORY_STRENGTH, USER_VECTOR } from "../../models/onnx/retrieval-graph.js";
+import { HISTORY_ITEMS, HISTORY_STRENGTH, ITEM_SCORES, SCORE_ITEMS, USER_VECTOR } from "../../models/onnx/retrieval-graph.js";
 import { getSession, Tensor } from "./ort-runtime.js";
 
 describe("onnxruntime-web in workerd vs onnxruntime-node", () => {
@@ -21,9 +21,10 @@ describe("onnxruntime-web in workerd vs onnxruntime-node", () => {
       const r = await retrieval.run({
         [HISTORY_ITEMS]: new Tensor("int64", BigInt64Array.from(h.items, BigInt), [h.items.length]),
         [HISTORY_STRENGTH]: new Tensor("float32", Float32Array.from(h.strengths), [h.items.length]),
+        [SCORE_ITEMS]: new Tensor("int64", BigInt64Array.from(c.scoreItems, BigInt), [c.scoreItems.length]),
       });
       got.userVectors.push(Array.from(r[USER_VECTOR]!.data as Float32Array));
-      got.allScores.push(Array.from(r[ALL_SCORES]!.data as Float32Array));
+      got.allScores.push(Array.from(r[ITEM_SCORES]!.data as Float32Array));
     }
     const width = c.features.length / c.rows;
     const s = await ranker.run({ [RANKER_INPUT]: new Tensor("float32", c.features, [c.rows, width]) });

@@ -4,6 +4,10 @@
  * snapshot's without a round trip for records however cold the isolate; a record changed
  * after the snapshot, written as the backend writes it (models/catalog-changes.ts), is
  * read live and reaches the list.
+ *
+ * A third export has the retrieval graph of versions trained before item_scores (every
+ * item's score copied out of the runtime, gathered in JS): it must serve the same lists as
+ * the graph that gathers the other candidates' scores itself.
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -15,6 +19,8 @@ import { DEFAULT_PIPELINE, fitPipeline } from "../../backend/training/pipeline.j
 import { CATALOG_CLOCK_SKEW_MS, RECORD_WRITE_SCRIPT, recordWrite } from "../../models/catalog-changes.js";
 import { toEdgeItemRecord, type CatalogItem } from "../../models/catalog.js";
 import { keys } from "../../models/feature-keys.js";
+import { sha256OfBytes } from "../../models/hash.js";
+import { buildFoldInRetrievalGraph } from "../../models/onnx/retrieval-graph.js";
 import { resetFeatureCaches } from "../features/feature-reader.js";
 import { redisClient } from "../features/redis-client.js";
 import { resetActiveModelForTests } from "../models/active-model.js";
@@ -29,6 +35,7 @@ interface Recs {
 const DAY = 86_400_000;
 const plain = uniq("plain");
 const withCatalog = uniq("snap");
+const allScores = uniq("all-scores");
 const users = [uniq("u"), uniq("u"), uniq("u")];
 let catalog: CatalogItem[];
 
@@ -63,7 +70,8 @@ async function lists(version: string): Promise<Array<{ body: Recs; recordReads: 
   for (const user of users) {
     resetFeatureCaches();
     const fetches = vi.spyOn(globalThis, "fetch");
-    const res = await api(`/v1/recommendations/${user}?limit=8`);
+    // Long lists, so the order of tail candidates (whose retrieval scores only the gather gives) shows.
+    const res = await api(`/v1/recommendations/${user}?limit=40`);
     const recordReads = fetches.mock.calls.filter(([input, init]) => String(input).startsWith(env.UPSTASH_REDIS_REST_URL) && isRecordRead(init)).length;
     fetches.mockRestore();
     expect(res.status).toBe(200);
@@ -78,7 +86,9 @@ beforeAll(async () => {
   await seedKeys();
   await resetActiveModelForTests();
   const start = Date.now() - 14 * DAY;
-  const log = clusteredLog({ seed: 11, clusters: 3, itemsPerCluster: 12, users: 150, eventsPerUser: 12 }).map((e) => ({ ...e, ts: start + e.ts * 60_000 }));
+  // 120 items: more than retrieval's top 100, so some candidates of other sources take
+  // their retrieval scores from the graph's gather alone.
+  const log = clusteredLog({ seed: 11, clusters: 3, itemsPerCluster: 40, users: 150, eventsPerUser: 12 }).map((e) => ({ ...e, ts: start + e.ts * 60_000 }));
   catalog = [...new Set(log.map((e) => e.item_id))].map((id) => ({ item_id: id, title: `Item ${id}`, category: id.split("-")[0]!, price: 10 }));
   await writeAsBackend(catalog);
   const model = fitPipeline(log, catalog, { ...DEFAULT_PIPELINE, selection: null, factorGrid: [8], rankerQueries: 150 });
@@ -91,6 +101,23 @@ beforeAll(async () => {
     expect(exported.files.some((f) => f.role === "catalog")).toBe(version === withCatalog);
     await publishVersion({ version, manifest: exported.manifest, files: exported.files });
   }
+  const legacy = await exportVersion(model, { version: allScores });
+  // As the exporter builds it (export-artifacts.ts), but in the older layout.
+  const { factors, alpha, regularization, regularizationExponent } = model.retrieval.params.ials;
+  const bytes = buildFoldInRetrievalGraph(model.retrieval.itemFactors, {
+    factors,
+    alpha,
+    regularization,
+    regularizationExponent: regularizationExponent ?? 0,
+    k: legacy.manifest.retrieval.top_k,
+    allScoresOutput: true,
+  });
+  const sha256 = await sha256OfBytes(bytes);
+  await publishVersion({
+    version: allScores,
+    manifest: { ...legacy.manifest, files: legacy.manifest.files.map((f) => (f.role === "retrieval" ? { ...f, sha256, bytes: bytes.byteLength } : f)) },
+    files: legacy.files.map((f) => (f.role === "retrieval" ? { ...f, bytes, sha256 } : f)),
+  });
   for (const [k, user] of users.entries()) {
     for (const item of [`c${k}-i0`, `c${k}-i1`, `c${k}-i2`]) {
       const res = await api("/v1/events", { method: "POST", json: { events: [{ user_id: user, item_id: item, type: "view" }] } });
@@ -106,6 +133,7 @@ describe("catalog records from the version's snapshot", () => {
     for (let attempt = 0; ; attempt++) {
       const live = await lists(plain);
       const fromSnapshot = await lists(withCatalog);
+      const gatheredInJs = await lists(allScores);
       const again = await lists(plain);
       if (JSON.stringify(itemsOf(again)) !== JSON.stringify(itemsOf(live))) {
         expect(attempt, "the world never settled").toBeLessThan(20);
@@ -120,6 +148,8 @@ describe("catalog records from the version's snapshot", () => {
         expect(fromSnapshot[i]!.body.items).toEqual(l.body.items);
         expect(l.recordReads).toBe(1);
         expect(fromSnapshot[i]!.recordReads).toBe(0);
+        expect(gatheredInJs[i]!.body.model_version).toBe(allScores);
+        expect(gatheredInJs[i]!.body.items).toEqual(l.body.items);
       }
       return;
     }

@@ -8,7 +8,16 @@
  * personalise; no ranker (or it fails) → the fallback formula orders the list.
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
-import { fallbackScores, generateCandidates, neighbourCandidates, retrievalOrderScores, type GeneratedCandidate } from "../../models/candidates.js";
+import {
+  fallbackScores,
+  generateCandidates,
+  neighbourCandidates,
+  otherCandidates,
+  retrievalOrderScores,
+  type CandidateSource,
+  type GeneratedCandidate,
+  type OtherSources,
+} from "../../models/candidates.js";
 import { retrieveItems } from "../../models/item-weights.js";
 import { candidateLimitsOf, orderingOf } from "../../models/model-manifest.js";
 import { rankingFeatures, recentAnchors, type HistoryEvent, type ItemFacts } from "../../models/feature-spec.js";
@@ -17,7 +26,7 @@ import { withTrainedHistory, type TrainedItem } from "../../models/trained-histo
 import type { RecentInteraction } from "../../durable-objects/user-session.js";
 import type { ServingSignals } from "../features/feature-reader.js";
 import type { Timing } from "../http/server-timing.js";
-import { rankScores, retrieve, type LoadedModel, type Retrieval } from "../models/active-model.js";
+import { rankScores, retrieve, type HistoryEntry, type LoadedModel } from "../models/active-model.js";
 import type { Env } from "../env.js";
 import { retrieveFromVectorStore, type VectorRetrieval } from "../models/vector-retrieval.js";
 import { byScore, type Anchor, type Candidate, type Reason } from "./score.js";
@@ -53,19 +62,28 @@ function historyOf(recent: readonly RecentInteraction[], weights: Readonly<Recor
 }
 
 /** Retrieval's answer whichever path produced it. */
-interface Found {
+export interface Found {
   top: Array<[string, number]>;
   scoreOf: (id: string) => number | null;
 }
 
-function inProcess(model: LoadedModel, r: Retrieval): Found {
-  return {
-    top: r.indices.map((i, k): [string, number] => [model.items[i]!, r.scores[k]!]),
-    scoreOf: (id) => {
-      const i = model.itemIndex.get(id);
-      return i === undefined ? null : r.allScores[i]!;
-    },
-  };
+/**
+ * In-process retrieval that also scores `others`, the other sources' candidates (their
+ * ids, repeats and items outside the version allowed): the graph gathers just their
+ * scores, so the ranker reads every candidate's retrieval score without every item's
+ * score leaving the runtime.
+ */
+export async function inProcessRetrieval(model: LoadedModel, history: readonly HistoryEntry[], others: readonly string[]): Promise<Found> {
+  const scored = [...new Set(others)].filter((id) => model.itemIndex.has(id));
+  const r = await retrieve(
+    model,
+    history,
+    scored.map((id) => model.itemIndex.get(id)!),
+  );
+  const top = r.indices.map((i, k): [string, number] => [model.items[i]!, r.scores[k]!]);
+  const scores = new Map(top);
+  scored.forEach((id, k) => scores.set(id, r.itemScores[k]!));
+  return { top, scoreOf: (id) => scores.get(id) ?? null };
 }
 
 function fromStore(r: VectorRetrieval): Found {
@@ -79,7 +97,11 @@ function fromItemWeights(input: LearnedInput, history: readonly HistoryEvent[]):
   return retrieveItems(model.itemWeights!, model.items, model.itemIndex, history, model.manifest.retrieval.top_k, input.exclude);
 }
 
-async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]): Promise<Found | null> {
+async function retrieval(
+  input: LearnedInput,
+  history: readonly HistoryEvent[],
+  others: ReadonlyArray<readonly [string, CandidateSource]>,
+): Promise<Found | null> {
   const { model } = input;
   if (model.manifest.scorer?.kind === "ease" && model.itemWeights) {
     if (!history.some((e) => e.weight > 0 && model.itemIndex.has(e.item_id))) return null;
@@ -96,7 +118,12 @@ async function retrieval(input: LearnedInput, history: readonly HistoryEvent[]):
   if (entries.length === 0) return null;
   try {
     return await input.timing.measure("retrieval", async () => {
-      if (model.retrieval) return inProcess(model, await retrieve(model, entries));
+      if (model.retrieval)
+        return inProcessRetrieval(
+          model,
+          entries,
+          others.map(([id]) => id),
+        );
       input.timing.trip(2); // the history items' vectors, then the query
       const r = await retrieveFromVectorStore(input.vectorEnv, model, entries, VECTOR_BUDGET_MS);
       return r ? fromStore(r) : null;
@@ -118,22 +145,16 @@ function realtimePartners(signals: ServingSignals, anchors: readonly string[]): 
   return out.sort((x, y) => y[1] - x[1]);
 }
 
-function candidatesOf(input: LearnedInput, history: readonly HistoryEvent[], found: Found | null): GeneratedCandidate[] {
+function otherSources(input: LearnedInput, history: readonly HistoryEvent[]): OtherSources {
   const { model, signals } = input;
   const anchors = recentAnchors(history, input.now);
-  return generateCandidates(
-    {
-      retrieval: found?.top ?? [],
-      retrievalScoreOf: (id) => found?.scoreOf(id) ?? null,
-      neighbours: neighbourCandidates(anchors, (id) => model.similar.get(id)),
-      realtime: realtimePartners(signals, anchors),
-      // No live counts yet (a shop that only imported its history): the version's own lists.
-      trending: signals.trending.length > 0 ? signals.trending : model.trending,
-      popular: signals.popular.length > 0 ? signals.popular : model.popular,
-    },
-    input.exclude,
-    candidateLimitsOf(model.manifest),
-  );
+  return {
+    neighbours: neighbourCandidates(anchors, (id) => model.similar.get(id)),
+    realtime: realtimePartners(signals, anchors),
+    // No live counts yet (a shop that only imported its history): the version's own lists.
+    trending: signals.trending.length > 0 ? signals.trending : model.trending,
+    popular: signals.popular.length > 0 ? signals.popular : model.popular,
+  };
 }
 
 async function scoresOf(
@@ -178,8 +199,18 @@ function reasonOf(c: GeneratedCandidate, recent: ReadonlyMap<string, RecentInter
 
 export async function learnedCandidates(input: LearnedInput): Promise<LearnedResult> {
   const history = withTrainedHistory(historyOf(input.recent, input.model.manifest.retrieval.event_weights), input.trained);
-  const found = await retrieval(input, history);
-  const cands = input.timing.measureSync("candidates", () => candidatesOf(input, history, found));
+  const limits = candidateLimitsOf(input.model.manifest);
+  // The other sources are known before retrieval, so the one model run also scores them.
+  const started = performance.now();
+  const sources = otherSources(input, history);
+  const others = otherCandidates(sources, input.exclude, limits);
+  const sourcesMs = performance.now() - started;
+  const found = await retrieval(input, history, others);
+  const cands = input.timing.measureSync(
+    "candidates",
+    () => generateCandidates({ ...sources, retrieval: found?.top ?? [], retrievalScoreOf: (id) => found?.scoreOf(id) ?? null }, input.exclude, limits, others),
+    sourcesMs,
+  );
   let records: ReadonlyMap<string, EdgeItemRecord> | null = null;
   try {
     records = await input.records([...new Set([...cands.map((c) => c.item_id), ...history.slice(0, 5).map((h) => h.item_id)])]);

@@ -29,10 +29,12 @@ export const V1_FACTORS: [number, number, number] = [1, 2, -1];
 export const V2_FACTORS: [number, number, number] = [-1, 1, 3];
 
 async function expectRetrieval(model: ModelSessions, indices: number[], all: number[]): Promise<void> {
-  const r = await retrieve(model, [{ index: 1, strength: 1 }]);
+  const r = await retrieve(model, [{ index: 1, strength: 1 }], [2, 0, 1]);
   expect(r.indices).toEqual(indices);
   r.scores.forEach((s, i) => expect(s).toBeCloseTo(all[indices[i]!]!, 5));
-  [...r.allScores].forEach((s, i) => expect(s).toBeCloseTo(all[i]!, 5));
+  expect(r.itemScores).toHaveLength(3);
+  [2, 0, 1].forEach((row, k) => expect(r.itemScores[k]).toBeCloseTo(all[row]!, 5));
+  expect((await retrieve(model, [{ index: 1, strength: 1 }], [])).itemScores).toHaveLength(0);
 }
 /** Asserts the model answers as a version built from V1_FACTORS (V2_FACTORS) must. */
 export const expectV1 = (m: ModelSessions) => expectRetrieval(m, [1, 0], [4 / 11, 8 / 11, -4 / 11]);
@@ -99,14 +101,18 @@ export const FOLD_IN = { alpha: 1, regularization: 1 } as const;
 export async function buildTestVersion(
   version: string,
   factors: [number, number, number],
-  opts: { path?: "in_process" | "vector_store"; rankerFeatures?: number; ranker?: boolean; featureSpecHash?: string } = {},
+  opts: { path?: "in_process" | "vector_store"; rankerFeatures?: number; ranker?: boolean; featureSpecHash?: string; allScoresOutput?: boolean } = {},
 ): Promise<TestVersion> {
   const y = Float32Array.from(factors);
   const path = opts.path ?? "in_process";
   const enc = new TextEncoder();
   const files: VersionFile[] = [
     path === "in_process"
-      ? { name: "retrieval.onnx", role: "retrieval", bytes: buildFoldInRetrievalGraph(y, { factors: 1, ...FOLD_IN, k: 2 }) }
+      ? {
+          name: "retrieval.onnx",
+          role: "retrieval",
+          bytes: buildFoldInRetrievalGraph(y, { factors: 1, ...FOLD_IN, k: 2, allScoresOutput: opts.allScoresOutput }),
+        }
       : { name: "fold-in.onnx", role: "fold_in", bytes: buildFoldInGraph(y, { factors: 1, ...FOLD_IN }) },
     { name: "items.json", role: "items", bytes: enc.encode(JSON.stringify({ items: ["a", "b", "c"], first_seen: [FIRST_SEEN_A, -1, -1] })) },
     {

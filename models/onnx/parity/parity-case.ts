@@ -20,6 +20,8 @@ const ROWS = 200;
 export interface ParityCase {
   retrieval: Uint8Array;
   histories: Array<{ items: number[]; strengths: number[] }>;
+  /** Every row, so the graph's item_scores are all the scores, in item order. */
+  scoreItems: number[];
   ranker: Uint8Array;
   features: Float32Array;
   rows: number;
@@ -60,10 +62,10 @@ export function parityCase(): ParityCase {
     trees: Array.from({ length: TREES }, () => randomTree(rand, 4, width)),
   };
   const features = Float32Array.from({ length: ROWS * width }, () => Math.fround(rand() * 2 - 0.5));
-  return { retrieval, histories, ranker: buildRankerGraph(ensemble), features, rows: ROWS };
+  return { retrieval, histories, scoreItems: Array.from({ length: ITEMS }, (_, i) => i), ranker: buildRankerGraph(ensemble), features, rows: ROWS };
 }
 
-/** What each runtime reports: per history the user vector and all scores; the ranker's scores. */
+/** What each runtime reports: per history the user vector and all scores (item_scores of every row); the ranker's scores. */
 export interface ParityOutputs {
   userVectors: number[][];
   allScores: number[][];

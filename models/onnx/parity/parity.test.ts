@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { RANKER_INPUT, RANKER_OUTPUT } from "../ranker-graph.js";
-import { ALL_SCORES, HISTORY_ITEMS, HISTORY_STRENGTH, USER_VECTOR } from "../retrieval-graph.js";
+import { HISTORY_ITEMS, HISTORY_STRENGTH, ITEM_SCORES, SCORE_ITEMS, USER_VECTOR } from "../retrieval-graph.js";
 import { maxDifference, parityCase, type ParityOutputs } from "./parity-case.js";
 
 const EXPECTED = new URL("./expected.json", import.meta.url);
@@ -22,9 +22,10 @@ async function nodeOutputs(): Promise<ParityOutputs> {
       const r = await retrieval.run({
         [HISTORY_ITEMS]: new ort.Tensor("int64", BigInt64Array.from(h.items, BigInt), [h.items.length]),
         [HISTORY_STRENGTH]: new ort.Tensor("float32", Float32Array.from(h.strengths), [h.items.length]),
+        [SCORE_ITEMS]: new ort.Tensor("int64", BigInt64Array.from(c.scoreItems, BigInt), [c.scoreItems.length]),
       });
       out.userVectors.push(Array.from(r[USER_VECTOR]!.data as Float32Array));
-      out.allScores.push(Array.from(r[ALL_SCORES]!.data as Float32Array));
+      out.allScores.push(Array.from(r[ITEM_SCORES]!.data as Float32Array));
     }
     const width = c.features.length / c.rows;
     const s = await ranker.run({ [RANKER_INPUT]: new ort.Tensor("float32", c.features, [c.rows, width]) });
