@@ -623,7 +623,7 @@ function report(targets: Target[], edge: EdgeResult, fresh: Map<string, FreshMem
   );
   console.log(`  ranker: ${r.candidates} candidates × ${r.features} features, ${r.trees} trees × ${r.leaves} leaves (seeded random ensemble)`);
   console.log(
-    `  retrieval: fold-in of a ${q.history}-item history (PCG) + scores over all items + TopK ${q.k}; ${q.factors} factors, λ = ${q.regularization}, α = ${q.alpha}`,
+    `  retrieval: fold-in of a ${q.history}-item history (PCG) + scores over all items + TopK ${q.k} + the scores of ${q.scored} other candidates gathered; ${q.factors} factors, λ = ${q.regularization}, α = ${q.alpha}`,
   );
   const resolution = edge.clock.resolutionMs === null ? "" : `, ${edge.clock.resolutionMs} ms clock`;
   const primaryLabel = edge.method === "inside" ? `workerd, in-worker clock${resolution}` : "workerd, HTTP per run − paired noop p50";

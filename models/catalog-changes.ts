@@ -58,6 +58,6 @@ export function recordWrite(records: ReadonlyArray<readonly [itemId: string, jso
   const horizon = now - CATALOG_CHANGE_RETENTION_MS;
   return {
     keys: [keys.catalogChanged(), keys.catalogCompleteSince(), ...records.map(([id]) => keys.item(id))],
-    args: [String(now), String(horizon), ...records.flatMap(([id, json]) => [id, json])],
+    args: [String(now), String(horizon), ...records.flat()],
   };
 }

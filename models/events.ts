@@ -111,25 +111,35 @@ export type StoredFeedback = z.infer<typeof StoredFeedbackSchema>;
 const LatencySchema = z.number().int().nonnegative().max(600_000);
 
 /** One recommendation list as served, logged so clicks can be attributed to it. */
-export const ServedListSchema = z.strictObject({
-  request_id: IdSchema,
-  user_id: IdSchema,
-  model_version: z.string().max(128),
-  context: z.string().max(64).nullable(),
-  items: z.array(IdSchema).max(1000),
-  degraded: z.array(z.string().max(64)).max(32),
-  ts: z.number().int().nonnegative(),
-  /**
-   * The experiment and variant that served the list, so clicks and conversions can be
-   * credited to the variant; null (or absent, from edges that predate experiments) when
-   * the request was in no experiment.
-   */
-  experiment: z.strictObject({ id: ExperimentIdSchema, variant: VariantKeySchema }).nullable().optional(),
-  /** Edge milliseconds from request to list, for the latency guardrail; absent from older edges. */
-  latency_ms: LatencySchema.optional(),
-  /** Items of the list per candidate source (an item found by two counts for both), for the serving metrics; absent from older edges. */
-  sources: z.record(z.string().regex(/^[a-z_]{1,32}$/, "must be a source name"), z.number().int().min(0).max(1000)).optional(),
-});
+export const ServedListSchema = z
+  .strictObject({
+    request_id: IdSchema,
+    user_id: IdSchema,
+    model_version: z.string().max(128),
+    context: z.string().max(64).nullable(),
+    items: z.array(IdSchema).max(1000),
+    degraded: z.array(z.string().max(64)).max(32),
+    ts: z.number().int().nonnegative(),
+    /**
+     * The experiment and variant that served the list, so clicks and conversions can be
+     * credited to the variant; null (or absent, from edges that predate experiments) when
+     * the request was in no experiment.
+     */
+    experiment: z.strictObject({ id: ExperimentIdSchema, variant: VariantKeySchema }).nullable().optional(),
+    /** Edge milliseconds from request to list, for the latency guardrail; absent from older edges. */
+    latency_ms: LatencySchema.optional(),
+    /** Items of the list per candidate source (an item found by two counts for both), for the serving metrics; absent from older edges. */
+    sources: z.record(z.string().regex(/^[a-z_]{1,32}$/, "must be a source name"), z.number().int().min(0).max(1000)).optional(),
+    /**
+     * The ranker's score of each item, in list order, when the version's ranker ordered the
+     * list, for the served-score drift check; absent otherwise and from older edges.
+     */
+    scores: z.array(z.number().finite()).max(1000).optional(),
+  })
+  .refine((l) => l.scores === undefined || l.scores.length === l.items.length, {
+    message: "must hold one score per item",
+    path: ["scores"],
+  });
 export type ServedList = z.infer<typeof ServedListSchema>;
 
 /** What a shadow model version would have served for a request (models/shadow.ts); never shown to anyone. */

@@ -12,8 +12,16 @@
  * - `item_price`: deciles of the reference's event-weighted prices, plus "no price".
  *
  * These are the inputs the ranking features are built from (popularity, category
- * affinity, price); the features themselves and the served scores are computed at the
- * edge and not logged, so they are not compared here.
+ * affinity, price). One output is compared too:
+ *
+ * - `served_score`: the ranker's scores of the first SERVED_TOP items of the lists the
+ *   edge served for the champion (served_lists.scores), on the edges of the reference
+ *   the trainer kept from its validation lists (score-reference.ts). Only lists the
+ *   ranker ordered carry scores; a version without a ranker, or trained before the
+ *   reference was kept, has no such row.
+ *
+ * The ranking features themselves are computed at the edge and not logged, so they are
+ * not compared here.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -21,11 +29,12 @@ import { resultRows } from "../db/result-rows.js";
 import { currentChampion } from "../registry/model-registry.js";
 import type { Alert } from "./data-quality.js";
 import { binOf, psi, quantileEdges, shares } from "./psi.js";
+import { binCounts, SERVED_TOP, scoreBinLabels, type ScoreReference } from "./score-reference.js";
 
-export const DRIFT_FEATURES = ["event_type", "item_popularity", "item_category", "item_price"] as const;
+export const DRIFT_FEATURES = ["event_type", "item_popularity", "item_category", "item_price", "served_score"] as const;
 export type DriftFeature = (typeof DRIFT_FEATURES)[number];
 
-/** A current window with fewer events says little; drift waits for more. */
+/** A current window with fewer events (or served scores) says little; drift waits for more. */
 export const MIN_EVENTS_FOR_DRIFT = 200;
 const TOP_CATEGORIES = 20;
 const DECILES = 10;
@@ -46,7 +55,11 @@ export interface DriftReport {
   /** The champion whose training window is the reference; null without one (nothing compared). */
   reference: { version: string; from: string; to: string; events: number } | null;
   current: { from: string; to: string; events: number };
-  /** Empty without a champion or with fewer than MIN_EVENTS_FOR_DRIFT current events. */
+  /**
+   * The event inputs, without a champion or with fewer than MIN_EVENTS_FOR_DRIFT current
+   * events none; then served_score, when the champion has a score reference and the edge
+   * served at least MIN_EVENTS_FOR_DRIFT scores of it.
+   */
   features: FeatureDrift[];
 }
 
@@ -100,8 +113,47 @@ export async function driftReport(db: Db, hours: number, now = new Date(), cache
   }
   const reference = cache.tallies;
   const ref = { version: champion.version, from: refFrom.toISOString(), to: refTo.toISOString(), events: total(reference) };
-  if (currentEvents < MIN_EVENTS_FOR_DRIFT || ref.events === 0) return { ...base, reference: ref, features: [] };
-  return { ...base, reference: ref, features: compareTallies(reference, current) };
+  const inputs = currentEvents < MIN_EVENTS_FOR_DRIFT || ref.events === 0 ? [] : compareTallies(reference, current);
+  const scoreRef = scoreReferenceOf(champion.params);
+  const served = scoreRef ? compareScores(scoreRef, await servedScores(db, champion.version, from, now)) : null;
+  return { ...base, reference: ref, features: served ? [...inputs, served] : inputs };
+}
+
+/** The served-score reference in a registry row's params; null when absent or not of its shape (older rows). */
+export function scoreReferenceOf(params: Record<string, unknown>): ScoreReference | null {
+  const r = (params.ranker_report as { servedScores?: unknown } | null | undefined)?.servedScores as Partial<ScoreReference> | null | undefined;
+  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === "number" && Number.isFinite(v));
+  if (!r || !numbers(r.edges) || !numbers(r.counts) || r.counts.length !== r.edges.length + 1) return null;
+  return { edges: r.edges, counts: r.counts, lists: typeof r.lists === "number" ? r.lists : 0 };
+}
+
+/** Distinct scores of the head of the version's served lists in the window, with how often each was served. */
+async function servedScores(db: Db, version: string, from: Date, to: Date): Promise<Array<[number, number]>> {
+  const rows = resultRows<{ score: number | string; n: number | string }>(
+    await db.execute(sql`
+      SELECT s AS score, count(*) AS n
+      FROM served_lists, unnest(scores[1:${sql.raw(String(SERVED_TOP))}]) AS s
+      WHERE model_version = ${version} AND scores IS NOT NULL
+        AND ts >= ${from.toISOString()}::timestamptz AND ts < ${to.toISOString()}::timestamptz
+      GROUP BY s`),
+  );
+  return rows.map((r) => [Number(r.score), Number(r.n)]);
+}
+
+/** The served scores binned on the reference's edges; null below MIN_EVENTS_FOR_DRIFT scores. Pure, for tests. */
+export function compareScores(reference: ScoreReference, served: ReadonlyArray<readonly [number, number]>): FeatureDrift | null {
+  const current = binCounts(
+    served.map(([s]) => s),
+    reference.edges,
+    served.map(([, n]) => n),
+  );
+  if (current.reduce((a, b) => a + b, 0) < MIN_EVENTS_FOR_DRIFT) return null;
+  const [rs, cs] = [shares(reference.counts), shares(current)];
+  return {
+    feature: "served_score",
+    psi: psi(reference.counts, current),
+    bins: scoreBinLabels(reference.edges).map((bin, i) => ({ bin, reference: rs[i] as number, current: cs[i] as number })),
+  };
 }
 
 export interface DriftReadout extends DriftReport {
@@ -118,7 +170,7 @@ export function withDriftAlerts(r: DriftReport, maxPsi: number, hours: number): 
         feature: f.feature,
         value: f.psi,
         threshold: maxPsi,
-        message: `PSI ${f.psi.toFixed(3)} of ${f.feature} between the training window of ${r.reference?.version} and the last ${hours} h (threshold ${maxPsi})`,
+        message: `PSI ${f.psi.toFixed(3)} of ${f.feature} between ${f.feature === "served_score" ? `the validation lists of ${r.reference?.version}` : `the training window of ${r.reference?.version}`} and the last ${hours} h (threshold ${maxPsi})`,
       }),
     );
   return { ...r, alerts };

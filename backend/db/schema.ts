@@ -124,6 +124,8 @@ export const servedLists = pgTable(
     variant: text("variant"),
     /** Edge time to build the list, for the latency guardrail; null from edges that did not send it. */
     latencyMs: integer("latency_ms"),
+    /** The ranker's score of each item when it ordered the list, for the served-score drift; null otherwise. */
+    scores: real("scores").array(),
   },
   (t) => [
     index("served_lists_user_id_idx").on(t.userId),

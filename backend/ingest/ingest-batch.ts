@@ -185,6 +185,7 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<string
         experimentId: s.experiment?.id ?? null,
         variant: s.experiment?.variant ?? null,
         latencyMs: s.latency_ms ?? null,
+        scores: s.scores ?? null,
       })),
     )
     .onConflictDoNothing({ target: servedLists.requestId })

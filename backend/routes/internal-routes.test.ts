@@ -173,6 +173,11 @@ describe("POST /internal/v1/ingest", () => {
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: ["ok", "bad id"], degraded: [], ts: 1 }] }, "served.0.items.1"],
     [{ served: [{ request_id: "r", user_id: "u", model_version: "v\u0000", context: null, items: [], degraded: [], ts: 1 }] }, "served.0.model_version"],
     [
+      { served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: ["a", "b"], degraded: [], ts: 1, scores: [1] }] },
+      "served.0.scores",
+    ],
+    [{ served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: ["a"], degraded: [], ts: 1, scores: ["1"] }] }, "served.0.scores.0"],
+    [
       {
         served: [{ request_id: "r", user_id: "u", model_version: "v", context: null, items: [], degraded: [], ts: 1, experiment: { id: "e", variant: "a:b" } }],
       },

@@ -129,13 +129,13 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
 }
 
 /** A version in the registry as a training job leaves it: a candidate with passing metrics, published to the edge. */
-export async function publishedVersion(db: Db, version: string): Promise<void> {
+export async function publishedVersion(db: Db, version: string, params: Record<string, unknown> = {}): Promise<void> {
   await insertCandidate(
     db,
     {
       version,
       modelType: "pipeline",
-      params: {},
+      params,
       dataWindow: { from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", interactions: 1, users: 1, items: 1 },
       metrics: metricsRows("ials", 0.3, 0.2),
       baselineMetrics: metricsRows("popularity", 0.1, 0.1),

@@ -48,6 +48,16 @@ describe("fitPipeline on the demo data", () => {
     expect(r.shipped).toBe(true);
     expect(r.validationNdcg!).toBeGreaterThan(r.fallbackNdcg);
     expect(model.ranker).not.toBeNull();
+    // The served-score reference: the head (10) of each validation list (every 5th list), in up to 10 bins.
+    const ref = r.servedScores!;
+    expect(ref.lists).toBe(Math.floor(r.queries / 5));
+    const heads = ref.counts.reduce((a, b) => a + b, 0);
+    expect(heads).toBeGreaterThan(5 * ref.lists);
+    expect(heads).toBeLessThanOrEqual(10 * ref.lists);
+    expect(ref.counts).toHaveLength(ref.edges.length + 1);
+    // Ties merge deciles (a small ensemble has few distinct outputs): 4 edges on this data.
+    expect(ref.edges.length).toBeGreaterThanOrEqual(3);
+    expect([...ref.edges].sort((a, b) => a - b)).toEqual(ref.edges);
   });
 
   it.each([

@@ -45,6 +45,7 @@ import {
 import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams, type EaseSetting } from "./ease-component.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
+import { scoreReference, type ScoreReference } from "../data-quality/score-reference.js";
 import type { IalsParams } from "./ials.js";
 import { selectModel } from "./model-selection.js";
 import { allScores, DEFAULT_RETRIEVAL, fitRetrieval, foldIn, topByScore, type RetrievalModel, type RetrievalParams } from "./retrieval-model.js";
@@ -178,6 +179,12 @@ export interface RankerReport {
   positives: number;
   validationNdcg: number | null;
   trees: number;
+  /**
+   * The shipped ranker's scores of the head of its validation lists, the reference of the
+   * served-score drift (backend/data-quality/score-reference.ts); null when no ranker
+   * ships, absent from versions trained before it was kept.
+   */
+  servedScores?: ScoreReference | null;
 }
 
 /** What model selection measured (NDCG@10 on the random per-user validation hold-out). */
@@ -513,10 +520,24 @@ export function fitRanker(log: readonly Interaction[], catalog: readonly Catalog
   // The ranker has to earn its place: on held-out lists it must order better than the
   // fallback formula the edge would otherwise use.
   const shipped = validationNdcg !== null && validationNdcg > fallbackNdcg;
+  const servedScores = shipped
+    ? scoreReference(predictCompiled(compileEnsemble(ranker), validation.features, validation.featureCount), validation.groups)
+    : null;
   return {
     ranker: shipped ? ranker : null,
     factors: best!.factors,
-    report: { cutTs, factorScores, fallbackNdcg, shipped, queries, rows: dataset.labels.length, positives, validationNdcg, trees: ranker.trees.length },
+    report: {
+      cutTs,
+      factorScores,
+      fallbackNdcg,
+      shipped,
+      queries,
+      rows: dataset.labels.length,
+      positives,
+      validationNdcg,
+      trees: ranker.trees.length,
+      servedScores,
+    },
   };
 }
 

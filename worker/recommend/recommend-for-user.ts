@@ -63,6 +63,8 @@ export interface RecsResult {
   experiment: AssignedVariant | null;
   /** False when no personal data shaped the list: personalisation off, or the session unreadable. */
   personalised: boolean;
+  /** True when the version's ranker ordered the list, so the items' scores are its scores. */
+  ranked: boolean;
 }
 
 export async function recommendForUser(
@@ -234,7 +236,7 @@ async function readFeatures(
   }
 }
 
-async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items">> {
+async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items" | "ranked">> {
   // The ranker was trained on lists without the user's own history (next new items), so
   // it has never scored an item the user already touched; the session's and the trained
   // history's items stay out.
@@ -264,10 +266,10 @@ async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsR
     limit: l.req.limit,
     maxCategoryShare: l.config.maxCategoryShare,
   });
-  return { model_version: model.version, items: final.map((c) => toItem(c, records)) };
+  return { model_version: model.version, items: final.map((c) => toItem(c, records)), ranked: learned.ranked };
 }
 
-async function heuristicList(l: ListInput): Promise<Pick<RecsResult, "model_version" | "items">> {
+async function heuristicList(l: ListInput): Promise<Pick<RecsResult, "model_version" | "items" | "ranked">> {
   const candidates = l.timing.measureSync("score", () =>
     scoreCandidates(l.anchors, l.signals ?? fallbackSignals(l.snapshot, l.req.category), l.config.scoreWeights),
   );
@@ -292,7 +294,7 @@ async function heuristicList(l: ListInput): Promise<Pick<RecsResult, "model_vers
     limit: l.req.limit,
     maxCategoryShare: l.config.maxCategoryShare,
   });
-  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)) };
+  return { model_version: HEURISTIC_MODEL_VERSION, items: final.map((c) => toItem(c, records)), ranked: false };
 }
 
 async function assignment(

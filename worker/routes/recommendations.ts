@@ -1,7 +1,6 @@
 /** GET /v1/recommendations/{userId} and POST /v1/recommendations/bulk. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { ServedList } from "../../models/events.js";
 import { writeServing, type ServingPoint } from "../http/serving-analytics.js";
 import { edgeConfig } from "../config.js";
 import type { AppEnv } from "../http/app-types.js";
@@ -18,14 +17,9 @@ import {
   keyOrUserToken,
 } from "../http/schemas.js";
 import { chunk, sendAll, SERVED_PER_MESSAGE } from "../queue/messages.js";
-import {
-  HEURISTIC_MODEL_VERSION,
-  recommendForUser,
-  recommendForUsers,
-  type RecItem,
-  type RecsRequest,
-  type RecsResult,
-} from "../recommend/recommend-for-user.js";
+import { HEURISTIC_MODEL_VERSION, recommendForUser, recommendForUsers, type RecsRequest, type RecsResult } from "../recommend/recommend-for-user.js";
+import type { ServedList } from "../../models/events.js";
+import { creditedExperiment, servedLists } from "../recommend/served-list.js";
 import { runningExperiments } from "../experiments/experiment-set.js";
 import { targetingRequest } from "../experiments/request-targeting.js";
 import { ApiError } from "../../models/api-error.js";
@@ -160,35 +154,6 @@ function serve(c: Context<AppEnv>, request: RecsRequest): Promise<RecsResult> {
   return recommendForUser(c.env, edgeConfig(c.env), c.get("timing"), request, Date.now(), (p) => c.executionCtx.waitUntil(p));
 }
 
-/**
- * The lists to log. Lists of users who turned personalisation off are not logged: a
- * served list names its user, and their feedback is not stored to attribute anyway.
- * (An unreadable session is no such choice, so those lists are logged.)
- */
-function servedLists(lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult; started: number }>): ServedList[] {
-  return lists.filter((l) => l.result.personalised || l.result.degraded.includes("session")).map((l) => served(l.requestId, l.request, l.result, l.started));
-}
-
-function served(requestId: string, req: RecsRequest, result: RecsResult, started: number): ServedList {
-  return {
-    request_id: requestId,
-    user_id: req.userId,
-    model_version: result.model_version,
-    context: req.context,
-    items: result.items.map((i) => i.item_id),
-    degraded: result.degraded,
-    ts: Date.now(),
-    experiment: creditedExperiment(result),
-    latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
-    sources: sourceCounts(result.items),
-  };
-}
-
-/** The experiment a list counts for; QA overrides are served but never credited to a variant. */
-function creditedExperiment(result: RecsResult): { id: string; variant: string } | null {
-  return result.experiment && !result.experiment.forced ? { id: result.experiment.experimentId, variant: result.experiment.variant } : null;
-}
-
 /** A bulk call is one data point: Analytics Engine takes at most 250 per invocation, a call serves up to 1,000 lists. */
 function bulkPoint(results: ReadonlyArray<{ result: RecsResult }>, context: string | null, started: number): ServingPoint {
   const degraded = new Set(results.flatMap((r) => r.result.degraded));
@@ -204,13 +169,6 @@ function bulkPoint(results: ReadonlyArray<{ result: RecsResult }>, context: stri
     lists: results.length,
     degradedLists: results.filter((r) => r.result.degraded.length > 0).length,
   };
-}
-
-/** Items per candidate source; an item two sources found counts for both. */
-function sourceCounts(items: readonly RecItem[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of items) for (const s of item.sources) out[s] = (out[s] ?? 0) + 1;
-  return out;
 }
 
 /** The served list goes on the queue after the answer, so clicks can be attributed to it later. */

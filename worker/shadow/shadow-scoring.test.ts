@@ -44,7 +44,14 @@ async function shadowFor(user: string, opts: { requestId?: string; forced?: bool
   const queue = { sendBatch: async (batch: Array<{ body: QueueMessage }>) => void sent.push(...batch.map((b) => b.body)) };
   const pending: Array<Promise<unknown>> = [];
   const request: RecsRequest = { userId: user, limit: 5, context: null, itemId: null, category: null, exclude: [] };
-  const served: RecsResult = { model_version: opts.servedVersion ?? HEURISTIC_MODEL_VERSION, items: [], degraded: [], experiment: null, personalised: true };
+  const served: RecsResult = {
+    model_version: opts.servedVersion ?? HEURISTIC_MODEL_VERSION,
+    items: [],
+    degraded: [],
+    experiment: null,
+    personalised: true,
+    ranked: false,
+  };
   await scheduleShadow({
     env: { ...env, EVENTS_QUEUE: queue as unknown as Queue<unknown> },
     requestId: opts.requestId ?? uniq("req"),
