@@ -110,6 +110,11 @@ export type StoredFeedback = z.infer<typeof StoredFeedbackSchema>;
 
 const LatencySchema = z.number().int().nonnegative().max(600_000);
 
+/** Items at the head of a served list: what the drift checks of served scores and features compare. */
+export const SERVED_HEAD = 10;
+/** Ranking features a served list may carry per head item (the spec has 13). */
+const MAX_LOGGED_FEATURES = 64;
+
 /** One recommendation list as served, logged so clicks can be attributed to it. */
 export const ServedListSchema = z
   .strictObject({
@@ -135,10 +140,22 @@ export const ServedListSchema = z
      * list, for the served-score drift check; absent otherwise and from older edges.
      */
     scores: z.array(z.number().finite()).max(1000).optional(),
+    /**
+     * The ranker's feature rows of the first SERVED_HEAD items (row-major, in list order),
+     * on a sampled share of the lists it ordered, for the ranking-feature drift check.
+     */
+    features: z
+      .array(z.number().finite())
+      .max(SERVED_HEAD * MAX_LOGGED_FEATURES)
+      .optional(),
   })
   .refine((l) => l.scores === undefined || l.scores.length === l.items.length, {
     message: "must hold one score per item",
     path: ["scores"],
+  })
+  .refine((l) => l.features === undefined || (l.items.length > 0 && l.features.length % Math.min(l.items.length, SERVED_HEAD) === 0), {
+    message: "must hold one row of equal width per head item",
+    path: ["features"],
   });
 export type ServedList = z.infer<typeof ServedListSchema>;
 

@@ -28,6 +28,8 @@ export interface IsolatedStackOptions {
   edgeRunner?: "wrangler" | "direct";
   /** `memory`: the gateway's embedded engine instead of Redis database `redisDb` (which is then untouched). */
   redisEngine?: "redis" | "memory";
+  /** More wrangler vars for the edge, over the ones every test stack sets. */
+  edgeVars?: Record<string, string>;
 }
 
 export async function startIsolatedStack(
@@ -57,7 +59,7 @@ export async function startIsolatedStack(
     redisEngine,
     databaseUrl: database.url,
     // Benchmarks and end-to-end tests drive one API key hard: they measure the service, not its limiter.
-    edgeVars: { RETRY_BASE_SECONDS: "1", RATE_LIMIT_KEY_PER_MINUTE: "10000000" },
+    edgeVars: { RETRY_BASE_SECONDS: "1", RATE_LIMIT_KEY_PER_MINUTE: "10000000", ...options.edgeVars },
     log: log ?? ((source, line) => logs.push(`${source}| ${line}`)),
     ...(options.edgeRunner ? { edgeRunner: options.edgeRunner } : {}),
   });

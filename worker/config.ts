@@ -23,6 +23,8 @@ export interface EdgeConfig {
   maxCategoryShare: number;
   corsOrigins: string[];
   retryBaseSeconds: number;
+  /** Share of ranked lists whose head's ranking features are logged for the feature-drift check. */
+  featureLogShare: number;
 }
 
 const cache = new WeakMap<object, EdgeConfig>();
@@ -48,6 +50,7 @@ function parseConfig(env: Env): EdgeConfig {
       .map((s) => s.trim())
       .filter(Boolean),
     retryBaseSeconds: numberIn("RETRY_BASE_SECONDS", env.RETRY_BASE_SECONDS, 2, 0, 300),
+    featureLogShare: numberIn("FEATURE_LOG_SHARE", env.FEATURE_LOG_SHARE, 0.1, 0, 1),
   };
 }
 

@@ -28,6 +28,8 @@ export interface Env {
   SCORE_WEIGHTS: string;
   MAX_CATEGORY_SHARE: string;
   RETRY_BASE_SECONDS: string;
+  /** Share (0..1) of ranked lists logged with their head's ranking features; default 0.1. */
+  FEATURE_LOG_SHARE?: string;
   /** End-user JWTs from the customer's identity provider: HS256 shared secret and/or JWKS (RS256/ES256). */
   AUTH_JWT_SECRET?: string;
   AUTH_JWKS?: string;

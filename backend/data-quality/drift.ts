@@ -16,12 +16,13 @@
  *
  * - `served_score`: the ranker's scores of the first SERVED_TOP items of the lists the
  *   edge served for the champion (served_lists.scores), on the edges of the reference
- *   the trainer kept from its validation lists (score-reference.ts). Only lists the
+ *   the trainer kept from replaying serving on its window (score-reference.ts). Only lists the
  *   ranker ordered carry scores; a version without a ranker, or trained before the
  *   reference was kept, has no such row.
  *
- * The ranking features themselves are computed at the edge and not logged, so they are
- * not compared here.
+ * - `ranking_<name>`: each ranking feature of those head items, from the sampled lists
+ *   the edge logs with their features (served_lists.features, FEATURE_LOG_SHARE), on the
+ *   edges of the trainer's reference from the same replayed lists.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -29,10 +30,11 @@ import { resultRows } from "../db/result-rows.js";
 import { currentChampion } from "../registry/model-registry.js";
 import type { Alert } from "./data-quality.js";
 import { binOf, psi, quantileEdges, shares } from "./psi.js";
-import { binCounts, SERVED_TOP, scoreBinLabels, type ScoreReference } from "./score-reference.js";
+import { binCounts, SERVED_TOP, scoreBinLabels, type FeatureReference, type ScoreReference } from "./score-reference.js";
 
 export const DRIFT_FEATURES = ["event_type", "item_popularity", "item_category", "item_price", "served_score"] as const;
-export type DriftFeature = (typeof DRIFT_FEATURES)[number];
+/** An event input, the served score, or `ranking_<name>` for a ranking feature. */
+export type DriftFeature = (typeof DRIFT_FEATURES)[number] | `ranking_${string}`;
 
 /** A current window with fewer events (or served scores) says little; drift waits for more. */
 export const MIN_EVENTS_FOR_DRIFT = 200;
@@ -116,15 +118,63 @@ export async function driftReport(db: Db, hours: number, now = new Date(), cache
   const inputs = currentEvents < MIN_EVENTS_FOR_DRIFT || ref.events === 0 ? [] : compareTallies(reference, current);
   const scoreRef = scoreReferenceOf(champion.params);
   const served = scoreRef ? compareScores(scoreRef, await servedScores(db, champion.version, from, now)) : null;
-  return { ...base, reference: ref, features: served ? [...inputs, served] : inputs };
+  const featureRefs = featureReferencesOf(champion.params);
+  const logged = featureRefs.length > 0 ? await servedFeatureValues(db, champion.version, featureRefs.length, from, now) : [];
+  const ranking = featureRefs.flatMap((r, col) => {
+    const row = compareScores(
+      r,
+      logged.filter((v) => v.col === col).map((v) => [v.value, v.n] as const),
+      `ranking_${r.feature}`,
+    );
+    return row ? [row] : [];
+  });
+  return { ...base, reference: ref, features: [...inputs, ...(served ? [served] : []), ...ranking] };
 }
 
 /** The served-score reference in a registry row's params; null when absent or not of its shape (older rows). */
 export function scoreReferenceOf(params: Record<string, unknown>): ScoreReference | null {
-  const r = (params.ranker_report as { servedScores?: unknown } | null | undefined)?.servedScores as Partial<ScoreReference> | null | undefined;
-  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === "number" && Number.isFinite(v));
+  return asReference(rankerReport(params)?.servedScores);
+}
+
+/** The ranking-feature references in a registry row's params, in column order; none unless every one is of its shape. */
+export function featureReferencesOf(params: Record<string, unknown>): FeatureReference[] {
+  const all = rankerReport(params)?.servedFeatures;
+  if (!Array.isArray(all)) return [];
+  const refs = all.map((r: unknown) => {
+    const ref = asReference(r);
+    const feature = (r as { feature?: unknown } | null)?.feature;
+    return ref && typeof feature === "string" && /^[a-z0-9_]+$/.test(feature) ? { feature, ...ref } : null;
+  });
+  // A column left out would shift every later one onto the wrong feature.
+  return refs.every((r) => r !== null) ? (refs as FeatureReference[]) : [];
+}
+
+function rankerReport(params: Record<string, unknown>): { servedScores?: unknown; servedFeatures?: unknown } | null | undefined {
+  return params.ranker_report as { servedScores?: unknown; servedFeatures?: unknown } | null | undefined;
+}
+
+function asReference(x: unknown): ScoreReference | null {
+  const r = x as Partial<ScoreReference> | null | undefined;
+  const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => typeof n === "number" && Number.isFinite(n));
   if (!r || !numbers(r.edges) || !numbers(r.counts) || r.counts.length !== r.edges.length + 1) return null;
   return { edges: r.edges, counts: r.counts, lists: typeof r.lists === "number" ? r.lists : 0 };
+}
+
+/**
+ * Distinct values of each feature column of the version's logged head rows in the
+ * window, with how often each was served: the array is row-major with `width` columns.
+ */
+async function servedFeatureValues(db: Db, version: string, width: number, from: Date, to: Date): Promise<Array<{ col: number; value: number; n: number }>> {
+  const rows = resultRows<{ col: number | string; value: number | string; n: number | string }>(
+    await db.execute(sql`
+      SELECT (u.ord - 1) % ${sql.raw(String(width))} AS col, u.v AS value, count(*) AS n
+      FROM served_lists, unnest(features) WITH ORDINALITY AS u(v, ord)
+      WHERE model_version = ${version} AND features IS NOT NULL
+        AND cardinality(features) % ${sql.raw(String(width))} = 0
+        AND ts >= ${from.toISOString()}::timestamptz AND ts < ${to.toISOString()}::timestamptz
+      GROUP BY 1, 2`),
+  );
+  return rows.map((r) => ({ col: Number(r.col), value: Number(r.value), n: Number(r.n) }));
 }
 
 /** Distinct scores of the head of the version's served lists in the window, with how often each was served. */
@@ -140,8 +190,12 @@ async function servedScores(db: Db, version: string, from: Date, to: Date): Prom
   return rows.map((r) => [Number(r.score), Number(r.n)]);
 }
 
-/** The served scores binned on the reference's edges; null below MIN_EVENTS_FOR_DRIFT scores. Pure, for tests. */
-export function compareScores(reference: ScoreReference, served: ReadonlyArray<readonly [number, number]>): FeatureDrift | null {
+/** Served values (scores, or one feature's) binned on the reference's edges; null below MIN_EVENTS_FOR_DRIFT values. Pure, for tests. */
+export function compareScores(
+  reference: ScoreReference,
+  served: ReadonlyArray<readonly [number, number]>,
+  feature: DriftFeature = "served_score",
+): FeatureDrift | null {
   const current = binCounts(
     served.map(([s]) => s),
     reference.edges,
@@ -150,7 +204,7 @@ export function compareScores(reference: ScoreReference, served: ReadonlyArray<r
   if (current.reduce((a, b) => a + b, 0) < MIN_EVENTS_FOR_DRIFT) return null;
   const [rs, cs] = [shares(reference.counts), shares(current)];
   return {
-    feature: "served_score",
+    feature,
     psi: psi(reference.counts, current),
     bins: scoreBinLabels(reference.edges).map((bin, i) => ({ bin, reference: rs[i] as number, current: cs[i] as number })),
   };
@@ -170,10 +224,15 @@ export function withDriftAlerts(r: DriftReport, maxPsi: number, hours: number): 
         feature: f.feature,
         value: f.psi,
         threshold: maxPsi,
-        message: `PSI ${f.psi.toFixed(3)} of ${f.feature} between ${f.feature === "served_score" ? `the validation lists of ${r.reference?.version}` : `the training window of ${r.reference?.version}`} and the last ${hours} h (threshold ${maxPsi})`,
+        message: `PSI ${f.psi.toFixed(3)} of ${f.feature} between ${servedRow(f.feature) ? `the serving replay of ${r.reference?.version}` : `the training window of ${r.reference?.version}`} and the last ${hours} h (threshold ${maxPsi})`,
       }),
     );
   return { ...r, alerts };
+}
+
+/** Rows whose reference is the trainer's serving replay rather than the training window's events. */
+function servedRow(feature: DriftFeature): boolean {
+  return feature === "served_score" || feature.startsWith("ranking_");
 }
 
 /** Every monitored feature binned on the reference and compared. Pure, for tests without a database. */

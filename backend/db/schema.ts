@@ -126,6 +126,8 @@ export const servedLists = pgTable(
     latencyMs: integer("latency_ms"),
     /** The ranker's score of each item when it ordered the list, for the served-score drift; null otherwise. */
     scores: real("scores").array(),
+    /** The ranking features of the first 10 items (row-major), on a sampled share of ranked lists; null otherwise. */
+    features: real("features").array(),
   },
   (t) => [
     index("served_lists_user_id_idx").on(t.userId),

@@ -186,6 +186,7 @@ async function insertServed(tx: Tx, rows: IngestBatch["served"]): Promise<string
         variant: s.experiment?.variant ?? null,
         latencyMs: s.latency_ms ?? null,
         scores: s.scores ?? null,
+        features: s.features ?? null,
       })),
     )
     .onConflictDoNothing({ target: servedLists.requestId })

@@ -62,12 +62,17 @@ const DriftSchema = z
     features: z
       .array(
         z.object({
-          feature: z.enum(DRIFT_FEATURES),
+          feature: z.union([z.enum(DRIFT_FEATURES), z.string().regex(/^ranking_[a-z0-9_]+$/)]).openapi({
+            description: "An event input, `served_score`, or `ranking_<feature>` for a ranking feature of the served lists' heads",
+          }),
           psi: z.number(),
           bins: z.array(z.object({ bin: z.string(), reference: z.number(), current: z.number() })),
         }),
       )
-      .openapi({ description: "Empty without a champion or with fewer than 200 recent events" }),
+      .openapi({
+        description:
+          "The event inputs (none without a champion or with fewer than 200 recent events), then served_score and the ranking_* rows once the champion's lists carry 200 of each",
+      }),
     alerts: z.array(AlertSchema),
   })
   .openapi("DriftReport");

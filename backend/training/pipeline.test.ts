@@ -8,10 +8,11 @@ import { generateDemoData, type DemoData } from "../demo/generate-demo-data.js";
 import { DEFAULT_EVENT_WEIGHTS } from "../../models/events.js";
 import { DEFAULT_CANDIDATE_LIMITS } from "../../models/candidates.js";
 import { buildRankerGraph } from "../../models/onnx/ranker-graph.js";
+import { FEATURE_NAMES } from "../../models/feature-spec.js";
 import type { Interaction } from "../evaluation/interactions.js";
 import { CATALOG_CLOCK_SKEW_MS } from "../../models/catalog-changes.js";
 import { CATALOG_SNAPSHOT_MAX_ITEMS, exportVersion } from "./export-artifacts.js";
-import { DEFAULT_PIPELINE, fitPipeline, rankForUser, recipeOf, type PipelineModel } from "./pipeline.js";
+import { DEFAULT_PIPELINE, fitPipeline, rankForUser, recipeOf, SERVING_REFERENCE_USERS, type PipelineModel } from "./pipeline.js";
 import { popularityAt } from "./popularity-snapshot.js";
 import { evaluateModelType } from "./train-candidate.js";
 import { ArtifactValidationError, validateVersion } from "./validate-artifacts.js";
@@ -48,15 +49,21 @@ describe("fitPipeline on the demo data", () => {
     expect(r.shipped).toBe(true);
     expect(r.validationNdcg!).toBeGreaterThan(r.fallbackNdcg);
     expect(model.ranker).not.toBeNull();
-    // The served-score reference: the head (10) of each validation list (every 5th list), in up to 10 bins.
+    // The serving reference: the head (10) of the list replayed for each of 500 sampled users, in up to 10 bins.
     const ref = r.servedScores!;
-    expect(ref.lists).toBe(Math.floor(r.queries / 5));
+    expect(ref.lists).toBe(SERVING_REFERENCE_USERS);
     const heads = ref.counts.reduce((a, b) => a + b, 0);
     expect(heads).toBeGreaterThan(5 * ref.lists);
     expect(heads).toBeLessThanOrEqual(10 * ref.lists);
     expect(ref.counts).toHaveLength(ref.edges.length + 1);
-    // Ties merge deciles (a small ensemble has few distinct outputs): 4 edges on this data.
+    // Ties merge deciles (an ensemble has finitely many outputs).
     expect(ref.edges.length).toBeGreaterThanOrEqual(3);
+    expect(r.servedFeatures!.map((f) => f.feature)).toEqual(FEATURE_NAMES);
+    for (const f of r.servedFeatures!)
+      expect(
+        f.counts.reduce((a, b) => a + b, 0),
+        f.feature,
+      ).toBe(heads);
     expect([...ref.edges].sort((a, b) => a - b)).toEqual(ref.edges);
   });
 

@@ -45,7 +45,7 @@ import {
 import { DEFAULT_EASE, easeRetrieve, fitEaseComponent, type EaseComponent, type EaseParams, type EaseSetting } from "./ease-component.js";
 import { popularityAt, type PopularitySnapshot } from "./popularity-snapshot.js";
 import { Rng } from "./random.js";
-import { scoreReference, type ScoreReference } from "../data-quality/score-reference.js";
+import { featureReferences, scoreReference, type FeatureReference, type ScoreReference } from "../data-quality/score-reference.js";
 import type { IalsParams } from "./ials.js";
 import { selectModel } from "./model-selection.js";
 import { allScores, DEFAULT_RETRIEVAL, fitRetrieval, foldIn, topByScore, type RetrievalModel, type RetrievalParams } from "./retrieval-model.js";
@@ -180,11 +180,14 @@ export interface RankerReport {
   validationNdcg: number | null;
   trees: number;
   /**
-   * The shipped ranker's scores of the head of its validation lists, the reference of the
-   * served-score drift (backend/data-quality/score-reference.ts); null when no ranker
-   * ships, absent from versions trained before it was kept.
+   * The serving reference of the drift checks (backend/data-quality/score-reference.ts):
+   * the ranker's scores of the head of the lists it would serve the training window's
+   * users right after it (servingReference); absent when it does not order the lists,
+   * and from versions trained before it was kept.
    */
   servedScores?: ScoreReference | null;
+  /** The same for each ranking feature of those items, in the spec's column order. */
+  servedFeatures?: FeatureReference[];
 }
 
 /** What model selection measured (NDCG@10 on the random per-user validation hold-out). */
@@ -520,9 +523,6 @@ export function fitRanker(log: readonly Interaction[], catalog: readonly Catalog
   // The ranker has to earn its place: on held-out lists it must order better than the
   // fallback formula the edge would otherwise use.
   const shipped = validationNdcg !== null && validationNdcg > fallbackNdcg;
-  const servedScores = shipped
-    ? scoreReference(predictCompiled(compileEnsemble(ranker), validation.features, validation.featureCount), validation.groups)
-    : null;
   return {
     ranker: shipped ? ranker : null,
     factors: best!.factors,
@@ -536,7 +536,6 @@ export function fitRanker(log: readonly Interaction[], catalog: readonly Catalog
       positives,
       validationNdcg,
       trees: ranker.trees.length,
-      servedScores,
     },
   };
 }
@@ -563,7 +562,7 @@ export function fitPipeline(
   const ranker = fitted?.ranker ?? null;
   const ordering: Ordering = chosen && chosen.ordering !== "ranker" ? chosen.ordering : ranker ? "ranker" : "formula";
   const trainedUntil = log.reduce((m, e) => Math.max(m, e.ts), -Infinity);
-  return {
+  const model: PipelineModel = {
     ...c,
     params: final,
     ranker: ordering === "ranker" ? ranker : null,
@@ -574,6 +573,45 @@ export function fitPipeline(
     trainedUntil,
     popularity: popularityAt(log, trainedUntil + 1),
   };
+  if (!model.compiled || !model.rankerReport) return model;
+  return { ...model, rankerReport: { ...model.rankerReport, ...servingReference(model, log) } };
+}
+
+/** Users whose lists the serving reference replays. */
+export const SERVING_REFERENCE_USERS = 500;
+
+/**
+ * What the version will serve, replayed on its own training window: the lists of up to
+ * SERVING_REFERENCE_USERS sampled users with their whole history, built and ranked as
+ * the edge would right after the window ends. Their heads' scores and features are the
+ * reference the drift check holds served lists to. Lists at the window's end, not the
+ * ranker's validation lists at its label cut: those see shorter histories and younger
+ * items by construction, and every served list would differ from them from day one.
+ */
+function servingReference(model: PipelineModel, log: readonly Interaction[]): Pick<RankerReport, "servedScores" | "servedFeatures"> {
+  const histories = historiesByUser(log);
+  const users = [...histories.keys()].sort();
+  const rng = new Rng(model.params.seed + 1);
+  for (let i = users.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [users[i], users[j]] = [users[j]!, users[i]!];
+  }
+  const now = model.trainedUntil + 1;
+  const popularity = model.popularity ?? popularityAt(log, now);
+  const scores: number[] = [];
+  const features: number[] = [];
+  const groups = [0];
+  for (const user of users.slice(0, SERVING_REFERENCE_USERS)) {
+    const history = histories.get(user)!;
+    const exclude = new Set(history.map((e) => e.item_id));
+    const cands = candidatesFor(model, history, now, popularity, exclude, model.params.candidates);
+    if (cands.length === 0) continue;
+    const rows = rankingFeatures({ now, history, context: null }, cands, (id) => model.facts.get(id));
+    scores.push(...predictCompiled(model.compiled!, rows, FEATURE_NAMES.length));
+    features.push(...rows);
+    groups.push(scores.length);
+  }
+  return { servedScores: scoreReference(scores, groups), servedFeatures: featureReferences(features, FEATURE_NAMES, scores, groups) };
 }
 
 /** The recipe a fitted model follows, for its version's params. */

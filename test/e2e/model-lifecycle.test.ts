@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoData, type DemoData } from "../../backend/demo/generate-demo-data.js";
 import { sendWholeBody } from "../../backend/test-support/send-whole-body.js";
+import { FEATURE_NAMES } from "../../models/feature-spec.js";
 import { sha256OfBytes } from "../../models/hash.js";
 import { signManifest, signingKey } from "../../models/manifest-signature.js";
 import type { Manifest } from "../../models/model-manifest.js";
@@ -33,7 +34,8 @@ let first: string;
 let second: string;
 
 beforeAll(async () => {
-  stack = await startIsolatedStack(30787, 10);
+  // Every ranked list logged with its head's features, so a short load fills the drift check.
+  stack = await startIsolatedStack(30787, 10, undefined, { edgeVars: { FEATURE_LOG_SHARE: "1" } });
   demo = generateDemoData(42, { users: 400 });
   expect(await loadDemoAndWait(stack, demo, () => {})).toBe(true);
   first = await trainFirstModel(stack, () => {});
@@ -96,6 +98,28 @@ describe("learned models end to end", () => {
     expect(inCluster.length, `cluster ${cluster}: ${body!.items.map((i) => i.item_id).join(", ")}`).toBeGreaterThanOrEqual(7);
     expect(body!.items.some((i) => i.sources.includes("cf"))).toBe(true);
     expect(timing).toMatch(/retrieval;dur=.*ranker;dur=/);
+  });
+
+  it("logs the scores and head features of the lists the ranker ordered, and the drift check compares them with the trainer's serving replay", async () => {
+    for (let i = 1; i <= 30; i++) expect((await recs(`demo-user-${i}`)).status).toBe(200);
+    type Drift = { reference: { version: string } | null; features: Array<{ feature: string; psi: number; bins: Array<{ current: number }> }> };
+    const drift = async () => (await (await admin("/api/v1/data-quality/drift?hours=1", "GET")).json()) as Drift;
+    const deadline = Date.now() + 30_000;
+    let r = await drift();
+    while (!r.features.some((f) => f.feature === "served_score") && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 500));
+      r = await drift();
+    }
+    expect(r.reference?.version).toBe(first);
+    const rows = r.features.filter((f) => f.feature === "served_score" || f.feature.startsWith("ranking_"));
+    expect(rows.map((f) => f.feature)).toEqual(["served_score", ...FEATURE_NAMES.map((n) => `ranking_${n}`)]);
+    for (const f of rows) {
+      expect(Number.isFinite(f.psi), f.feature).toBe(true);
+      expect(
+        f.bins.reduce((sum, b) => sum + b.current, 0),
+        f.feature,
+      ).toBeCloseTo(1, 6);
+    }
   });
 
   it("trains and promotes a second model under load without a failed request, then rolls back the same way", async () => {

@@ -55,6 +55,8 @@ export interface LearnedResult {
   candidates: Candidate[];
   records: ReadonlyMap<string, EdgeItemRecord> | null;
   ranked: boolean;
+  /** The ranker's feature row of a candidate, when the ranker ordered the list (for the served-list log). */
+  featuresOf: ((id: string) => Float32Array | undefined) | null;
 }
 
 function historyOf(recent: readonly RecentInteraction[], weights: Readonly<Record<string, number>>): HistoryEvent[] {
@@ -162,7 +164,7 @@ async function scoresOf(
   history: readonly HistoryEvent[],
   cands: readonly GeneratedCandidate[],
   records: ReadonlyMap<string, EdgeItemRecord> | null,
-): Promise<{ scores: Float32Array; ranked: boolean }> {
+): Promise<{ scores: Float32Array; ranked: boolean; features?: Float32Array }> {
   const { model } = input;
   const ordering = orderingOf(model.manifest);
   // Without history the user is outside what the ranker learned from (see the trainer).
@@ -178,7 +180,7 @@ async function scoresOf(
   try {
     const features = rankingFeatures({ now: input.now, history, context: input.context }, cands, facts);
     const scores = await input.timing.measure("ranker", () => rankScores(model, features, cands.length), String(cands.length));
-    return { scores, ranked: true };
+    return { scores, ranked: true, features };
   } catch (err) {
     input.degraded.push("ranker");
     warn("ranker", err);
@@ -218,12 +220,23 @@ export async function learnedCandidates(input: LearnedInput): Promise<LearnedRes
     input.degraded.push("catalog");
     warn("catalog", err);
   }
-  const { scores, ranked } = await scoresOf(input, history, cands, records);
+  const { scores, ranked, features } = await scoresOf(input, history, cands, records);
   // The most recent interaction with each item, as a search from the newest would find it.
   const latest = new Map<string, RecentInteraction>();
   for (let i = input.recent.length - 1; i >= 0; i--) latest.set(input.recent[i]!.item_id, input.recent[i]!);
   const candidates = cands.map((c, i): Candidate => ({ item_id: c.item_id, score: scores[i]!, sources: c.sources, reason: reasonOf(c, latest) })).sort(byScore);
-  return { candidates, records, ranked };
+  return { candidates, records, ranked, featuresOf: features ? rowsById(cands, features) : null };
+}
+
+/** Rows of a row-major feature matrix by candidate id; the map is built only if asked. */
+function rowsById(cands: readonly GeneratedCandidate[], features: Float32Array): (id: string) => Float32Array | undefined {
+  const width = features.length / cands.length;
+  let rows: Map<string, number> | null = null;
+  return (id) => {
+    rows ??= new Map(cands.map((c, i) => [c.item_id, i]));
+    const i = rows.get(id);
+    return i === undefined ? undefined : features.subarray(i * width, (i + 1) * width);
+  };
 }
 
 function warn(stage: string, err: unknown): void {

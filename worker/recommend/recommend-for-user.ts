@@ -11,6 +11,7 @@
  * object hands out no history for them and no experiment is assigned (`personalised: false`).
  */
 import type { EdgeItemRecord } from "../../models/catalog.js";
+import { SERVED_HEAD } from "../../models/events.js";
 import type { EdgeConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { coverSnapshot } from "../features/catalog-overlay.js";
@@ -65,6 +66,11 @@ export interface RecsResult {
   personalised: boolean;
   /** True when the version's ranker ordered the list, so the items' scores are its scores. */
   ranked: boolean;
+  /**
+   * The ranker's feature rows of the first SERVED_HEAD items, in list order and row-major,
+   * when it ordered the list; for the served-list log's feature-drift sample.
+   */
+  headFeatures?: Float32Array;
 }
 
 export async function recommendForUser(
@@ -236,7 +242,7 @@ async function readFeatures(
   }
 }
 
-async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items" | "ranked">> {
+async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsResult, "model_version" | "items" | "ranked" | "headFeatures">> {
   // The ranker was trained on lists without the user's own history (next new items), so
   // it has never scored an item the user already touched; the session's and the trained
   // history's items stay out.
@@ -266,7 +272,18 @@ async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsR
     limit: l.req.limit,
     maxCategoryShare: l.config.maxCategoryShare,
   });
-  return { model_version: model.version, items: final.map((c) => toItem(c, records)), ranked: learned.ranked };
+  const items = final.map((c) => toItem(c, records));
+  const head = learned.featuresOf ? headRows(items, learned.featuresOf) : undefined;
+  return { model_version: model.version, items, ranked: learned.ranked, ...(head ? { headFeatures: head } : {}) };
+}
+
+function headRows(items: readonly RecItem[], rowOf: (id: string) => Float32Array | undefined): Float32Array | undefined {
+  const rows = items.slice(0, SERVED_HEAD).map((i) => rowOf(i.item_id));
+  if (rows.length === 0 || rows.some((r) => r === undefined)) return undefined;
+  const width = rows[0]!.length;
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, k) => out.set(r!, k * width));
+  return out;
 }
 
 async function heuristicList(l: ListInput): Promise<Pick<RecsResult, "model_version" | "items" | "ranked">> {

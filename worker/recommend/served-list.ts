@@ -1,7 +1,8 @@
 /**
  * The record of a served list that goes on the queue after the answer: what clicks are
  * attributed to, what the serving metrics count, and (when the ranker ordered the list)
- * the scores the served-score drift check compares with the version's validation lists.
+ * the scores and, on a sample, the ranking features of its head, which the drift checks
+ * compare with the lists the trainer replayed for the version.
  */
 import type { ServedList } from "../../models/events.js";
 import type { RecItem, RecsRequest, RecsResult } from "./recommend-for-user.js";
@@ -11,11 +12,18 @@ import type { RecItem, RecsRequest, RecsResult } from "./recommend-for-user.js";
  * served list names its user, and their feedback is not stored to attribute anyway.
  * (An unreadable session is no such choice, so those lists are logged.)
  */
-export function servedLists(lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult; started: number }>): ServedList[] {
-  return lists.filter((l) => l.result.personalised || l.result.degraded.includes("session")).map((l) => served(l.requestId, l.request, l.result, l.started));
+export function servedLists(
+  lists: Array<{ requestId: string; request: RecsRequest; result: RecsResult; started: number }>,
+  featureShare: number,
+  random: () => number = Math.random,
+): ServedList[] {
+  return lists
+    .filter((l) => l.result.personalised || l.result.degraded.includes("session"))
+    .map((l) => served(l.requestId, l.request, l.result, l.started, featureShare > 0 && random() < featureShare));
 }
 
-function served(requestId: string, req: RecsRequest, result: RecsResult, started: number): ServedList {
+/** `withFeatures`: this list is in the sample whose ranking features are logged (FEATURE_LOG_SHARE). */
+function served(requestId: string, req: RecsRequest, result: RecsResult, started: number, withFeatures: boolean): ServedList {
   return {
     request_id: requestId,
     user_id: req.userId,
@@ -28,7 +36,13 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
     latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
     sources: sourceCounts(result.items),
     ...(result.ranked ? { scores: result.items.map((i) => i.score) } : {}),
+    ...(withFeatures && result.headFeatures ? { features: Array.from(result.headFeatures, roundFeature) } : {}),
   };
+}
+
+/** Six significant digits: the bins do not need more, and the log stays short. */
+function roundFeature(x: number): number {
+  return Number(x.toPrecision(6));
 }
 
 /** The experiment a list counts for; QA overrides are served but never credited to a variant. */

@@ -75,7 +75,7 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     const requestId = c.get("requestId");
     const started = performance.now();
     const result = await serve(c, request);
-    logServed(c, servedLists([{ requestId, request, result, started }]));
+    logServed(c, servedLists([{ requestId, request, result, started }], edgeConfig(c.env).featureLogShare));
     writeServing(c.env.SERVING_ANALYTICS, {
       endpoint: "recs",
       modelVersion: result.model_version,
@@ -130,7 +130,13 @@ export function registerRecommendationRoutes(app: OpenAPIHono<AppEnv>): void {
     };
     // Two chunks in flight: one computes its lists while the other waits on its reads.
     const results = (await inFlight(chunk(userIds, BULK_CHUNK), BULK_CHUNKS_IN_FLIGHT, listChunk)).flat();
-    logServed(c, servedLists(results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started }))));
+    logServed(
+      c,
+      servedLists(
+        results.map((r) => ({ requestId: r.request_id, request: r.request, result: r.result, started: r.started })),
+        edgeConfig(c.env).featureLogShare,
+      ),
+    );
     writeServing(c.env.SERVING_ANALYTICS, bulkPoint(results, body.context ?? null, bulkStarted));
     return c.json(
       {

@@ -1,0 +1,1 @@
+ALTER TABLE "served_lists" ADD COLUMN "features" real[];
