@@ -13,7 +13,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServedList, StoredEvent, StoredFeedback } from "../../models/events.js";
 import { mulberry32 } from "../../models/prng.js";
-import { experiments } from "../db/schema.js";
+import { featureReferences, scoreReference } from "../data-quality/score-reference.js";
+import { experiments, modelVersions } from "../db/schema.js";
 import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } from "../test-support/backend-harness.js";
 import { fullBackendApp } from "../test-support/full-app.js";
 import { freePort } from "../test-support/free-port.js";
@@ -320,6 +321,7 @@ describe("the dashboard", () => {
       context: null,
     }));
     expect((await call("/internal/v1/ingest", jsonRequest("POST", { events }, bearer(BACKEND_TOKEN)))).status).toBe(200);
+    await plantServedScores((await api("/api/v1/recs/models")).champion, now - 120_000);
     await open("data-quality");
     const r = await api("/api/v1/data-quality?hours=1");
     expect(await figure("events")).toBe(count(r.events));
@@ -336,10 +338,61 @@ describe("the dashboard", () => {
     expect((await rows("drift")).map((row) => row.slice(0, 2))).toEqual(
       drift.features.map((f: { feature: string; psi: number }) => [f.feature, fixed(f.psi, 3)]),
     );
+    expect((await rows("drift")).map((row) => row[0])).toEqual(expect.arrayContaining(["served_score", "ranking_retrieval_score", "ranking_history_items"]));
     expect(await rows("by-type")).toEqual(Object.entries(r.by_type).map(([type, n]) => [type, count(n as number)]));
     await shot("data-quality");
   });
 });
+
+/**
+ * A serving reference on the champion's registry row, as the trainer keeps one, and 30
+ * of its lists served with scores and two head features: the scores a little lower than
+ * the reference's, history_items much longer (a drifted row), retrieval_score as before.
+ */
+async function plantServedScores(champion: string, at: number): Promise<void> {
+  const rng = mulberry32(7);
+  const list = (shift: number, longer: boolean) =>
+    Array.from({ length: 20 }, () => ({
+      score: Math.round((rng() - shift) * 40) / 40,
+      retrieval: Math.round(rng() * 50) / 50,
+      history: Math.floor(rng() * (longer ? 30 : 10)),
+    }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 10);
+  const lists = Array.from({ length: 200 }, () => list(0, false));
+  const groups = lists.map((_, i) => i * 10).concat(lists.length * 10);
+  const rows = lists.flat();
+  const scores = rows.map((r) => r.score);
+  const ranker_report = {
+    servedScores: scoreReference(scores, groups),
+    servedFeatures: featureReferences(
+      rows.flatMap((r) => [r.retrieval, r.history]),
+      ["retrieval_score", "history_items"],
+      scores,
+      groups,
+    ),
+  };
+  const [row] = await h.database.db.select({ params: modelVersions.params }).from(modelVersions).where(eq(modelVersions.version, champion));
+  await h.database.db
+    .update(modelVersions)
+    .set({ params: { ...row!.params, ranker_report } })
+    .where(eq(modelVersions.version, champion));
+  const served: ServedList[] = Array.from({ length: 30 }, (_, i) => {
+    const head = list(0.1, true);
+    return {
+      request_id: `${h.prefix}-scored-${i}`,
+      user_id: `${h.prefix}-scored-u${i}`,
+      model_version: champion,
+      context: null,
+      items: head.map((_, k) => `item-${k}`),
+      degraded: [],
+      ts: at + i * 1000,
+      scores: head.map((r) => r.score),
+      features: head.flatMap((r) => [r.retrieval, r.history]),
+    };
+  });
+  expect((await call("/internal/v1/ingest", jsonRequest("POST", { served }, bearer(BACKEND_TOKEN)))).status).toBe(200);
+}
 
 /** Users split 50/50; two lists of five items each over the ten hours; B's items are clicked more often. */
 async function plantExperiment(id: string, start: number, users: number): Promise<void> {

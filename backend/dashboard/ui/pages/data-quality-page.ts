@@ -1,6 +1,7 @@
 /**
  * The data-quality checks over the last hour (volume by type, unknown items, new users, refused events)
- * and input drift against the champion's training window, with every alert raised.
+ * and drift against the champion's training window (its events; and, for served scores and
+ * ranking features, the lists it replayed at the window's end), with every alert raised.
  */
 import { get } from "../api.js";
 import type { DataQualityReport, DriftReport } from "../api-types.js";
@@ -49,11 +50,20 @@ function driftView(d: DriftReport): HTMLElement {
     `${d.reference.version}'s training window ${time(d.reference.from)} – ${time(d.reference.to)} (${count(d.reference.events)} events) against ${time(d.current.from)} – ${time(d.current.to)} (${count(d.current.events)} events).`,
   );
   if (d.features.length === 0) return h("div", {}, caption, notice("Too few recent events (or none in the training window) to compare yet."));
+  const served = d.features.some((f) => f.feature === "served_score" || f.feature.startsWith("ranking_"));
+  const note = served
+    ? h(
+        "p",
+        {},
+        "served_score and ranking_* compare the first 10 items of the lists served in the window with those of the lists the trainer replayed for the champion at the end of its training window.",
+      )
+    : null;
   const flagged = new Set(d.alerts.map((a) => a.feature));
   return h(
     "div",
     {},
     caption,
+    ...(note ? [note] : []),
     table(
       ["input", "PSI", "status", "largest move"],
       d.features.map((f) => [f.feature, fixed(f.psi, 3), flagged.has(f.feature) ? "drifted" : f.psi > 0.1 ? "moderate" : "stable", largestMove(f.bins)]),
