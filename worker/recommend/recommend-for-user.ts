@@ -68,9 +68,10 @@ export interface RecsResult {
   ranked: boolean;
   /**
    * The ranker's feature rows of the first SERVED_HEAD items, in list order and row-major,
-   * when it ordered the list; for the served-list log's feature-drift sample.
+   * when it ordered the list; for the served-list log's feature-drift sample, so built
+   * only for the lists in it.
    */
-  headFeatures?: Float32Array;
+  headFeatures?: () => Float32Array | undefined;
 }
 
 export async function recommendForUser(
@@ -273,8 +274,8 @@ async function learnedList(l: ListInput, model: LoadedModel): Promise<Pick<RecsR
     maxCategoryShare: l.config.maxCategoryShare,
   });
   const items = final.map((c) => toItem(c, records));
-  const head = learned.featuresOf ? headRows(items, learned.featuresOf) : undefined;
-  return { model_version: model.version, items, ranked: learned.ranked, ...(head ? { headFeatures: head } : {}) };
+  const rowOf = learned.featuresOf;
+  return { model_version: model.version, items, ranked: learned.ranked, ...(rowOf ? { headFeatures: () => headRows(items, rowOf) } : {}) };
 }
 
 function headRows(items: readonly RecItem[], rowOf: (id: string) => Float32Array | undefined): Float32Array | undefined {

@@ -41,7 +41,9 @@ describe("servedLists", () => {
   });
 
   it("logs the head's ranking features on the sampled share of ranked lists only", () => {
-    const headFeatures = Float32Array.of(0.1, 2, 1 / 3, 4);
+    const rows = Float32Array.of(0.1, 2, 1 / 3, 4);
+    let built = 0;
+    const headFeatures = () => (built++, rows);
     const draws = [0.05, 0.5, 0.05];
     const lists = servedLists(
       [
@@ -58,6 +60,8 @@ describe("servedLists", () => {
     expect(lists[2]).not.toHaveProperty("features");
     // Share 0 logs none, and draws nothing.
     expect(servedLists([{ requestId: "z", request, result: result({ headFeatures }), started: 0 }], 0, () => 0)[0]).not.toHaveProperty("features");
+    // Built for the sampled list alone.
+    expect(built).toBe(1);
   });
 
   it("logs no list of a user who turned personalisation off, and credits no QA override to its variant", () => {

@@ -36,13 +36,13 @@ function served(requestId: string, req: RecsRequest, result: RecsResult, started
     latency_ms: Math.min(600_000, Math.round(performance.now() - started)),
     sources: sourceCounts(result.items),
     ...(result.ranked ? { scores: result.items.map((i) => i.score) } : {}),
-    ...(withFeatures && result.headFeatures ? { features: Array.from(result.headFeatures, roundFeature) } : {}),
+    ...headFeatures(withFeatures ? result.headFeatures?.() : undefined),
   };
 }
 
-/** Six significant digits: the bins do not need more, and the log stays short. */
-function roundFeature(x: number): number {
-  return Number(x.toPrecision(6));
+/** The sampled head rows, to six significant digits: the bins need no more, and the log stays short. */
+function headFeatures(rows: Float32Array | undefined): { features?: number[] } {
+  return rows ? { features: Array.from(rows, (x) => Number(x.toPrecision(6))) } : {};
 }
 
 /** The experiment a list counts for; QA overrides are served but never credited to a variant. */
