@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compare, numberIn, parseTable } from "./baseline-run.js";
+import { compare, numberIn, parseTable, runBaselineIfAsked } from "./baseline-run.js";
 
 const PRINTED = `
 GET /v1/recommendations — concurrency 8, 15 s (after 3 s warm-up)
@@ -36,5 +36,11 @@ describe("baseline comparison", () => {
       "edge p50": "baseline 20, now 25: ×1.25 (worse)",
       missing: "baseline —, now —",
     });
+  });
+
+  it("runs a baseline only when asked, and asks for the ref when it is missing", async () => {
+    expect(await runBaselineIfAsked("bench/bulk.ts", [], ["node", "bench/bulk.ts", "--users", "10"])).toBe(false);
+    await expect(runBaselineIfAsked("bench/bulk.ts", [], ["node", "bench/bulk.ts", "--baseline"])).rejects.toThrow(/needs a git ref/);
+    await expect(runBaselineIfAsked("bench/bulk.ts", [], ["node", "bench/bulk.ts", "--baseline", "--users"])).rejects.toThrow(/needs a git ref/);
   });
 });

@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { printTable } from "./load-stats.js";
 
 /** The printed `  label   value` rows of a benchmark's table, by label. */
 export function parseTable(output: string): Map<string, string> {
@@ -85,4 +86,20 @@ export async function runAgainstBaseline(ref: string, script: string, args: read
     execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: root, stdio: "ignore" });
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A benchmark's `--baseline <ref>`: when the command line has it, runs `script` at the ref
+ * and here with the other arguments, prints the figures' ratios and returns true; false
+ * (nothing run) without it.
+ */
+export async function runBaselineIfAsked(script: string, figures: readonly Figure[], argv: readonly string[] = process.argv): Promise<boolean> {
+  const at = argv.indexOf("--baseline");
+  if (at < 0) return false;
+  const ref = argv[at + 1];
+  if (!ref || ref.startsWith("--")) throw new Error("--baseline needs a git ref, e.g. --baseline HEAD~3");
+  const args = argv.slice(2).filter((_, i) => i + 2 !== at && i + 2 !== at + 1);
+  const { baseline: before, current } = await runAgainstBaseline(ref, script, args);
+  printTable(`Same run: ${ref} first, then this checkout (ratio = now / baseline)`, compare(figures, parseTable(before), parseTable(current)));
+  return true;
 }

@@ -1,15 +1,17 @@
 /**
  * Throughput of POST /v1/recommendations/bulk, the call an email or push system makes.
  *
- *   npm run bench:bulk [-- --users 1000 --calls 6 --edge direct --heuristic --disk]
+ *   npm run bench:bulk [-- --users 1000 --calls 6 --edge direct --heuristic --disk --baseline <git ref>]
  *
  * Without EDGE_URL and RECS_KEY it starts its own stack (fresh Postgres database, Redis
  * database 7, ports 38887…), loads the demo data and trains and publishes a model, as
  * bench:recs does. One warm-up call, then `--calls` calls one after another, each for
  * `--users` demo users with history (a different slice of the 1,500 each time). Prints
  * users per second over the measured calls, the call time's spread and the CPU per user
- * for each process.
+ * for each process. `--baseline <ref>` runs the ref's bench first, then this one, and
+ * prints the ratios (bench/baseline-run.ts).
  */
+import { runBaselineIfAsked, type Figure } from "./baseline-run.js";
 import { benchTarget } from "./bench-stack.js";
 import { argNumber, latencySummary, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
@@ -17,6 +19,12 @@ import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
 const users = argNumber("users", 1000);
 const calls = argNumber("calls", 6);
 const DEMO_USERS = 1500;
+
+const FIGURES: Figure[] = [
+  { label: "throughput (users/s)", row: "throughput", higherIsBetter: true },
+  { label: "call time p50 (ms)", row: "call time p50", higherIsBetter: false },
+  { label: "workerd CPU per user (ms)", row: "cpu workerd (edge)", pattern: /([\d.]+) ms per user/, higherIsBetter: false },
+];
 
 interface BulkBody {
   model_version: string;
@@ -38,6 +46,7 @@ async function bulkCall(url: string, key: string, call: number): Promise<{ ms: n
 }
 
 async function main(): Promise<void> {
+  if (await runBaselineIfAsked("bench/bulk.ts", FIGURES)) return;
   const { url, key, stack, edgeName } = await benchTarget(38887, 7);
   try {
     await bulkCall(url, key, 0);

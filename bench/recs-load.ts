@@ -15,7 +15,7 @@
  * processes are found by name). `--edge direct` runs the worker in workerd through
  * Miniflare instead of `wrangler dev`, so the dev proxy's CPU is out of the figures.
  */
-import { compare, parseTable, runAgainstBaseline, type Figure } from "./baseline-run.js";
+import { runBaselineIfAsked, type Figure } from "./baseline-run.js";
 import { benchTarget } from "./bench-stack.js";
 import { argNumber, argShare, latencySummary, percentile, printTable } from "./load-stats.js";
 import { cpuRows, cpuSecondsBetween, sampleCpu } from "./process-cpu.js";
@@ -36,20 +36,8 @@ const FIGURES: Figure[] = [
   { label: "workerd CPU per request (ms)", row: "cpu workerd (edge)", pattern: /([\d.]+) ms per request/, higherIsBetter: false },
 ];
 
-/** `--baseline <ref>`: the ref's bench, then this one, with the same arguments; ratios printed. */
-async function baseline(ref: string): Promise<void> {
-  const at = process.argv.indexOf("--baseline");
-  const args = process.argv.slice(2).filter((_, i) => i + 2 !== at && i + 2 !== at + 1);
-  const { baseline: before, current } = await runAgainstBaseline(ref, "bench/recs-load.ts", args);
-  printTable(`Same run: ${ref} first, then this checkout (ratio = now / baseline)`, compare(FIGURES, parseTable(before), parseTable(current)));
-}
-
 async function main(): Promise<void> {
-  const ref = process.argv[process.argv.indexOf("--baseline") + 1];
-  if (process.argv.includes("--baseline")) {
-    if (!ref || ref.startsWith("--")) throw new Error("--baseline needs a git ref, e.g. --baseline HEAD~3");
-    return await baseline(ref);
-  }
+  if (await runBaselineIfAsked("bench/recs-load.ts", FIGURES)) return;
   const { url, key, stack, edgeName } = await benchTarget(38787, 5);
   try {
     const load = forkLoadClient();
