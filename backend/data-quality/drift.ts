@@ -14,7 +14,7 @@
  * These are the inputs the ranking features are built from (popularity, category
  * affinity, price). One output is compared too:
  *
- * - `served_score`: the ranker's scores of the first SERVED_TOP items of the lists the
+ * - `served_score`: the ranker's scores of the first SERVED_HEAD items of the lists the
  *   edge served for the champion (served_lists.scores), on the edges of the reference
  *   the trainer kept from replaying serving on its window (score-reference.ts). Only lists the
  *   ranker ordered carry scores; a version without a ranker, or trained before the
@@ -30,7 +30,8 @@ import { resultRows } from "../db/result-rows.js";
 import { currentChampion } from "../registry/model-registry.js";
 import type { Alert } from "./data-quality.js";
 import { binOf, psi, quantileEdges, shares } from "./psi.js";
-import { binCounts, SERVED_TOP, scoreBinLabels, type FeatureReference, type ScoreReference } from "./score-reference.js";
+import { SERVED_HEAD } from "../../models/events.js";
+import { binCounts, scoreBinLabels, type FeatureReference, type ScoreReference } from "./score-reference.js";
 
 export const DRIFT_FEATURES = ["event_type", "item_popularity", "item_category", "item_price", "served_score"] as const;
 /** An event input, the served score, or `ranking_<name>` for a ranking feature. */
@@ -117,11 +118,11 @@ export async function driftReport(db: Db, hours: number, now = new Date(), cache
   const ref = { version: champion.version, from: refFrom.toISOString(), to: refTo.toISOString(), events: total(reference) };
   const inputs = currentEvents < MIN_EVENTS_FOR_DRIFT || ref.events === 0 ? [] : compareTallies(reference, current);
   const scoreRef = scoreReferenceOf(champion.params);
-  const served = scoreRef ? compareScores(scoreRef, await servedScores(db, champion.version, from, now)) : null;
+  const served = scoreRef ? compareServed(scoreRef, await servedScores(db, champion.version, from, now)) : null;
   const featureRefs = featureReferencesOf(champion.params);
   const logged = featureRefs.length > 0 ? await servedFeatureValues(db, champion.version, featureRefs.length, from, now) : [];
   const ranking = featureRefs.flatMap((r, col) => {
-    const row = compareScores(
+    const row = compareServed(
       r,
       logged.filter((v) => v.col === col).map((v) => [v.value, v.n] as const),
       `ranking_${r.feature}`,
@@ -182,7 +183,7 @@ async function servedScores(db: Db, version: string, from: Date, to: Date): Prom
   const rows = resultRows<{ score: number | string; n: number | string }>(
     await db.execute(sql`
       SELECT s AS score, count(*) AS n
-      FROM served_lists, unnest(scores[1:${sql.raw(String(SERVED_TOP))}]) AS s
+      FROM served_lists, unnest(scores[1:${sql.raw(String(SERVED_HEAD))}]) AS s
       WHERE model_version = ${version} AND scores IS NOT NULL
         AND ts >= ${from.toISOString()}::timestamptz AND ts < ${to.toISOString()}::timestamptz
       GROUP BY s`),
@@ -191,7 +192,7 @@ async function servedScores(db: Db, version: string, from: Date, to: Date): Prom
 }
 
 /** Served values (scores, or one feature's) binned on the reference's edges; null below MIN_EVENTS_FOR_DRIFT values. Pure, for tests. */
-export function compareScores(
+export function compareServed(
   reference: ScoreReference,
   served: ReadonlyArray<readonly [number, number]>,
   feature: DriftFeature = "served_score",

@@ -2,7 +2,7 @@
  * The serving references of a version: how the ranker's scores of the items it puts on
  * top, and each ranking feature of those items, are distributed over the lists it would
  * serve. The trainer builds them by replaying serving on its own window (the head,
- * SERVED_TOP items, of each sampled user's list; backend/training/pipeline.ts
+ * SERVED_HEAD items, of each sampled user's list; backend/training/pipeline.ts
  * servingReference) and keeps them with the version (params.ranker_report.servedScores
  * and .servedFeatures); the drift check bins what the edge served for that version on
  * the same edges and compares the two by PSI (psi.ts). A score shift means the ranker
@@ -13,8 +13,6 @@
 import { SERVED_HEAD } from "../../models/events.js";
 import { binOf, quantileEdges } from "./psi.js";
 
-/** Items per list that count: a list's head, what users see first. */
-export const SERVED_TOP = SERVED_HEAD;
 const BINS = 10;
 
 export interface ScoreReference {
@@ -22,7 +20,7 @@ export interface ScoreReference {
   edges: number[];
   /** Reference scores per bin (edges.length + 1 bins). */
   counts: number[];
-  /** Validation lists it was taken from. */
+  /** Lists it was taken from. */
   lists: number;
 }
 
@@ -68,12 +66,12 @@ export function featureReferences(
   }));
 }
 
-/** Rows of the first SERVED_TOP of each list by score (ties by row), list by list. */
+/** Rows of the first SERVED_HEAD of each list by score (ties by row), list by list. */
 function headRows(scores: ArrayLike<number>, groups: ArrayLike<number>): number[] {
   const out: number[] = [];
   for (let q = 0; q + 1 < groups.length; q++) {
     const rows = Array.from({ length: groups[q + 1]! - groups[q]! }, (_, i) => groups[q]! + i);
-    out.push(...rows.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, SERVED_TOP));
+    out.push(...rows.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, SERVED_HEAD));
   }
   return out;
 }

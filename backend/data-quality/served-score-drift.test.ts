@@ -12,8 +12,9 @@ import { BACKEND_TOKEN, bearer, json, jsonRequest, startHarness, type Harness } 
 import { publishedVersion } from "../test-support/training-stand-ins.js";
 import { DEFAULT_THRESHOLDS } from "./data-quality.js";
 import { createDataQualityMonitor } from "./data-quality-monitor.js";
-import { compareScores, driftReport, featureReferencesOf, MIN_EVENTS_FOR_DRIFT, scoreReferenceOf } from "./drift.js";
-import { featureReferences, scoreReference, SERVED_TOP } from "./score-reference.js";
+import { compareServed, driftReport, featureReferencesOf, MIN_EVENTS_FOR_DRIFT, scoreReferenceOf } from "./drift.js";
+import { SERVED_HEAD } from "../../models/events.js";
+import { featureReferences, scoreReference } from "./score-reference.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -72,7 +73,7 @@ let seq = 0;
 /** Served lists of the head of each scored list, as the edge logs them (every one in the feature sample), `at` spread over a day. */
 function served(version: string, lists: Row[][], at: number, scores = true): ServedList[] {
   return lists.map((l, i) => {
-    const head = l.slice(0, SERVED_TOP);
+    const head = l.slice(0, SERVED_HEAD);
     return {
       request_id: `${h.prefix}-served-${seq++}`,
       user_id: `${h.prefix}-u${i}`,
@@ -97,15 +98,15 @@ describe("the served-score reference", () => {
   it("bins the head of each list at its deciles, with edges between the scores seen", () => {
     const ref = reference();
     expect(ref.lists).toBe(400);
-    expect(ref.counts.reduce((a, b) => a + b, 0)).toBe(400 * SERVED_TOP);
+    expect(ref.counts.reduce((a, b) => a + b, 0)).toBe(400 * SERVED_HEAD);
     // No edge sits on a score: every score is a multiple of 0.05, every edge half-way between two.
     for (const e of ref.edges) expect(Math.round(e * 20) / 20).not.toBeCloseTo(e, 6);
     // Near-deciles: no bin holds a third of the scores on this smooth a distribution.
-    for (const c of ref.counts) expect(c).toBeLessThan((400 * SERVED_TOP) / 3);
+    for (const c of ref.counts) expect(c).toBeLessThan((400 * SERVED_HEAD) / 3);
     // A score rounded on its way (float32, 6 decimals) stays in its bin.
-    const again = compareScores(
+    const again = compareServed(
       ref,
-      scoredLists(300, 1).flatMap((l) => l.slice(0, SERVED_TOP).map((r) => [Math.fround(r.score + 1e-7), 1] as const)),
+      scoredLists(300, 1).flatMap((l) => l.slice(0, SERVED_HEAD).map((r) => [Math.fround(r.score + 1e-7), 1] as const)),
     )!;
     expect(again.psi).toBeLessThan(0.02);
   });
@@ -196,6 +197,6 @@ describe("served-score drift", () => {
   it("waits for enough served scores", async () => {
     const r = await driftReport(h.database.db, 1, new Date(SHIFTED_DAY + 2 * 3_600_000));
     expect(r.features.find((f) => f.feature === "served_score")).toBeUndefined();
-    expect(compareScores(reference(), [[0, MIN_EVENTS_FOR_DRIFT - 1]])).toBeNull();
+    expect(compareServed(reference(), [[0, MIN_EVENTS_FOR_DRIFT - 1]])).toBeNull();
   });
 });

@@ -47,13 +47,7 @@ import { Rng } from "./random.js";
 const MIN_VALIDATION_USERS = 20;
 
 function sample(users: readonly TestUser[], n: number, seed: number): TestUser[] {
-  const out = [...users];
-  const rng = new Rng(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out.slice(0, n);
+  return new Rng(seed).shuffle([...users]).slice(0, n);
 }
 
 function settingOf(c: EaseComponent): EaseSetting {

@@ -352,12 +352,7 @@ export function rankerDataset(
     if (!s) future.set(e.user_id, (s = new Set()));
     s.add(e.item_id);
   }
-  const users = [...future.keys()].sort();
-  const rng = new Rng(params.seed);
-  for (let i = users.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [users[i], users[j]] = [users[j]!, users[i]!];
-  }
+  const users = new Rng(params.seed).shuffle([...future.keys()].sort());
   const popularity = popularityAt(before, cutTs);
   const features: Float32Array[] = [];
   const baseline: number[] = [];
@@ -590,12 +585,7 @@ export const SERVING_REFERENCE_USERS = 500;
  */
 function servingReference(model: PipelineModel, log: readonly Interaction[]): Pick<RankerReport, "servedScores" | "servedFeatures"> {
   const histories = historiesByUser(log);
-  const users = [...histories.keys()].sort();
-  const rng = new Rng(model.params.seed + 1);
-  for (let i = users.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [users[i], users[j]] = [users[j]!, users[i]!];
-  }
+  const users = new Rng(model.params.seed + 1).shuffle([...histories.keys()].sort());
   const now = model.trainedUntil + 1;
   const popularity = model.popularity ?? popularityAt(log, now);
   const scores: number[] = [];

@@ -27,6 +27,15 @@ export class Rng {
     return (z >>> 0) / 4294967296;
   }
 
+  /** Shuffles `values` in place (Fisher–Yates) and returns them. */
+  shuffle<T>(values: T[]): T[] {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [values[i], values[j]] = [values[j]!, values[i]!];
+    }
+    return values;
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
